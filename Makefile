@@ -1,0 +1,35 @@
+# camsight — two commands on a fresh machine:
+#   make demo   create .venv, install, analyse the bundled real clip and print the events
+#   make test   create .venv, install, run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint system venv clean bench
+
+$(STAMP): pyproject.toml scripts/install-system.sh
+	bash scripts/install-system.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# CPU build of torch first: a plain torch requirement would pull several GB of CUDA build.
+	$(PY) -m pip install -q "torch==2.13.0"
+	$(PY) -m pip install -q -e ".[embed,postgres,dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/camsight demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -p no:cacheprovider --timeout=900
+
+bench: $(STAMP)
+	$(PY) bench/throughput.py
+
+clean:
+	rm -rf $(VENV) camsight-data

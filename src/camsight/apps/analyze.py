@@ -1,0 +1,209 @@
+"""Analysing recorded files and stills into the store: the ``camsight analyze`` job.
+
+Events are written as they happen (so a crash or a corrupt file keeps what was found), tracks as
+they end. Re-analysing a source replaces its earlier rows instead of adding to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+import sqlalchemy as sa
+
+from camsight.apps.pipeline import CameraPipeline, PipelineStats, min_frames
+from camsight.config.models import CameraConfig, Config
+from camsight.core.detections import PERSON, Detections
+from camsight.core.frame import Frame
+from camsight.core.records import TrackRecord
+from camsight.events.models import AnyEvent
+from camsight.perception.detect import OnnxDetector
+from camsight.perception.privacy import blur_heads
+from camsight.perception.tracklog import Describer, TrackLog, TrackState, thumbnail_image
+from camsight.sources import SourceSpec, StillImage, VideoFile
+from camsight.store import repository as repo
+from camsight.store.media import MediaStore
+from camsight.store.schema import source_id as make_source_id
+
+log = logging.getLogger(__name__)
+Progress = Callable[[float, float | None], None]
+TrackHook = Callable[[TrackRecord], list[AnyEvent]]
+
+
+@dataclass
+class SourceResult:
+    """What analysing one source produced."""
+
+    source: str
+    source_id: str
+    camera: str
+    kind: str
+    frames_decoded: int = 0
+    video_s: float = 0.0
+    wall_s: float = 0.0
+    stats: PipelineStats = field(default_factory=PipelineStats)
+    events: dict[str, AnyEvent] = field(default_factory=dict)
+    tracks: list[TrackRecord] = field(default_factory=list)
+    problem: str | None = None
+
+
+class Analyzer:
+    """Runs the pipeline over files and writes events, tracks and media."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        engine: sa.Engine,
+        media: MediaStore,
+        detector: OnnxDetector | None = None,
+        describer: Describer | None = None,
+        on_track: TrackHook | None = None,
+    ) -> None:
+        """Share one detector (one ONNX session) across every source."""
+        self.config = config
+        self.engine = engine
+        self.media = media
+        self.detector = detector or OnnxDetector(config.detector)
+        self.describer = describer
+        self.on_track = on_track
+
+    def analyze(self, spec: SourceSpec, camera: CameraConfig, progress: Progress | None = None) -> SourceResult:
+        """Analyse one video file or still, storing everything it finds."""
+        uri = str(spec.path.resolve())
+        sid = make_source_id(uri)
+        result = SourceResult(source=uri, source_id=sid, camera=camera.id, kind=spec.kind)
+        if spec.kind == "still":
+            still = StillImage(spec.path, camera=camera.id)
+            frames: Iterable[Frame] = still
+            reader: VideoFile | None = None
+            wall_origin, fps, duration = still.wall, 1.0, 0.0
+        else:
+            reader = VideoFile(spec.path, camera=camera.id, fps=camera.fps)
+            frames, wall_origin, fps, duration = reader, reader.wall_origin, camera.fps, reader.stats.duration_s or 0.0
+        run_id = uuid.uuid4().hex
+        started = time.perf_counter()
+        with self.engine.begin() as conn:
+            repo.upsert_camera(conn, camera_id=camera.id, source=camera.source)
+            repo.start_source(conn, source_id=sid, camera=camera.id, uri=uri, kind="folder" if spec.folder else "file",
+                              run_id=run_id, started_at=datetime.now(UTC))
+        pipe = CameraPipeline(self.config, camera, source=uri, source_id=sid, wall_origin=wall_origin, fps=fps,
+                              detector=self.detector, still=spec.kind == "still")
+        status = "partial"
+        try:
+            now = self._run(pipe, frames, result, run_id, progress, duration)
+            events, finished = pipe.close(now)
+            self._store_events(events, result, run_id, None)
+            self._store_tracks(pipe, finished, result, run_id)
+            status = "complete"
+        finally:
+            if reader is not None:
+                result.frames_decoded = reader.stats.frames_decoded
+                result.video_s = reader.stats.last_pts_s
+                result.problem = reader.stats.problem
+                if result.problem:
+                    status = "partial"
+            else:
+                result.frames_decoded = 1
+            result.stats = pipe.stats
+            result.wall_s = time.perf_counter() - started
+            self._finish(result, run_id, status)
+        return result
+
+    def _run(self, pipe: CameraPipeline, frames: Iterable[Frame], result: SourceResult, run_id: str,
+             progress: Progress | None, duration: float) -> float:
+        now = 0.0
+        for frame in frames:
+            now = frame.pts_s
+            step = pipe.step(frame)
+            if step.events:
+                self._store_events(step.events, result, run_id, step.frame, step.detections)
+            if step.finished:
+                self._store_tracks(pipe, step.finished, result, run_id)
+            if progress:
+                progress(now, duration)
+        return now
+
+    def _store_events(self, events: list[AnyEvent], result: SourceResult, run_id: str, frame: Frame | None,
+                      dets: Detections | None = None) -> None:
+        with self.engine.begin() as conn:
+            for event in events:
+                previous = result.events.get(event.id)
+                snapshot = previous.snapshot if previous else None
+                if snapshot is None and frame is not None:
+                    snapshot = self._snapshot(event, frame, dets)
+                stored = event.model_copy(update={"snapshot": snapshot}) if snapshot else event
+                result.events[event.id] = stored
+                repo.upsert_event(conn, event=stored, source_id=result.source_id, run_id=run_id)
+
+    def _snapshot(self, event: AnyEvent, frame: Frame, dets: Detections | None) -> str:
+        image = frame.image
+        if self.config.store.blur_heads and dets is not None:
+            image = blur_heads(image, dets[dets.class_id == PERSON])
+        scale = 960 / max(image.shape[:2])
+        if scale < 1:
+            image = cv2.resize(image, (int(image.shape[1] * scale), int(image.shape[0] * scale)),
+                               interpolation=cv2.INTER_AREA)
+        rel = f"{event.camera}/{make_source_id(event.source)}/event-{event.id}.jpg"
+        return self.media.save_jpeg(rel, np.ascontiguousarray(image))
+
+    def _store_tracks(self, pipe: CameraPipeline, states: list[TrackState], result: SourceResult, run_id: str) -> None:
+        log_ = pipe.tracklog
+        if log_ is None:
+            return
+        records = [self._record(log_, s) for s in min_frames(states, still=pipe.still)]
+        if not records:
+            return
+        extra: list[AnyEvent] = []
+        with self.engine.begin() as conn:
+            for record in records:
+                repo.upsert_track(conn, record=record, run_id=run_id)
+        for record in records:
+            result.tracks.append(record)
+            if self.on_track:
+                extra.extend(self.on_track(record))
+        if extra:
+            self._store_events(extra, result, run_id, None)
+
+    def _record(self, log_: TrackLog, state: TrackState) -> TrackRecord:
+        crop = state.best_crop
+        thumb = None
+        if crop is not None:
+            image = thumbnail_image(crop, blur_head=self.config.store.blur_heads and state.class_id == PERSON)
+            thumb = self.media.save_jpeg(f"{log_.ctx.camera}/{log_.ctx.source_id}/track-{state.tracker_id}.jpg", image)
+        appearance = None
+        if self.describer is not None:
+            from camsight.core.detections import COCO_NAMES
+
+            appearance = self.describer.describe(
+                object_class=COCO_NAMES.get(state.class_id, "object"),
+                observations=state.observations,
+                crops=state.kept_crops(),
+            )
+        return log_.record(state, thumbnail=thumb, appearance=appearance)
+
+    def _finish(self, result: SourceResult, run_id: str, status: str) -> None:
+        with self.engine.begin() as conn:
+            repo.finish_source(
+                conn,
+                source_id=result.source_id,
+                run_id=run_id,
+                status=status,
+                error=result.problem,
+                frames_decoded=result.frames_decoded,
+                frames_analysed=result.stats.frames_analysed,
+                frames_skipped=result.stats.frames_skipped,
+                duration_s=result.video_s,
+                finished_at=datetime.now(UTC),
+            )
+
+
+def dets_empty() -> Detections:
+    """No detections (kept for callers that need a placeholder)."""
+    return Detections.empty()

