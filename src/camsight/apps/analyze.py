@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from camsight.apps.pipeline import CameraPipeline, PipelineStats, min_frames
 from camsight.config.models import CameraConfig, Config
-from camsight.core.detections import PERSON, Detections
+from camsight.core.detections import COCO_NAMES, PERSON, Detections
 from camsight.core.frame import Frame
 from camsight.core.records import TrackRecord
 from camsight.events.models import AnyEvent
@@ -29,7 +29,7 @@ from camsight.perception.tracklog import Describer, TrackLog, TrackState, thumbn
 from camsight.sources import SourceSpec, StillImage, VideoFile
 from camsight.store import repository as repo
 from camsight.store.media import MediaStore
-from camsight.store.schema import source_id as make_source_id
+from camsight.store.repository import source_id as make_source_id
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, float | None], None]
@@ -95,7 +95,7 @@ class Analyzer:
                               run_id=run_id, started_at=datetime.now(UTC))
         pipe = CameraPipeline(self.config, camera, source=uri, source_id=sid, wall_origin=wall_origin, fps=fps,
                               detector=self.detector, still=spec.kind == "still")
-        status = "partial"
+        status = "failed"  # interrupted or crashed: keep what an earlier run stored
         try:
             now = self._run(pipe, frames, result, run_id, progress, duration)
             events, finished = pipe.close(now)
@@ -107,8 +107,8 @@ class Analyzer:
                 result.frames_decoded = reader.stats.frames_decoded
                 result.video_s = reader.stats.last_pts_s
                 result.problem = reader.stats.problem
-                if result.problem:
-                    status = "partial"
+                if result.problem and status == "complete":
+                    status = "partial"  # decoding broke part-way: what was found replaces the old run
             else:
                 result.frames_decoded = 1
             result.stats = pipe.stats
@@ -179,8 +179,6 @@ class Analyzer:
             thumb = self.media.save_jpeg(f"{log_.ctx.camera}/{log_.ctx.source_id}/track-{state.tracker_id}.jpg", image)
         appearance = None
         if self.describer is not None:
-            from camsight.core.detections import COCO_NAMES
-
             appearance = self.describer.describe(
                 object_class=COCO_NAMES.get(state.class_id, "object"),
                 observations=state.observations,
@@ -203,7 +201,3 @@ class Analyzer:
                 finished_at=datetime.now(UTC),
             )
 
-
-def dets_empty() -> Detections:
-    """No detections (kept for callers that need a placeholder)."""
-    return Detections.empty()

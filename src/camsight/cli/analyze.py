@@ -73,14 +73,14 @@ def print_events(events: list[AnyEvent], *, as_json: bool) -> None:
 def print_summary(results: list[SourceResult]) -> None:
     """Frames, detections, tracks, events and speed, per source and in total."""
     table = Table(title="summary", title_justify="left")
-    for col in ("source", "decoded", "analysed", "skipped (motion)", "detections", "tracks", "events",
-                "video s", "speed (video s / s)"):
+    for col in ("source", "decoded", "analysed", "skipped by motion gate", "detections", "tracks", "events",
+                "video s", "speed"):
         table.add_column(col, justify="right" if col != "source" else "left")
     for r in results:
         speed = r.video_s / r.wall_s if r.wall_s > 0 and r.kind == "video" else 0.0
         table.add_row(Path(r.source).name, str(r.frames_decoded), str(r.stats.frames_analysed),
                       str(r.stats.frames_skipped), str(r.stats.detections), str(len(r.tracks)), str(len(r.events)),
-                      f"{r.video_s:.1f}", f"{speed:.1f}x" if speed else "-")
+                      f"{r.video_s:.1f}", f"{speed:.1f}x real time" if speed else "-")
     console_err.print(table)
 
 
@@ -101,8 +101,11 @@ def run_analysis(paths: list[Path], config: Config, db: str | None, camera: str 
             def advance(now: float, duration: float | None, task: int = task) -> None:
                 bar.update(task, completed=min(1.0, now / duration) if duration else 0.0)
 
+            cam = pick_camera(config, spec, camera)
+            if not cam.rules and not as_json:
+                console_err.print(f"camera {cam.id}: no rules configured, so only tracks are stored (docs/config.md)")
             try:
-                result = analyzer.analyze(spec, pick_camera(config, spec, camera), advance)
+                result = analyzer.analyze(spec, cam, advance)
             except SourceError as exc:
                 problems.append(str(exc))
                 continue

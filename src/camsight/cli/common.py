@@ -13,8 +13,10 @@ from camsight.config import Config, load_config
 from camsight.store.db import connect, create_schema
 from camsight.store.media import MediaStore
 
-console = Console(highlight=False)
-console_err = Console(stderr=True, highlight=False)
+import sys
+
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+console_err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (see docs/config.md).", show_default=False)

@@ -53,8 +53,8 @@ class Polygon:
 class Line:
     """A directed segment from ``a`` to ``b``.
 
-    ``side`` is positive for points on the left of ``a → b`` as seen on screen (y down), i.e. the
-    side a walker reaches by turning counter-clockwise on the image.
+    ``side`` is the 2-D cross product: with image coordinates (y down) it is positive for points on
+    the *right* of ``a → b`` as seen on screen (facing from ``a`` to ``b``) and negative on the left.
     """
 
     a: Point

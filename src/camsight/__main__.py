@@ -1,0 +1,5 @@
+"""``python -m camsight``."""
+
+from camsight.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""Helpers the rules share: what a rule sees of one tracked box, running scores and event fields.
+
+Rules keep small per-track (or per-visit) state between frames; these helpers turn one frame's
+:class:`~camsight.core.detections.Detections` into plain :class:`Observation` values, keep a mean
+detection confidence as an event's score, and fill in the fields every event carries (including its
+deterministic id), so that each rule file holds only its own behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict, TypeVar
+
+import numpy as np
+
+from camsight.config.models import RuleConfig
+from camsight.core.detections import COCO_NAMES, Detections
+from camsight.core.geometry import Point, Polygon
+from camsight.events.models import EventBase, event_id
+from camsight.rules.base import RuleContext
+
+C = TypeVar("C")
+E = TypeVar("E", bound=EventBase)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One tracked box of a watched class in one frame, as a rule sees it.
+
+    Attributes:
+        track_id: Tracker id.
+        anchor: Bottom-centre of the box (the feet) in pixels.
+        height: Box height in pixels (about one body height for a standing person).
+        confidence: Detection score, 0..1.
+        class_id: COCO class id.
+        inside: Whether the anchor is inside the rule's zone (always true without a zone).
+    """
+
+    track_id: int
+    anchor: Point
+    height: float
+    confidence: float
+    class_id: int
+    inside: bool
+
+
+def observe(dets: Detections, classes: frozenset[int], zone: Polygon | None) -> list[Observation]:
+    """The tracked boxes of the given classes in a frame; untracked boxes are ignored.
+
+    Args:
+        dets: One frame's tracked detections (not modified).
+        classes: COCO ids the rule watches.
+        zone: The rule's zone in pixels, or ``None`` for the whole view.
+
+    Returns:
+        One observation per kept box, in the order of ``dets``.
+    """
+    keep = dets.tracked & dets.is_class(classes)
+    if not keep.any():
+        return []
+    sel = dets[keep]
+    anchors = sel.anchors
+    inside = np.ones(len(sel), dtype=bool) if zone is None else zone.contains(anchors)
+    return [
+        Observation(
+            track_id=int(sel.tracker_id[i]),
+            anchor=(float(anchors[i, 0]), float(anchors[i, 1])),
+            height=float(sel.heights[i]),
+            confidence=float(sel.confidence[i]),
+            class_id=int(sel.class_id[i]),
+            inside=bool(inside[i]),
+        )
+        for i in range(len(sel))
+    ]
+
+
+def class_name(class_id: int) -> str:
+    """The COCO name of a class id, or the id as text when it has no name here."""
+    return COCO_NAMES.get(class_id, str(class_id))
+
+
+def expect(config: RuleConfig, kind: type[C]) -> C:
+    """Narrow a rule config to the type a rule class needs.
+
+    Raises:
+        TypeError: The registry handed a rule the wrong kind of config (a programming error).
+    """
+    if not isinstance(config, kind):
+        raise TypeError(f"rule config of kind {config.kind!r} cannot build a {kind.__name__} rule")
+    return config
+
+
+@dataclass(slots=True)
+class MeanScore:
+    """Running mean of detection confidences: the score of an event (0 before any sample)."""
+
+    total: float = 0.0
+    count: int = 0
+
+    def add(self, confidence: float) -> None:
+        """Add one box's confidence."""
+        self.total += confidence
+        self.count += 1
+
+    @property
+    def value(self) -> float:
+        """The mean, clipped to 0..1."""
+        return min(1.0, max(0.0, self.total / self.count)) if self.count else 0.0
+
+
+class EventFields(TypedDict):
+    """The fields every event carries, filled in by :func:`event_fields`."""
+
+    id: str
+    rule: str
+    camera: str
+    source: str
+    start_s: float
+    end_s: float
+    started_at: datetime
+
+
+def event_fields(ctx: RuleContext, rule: str, kind: str, key: int | str, start_s: float) -> EventFields:
+    """Common fields of a newly opened event (``end_s == start_s`` while it is open).
+
+    The id is ``event_id(camera, source, rule, kind, key, round(start_s, 2))``, where ``key`` is the
+    first track id (or ``"crowd"``), so the same behaviour in the same source always gets the same id.
+    """
+    return EventFields(
+        id=event_id(ctx.camera, ctx.source, rule, kind, key, round(start_s, 2)),
+        rule=rule,
+        camera=ctx.camera,
+        source=ctx.source,
+        start_s=start_s,
+        end_s=start_s,
+        started_at=ctx.wall(start_s),
+    )
+
+
+def closed(event: E, end_s: float, **changes: Any) -> E:
+    """The same event (same id) marked closed at ``end_s``, with any other fields changed."""
+    return event.model_copy(update={"status": "closed", "end_s": max(end_s, event.start_s), **changes})

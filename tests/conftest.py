@@ -1,0 +1,55 @@
+"""Shared fixtures: a store ``engine`` on SQLite and on PostgreSQL (see tests/pg.py for how the server is found)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import pg
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a PostgreSQL schema private to this test session; skips (fails when CI=true) without a server."""
+    try:
+        with pg.server() as server_url, pg.schema_url(server_url) as url:
+            yield url
+    except pg.Unavailable as exc:
+        message = f"PostgreSQL unavailable: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    """A camsight store on PostgreSQL with its tables created, shared by the session."""
+    from camsight.store import connect, create_schema
+
+    engine = connect(postgres_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """An empty camsight store with its tables, once on SQLite (a file in tmp_path) and once on PostgreSQL."""
+    from camsight.store import connect, create_schema, metadata
+
+    if request.param == "sqlite":
+        engine = connect(str(tmp_path / "store" / "camsight.db"))
+        create_schema(engine)
+        yield engine
+        engine.dispose()
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "meta":
+                conn.execute(table.delete())
+    yield engine

@@ -1,0 +1,77 @@
+"""Bad input on the command line: one clear line, exit code 2, no traceback, nothing stored lost."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CLIP = DATA / "intel_worker-zone-detection_preview.mp4"
+
+
+def camsight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "camsight", *args], capture_output=True, text=True, cwd=cwd, timeout=300, check=False
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert fragment in result.stderr
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert_clean_failure(camsight("analyze", str(tmp_path / "nope.mp4"), "--db", str(tmp_path / "x.db"), cwd=tmp_path),
+                         "no such file")
+
+
+def test_file_that_is_not_video(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("hello\n" * 50)
+    assert_clean_failure(camsight("analyze", str(fake), "--db", str(tmp_path / "x.db"), cwd=tmp_path),
+                         "not a readable video")
+
+
+def test_malformed_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("cameras:\n  - id: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1]]\n"
+                   "    rules:\n      - kind: crowd\n        min_people: -3\n        colour: red\n")
+    result = camsight("config", "check", str(cfg), cwd=tmp_path)
+    assert_clean_failure(result, "3 problem(s)")
+    assert "at least 3 points" in result.stderr
+    assert "unknown key" in result.stderr
+    assert "greater than or equal to 1" in result.stderr
+    assert_clean_failure(camsight("analyze", str(CLIP), "--config", str(cfg), cwd=tmp_path), "problem(s)")
+
+
+def test_missing_config(tmp_path: Path) -> None:
+    assert_clean_failure(camsight("config", "check", str(tmp_path / "none.yaml"), cwd=tmp_path), "not found")
+
+
+def test_truncated_video_keeps_events(tmp_path: Path) -> None:
+    """A clip cut in half: what decodes is analysed and stored, the error says where it broke."""
+    cut = tmp_path / "cut.mp4"
+    data = CLIP.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    db = tmp_path / "x.db"
+    result = camsight("analyze", str(cut), "--db", str(db), "--json", cwd=tmp_path)
+    assert_clean_failure(result, "kept")
+    assert "truncated" in result.stderr or "stopped" in result.stderr
+    listed = camsight("events", "--db", str(db), "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+
+
+def test_bad_since(tmp_path: Path) -> None:
+    assert_clean_failure(camsight("events", "--db", str(tmp_path / "x.db"), "--since", "yesterdayish", cwd=tmp_path),
+                         "--since")
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the MJPEG clip")
+def test_mjpeg_avi_is_read(tmp_path: Path) -> None:
+    avi = tmp_path / "clip.avi"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(CLIP), "-t", "1", "-c:v", "mjpeg", str(avi)], check=True)
+    result = camsight("analyze", str(avi), "--db", str(tmp_path / "x.db"), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
