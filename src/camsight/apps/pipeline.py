@@ -88,6 +88,7 @@ class CameraPipeline:
         self._size: tuple[int, int] | None = None
         self.rules: list[Rule] = []
         self.tracklog: TrackLog | None = None
+        self._held = Detections.empty()
 
     def _bind(self, frame: Frame) -> list[TrackState]:
         """(Re)build size-dependent state; returns the tracks ended by a resolution change."""
@@ -102,6 +103,7 @@ class CameraPipeline:
         lost = 0.0 if self.still else self.config.tracker.lost_track_s + 1.0
         self.tracklog = TrackLog(track_ctx, zones=zones, lost_after_s=lost)
         self.tracker.reset()
+        self._held = Detections.empty()
         return ended
 
     def step(self, frame: Frame) -> StepResult:
@@ -114,11 +116,17 @@ class CameraPipeline:
         now = frame.pts_s
         times = self.stats.times
         t0 = time.perf_counter()
-        run = True if self.still else self.gate.gate(frame, tracking=self.tracker.active, now=now).run_detector
+        run = self.still or self.gate.gate(
+            frame, tracking=self.tracker.active, now=now, boxes=self._held.xyxy if len(self._held) else None
+        ).run_detector
         t1 = time.perf_counter()
         dets = self.detector.detect(frame) if run else Detections.empty()
         t2 = time.perf_counter()
-        tracked = self._track(dets) if run else Detections.empty()
+        # Skipped frame: nothing moved outside the tracked boxes, so the tracked objects are held in place.
+        tracked = self._track(dets) if run else self._held
+        if run and not len(dets):
+            self.gate.absorb()
+        self._held = tracked
         t3 = time.perf_counter()
         events = [e for rule in self.rules for e in rule.update(tracked, now)]
         t4 = time.perf_counter()

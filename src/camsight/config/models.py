@@ -141,8 +141,151 @@ class CrowdRule(RuleBase):
     )
 
 
+MOTOR_VEHICLES: tuple[ClassName, ...] = ("car", "motorcycle", "bus", "truck")
+
+
+class PersonDownRule(RuleBase):
+    """Raise an event when a person goes from upright to lying fast and stays down (a fall).
+
+    See ``camsight.rules.person_down`` for the exact definition.
+    """
+
+    kind: Literal["person_down"] = Field(description="Rule type.")
+    zone: str | None = Field(default=None, description="Zone to watch; omit for the whole view.")
+    hold_s: float = Field(
+        default=2.0, gt=0, le=3600, description="How long the person must stay down before the event starts."
+    )
+    max_fall_s: float = Field(
+        default=2.5, gt=0, le=30,
+        description="Longest time from the last upright sighting to the first lying one; slower changes "
+                    "(lying down on purpose) do not count.",
+    )
+    max_unseen_s: float = Field(
+        default=4.0, ge=0, le=600,
+        description="A person lying still is often missed by the detector: how long they may go unseen "
+                    "while down before the rule gives up on them.",
+    )
+
+
+class EdgeDwellRule(RuleBase):
+    """Raise an event when a person stays within ``max_distance`` of an edge line for ``min_dwell_s``."""
+
+    kind: Literal["edge_dwell"] = Field(description="Rule type.")
+    line: str = Field(description="Name of the edge line (railing, platform edge, quay).")
+    max_distance: float = Field(
+        default=0.5, gt=0, le=100, description="How close to the line counts as 'at the edge', in distance_unit."
+    )
+    distance_unit: Literal["body_heights", "normalised"] = Field(
+        default="body_heights",
+        description="'body_heights': multiples of the person's own box height (works at any depth); "
+                    "'normalised': image units 0..1 (x by width, y by height).",
+    )
+    min_dwell_s: float = Field(default=10.0, gt=0, le=86400, description="Time at the edge that raises the event.")
+    max_gap_s: float = Field(
+        default=2.0, ge=0, le=600, description="A person may step away (or be lost) this long without the dwell restarting."
+    )
+    classes: tuple[ClassName, ...] = Field(default=("person",), description="Object classes that count.")
+
+
+class RunningRule(RuleBase):
+    """Raise an event when a person runs, or goes from still to fast at once (speed in body heights per s)."""
+
+    kind: Literal["running"] = Field(description="Rule type.")
+    zone: str | None = Field(default=None, description="Zone to watch; omit for the whole view.")
+    min_speed: float = Field(
+        default=1.8, gt=0, le=50,
+        description="Speed that counts as running, in the person's own box heights per second (walking is "
+                    "about 0.5-1).",
+    )
+    min_duration_s: float = Field(default=1.0, ge=0, le=60, description="How long the speed must last.")
+    sudden_rise: float = Field(
+        default=1.5, ge=0, le=50,
+        description="Rise in speed (body heights/s) within one second from nearly still that raises a "
+                    "'sudden_start' event at once; 0 turns it off.",
+    )
+    end_after_s: float = Field(default=1.0, ge=0, le=600, description="How long below the speed ends the event.")
+
+
+class DispersalRule(RuleBase):
+    """Raise an event when a group of people standing together suddenly moves apart fast."""
+
+    kind: Literal["dispersal"] = Field(description="Rule type.")
+    zone: str | None = Field(default=None, description="Zone to watch; omit for the whole view.")
+    min_people: int = Field(default=3, ge=2, le=1000, description="People in the group.")
+    group_radius: float = Field(
+        default=1.5, gt=0, le=50, description="People within this many body heights of each other form a group."
+    )
+    min_speed: float = Field(
+        default=1.2, gt=0, le=50, description="Outward speed each must reach, body heights per second."
+    )
+    within_s: float = Field(default=2.0, gt=0, le=60, description="The group must break up within this time.")
+
+
+class WrongWayRule(RuleBase):
+    """Raise an event when a vehicle travels against the lane direction for at least ``min_distance``."""
+
+    kind: Literal["wrong_way"] = Field(description="Rule type.")
+    direction: tuple[float, float] = Field(
+        description="Allowed direction of travel as a normalised image vector [dx, dy] (x right, y down)."
+    )
+    zone: str | None = Field(default=None, description="Lane zone to watch; omit for the whole view.")
+    min_distance: float = Field(
+        default=0.1, gt=0, le=2, description="Distance against the direction that raises the event, normalised units."
+    )
+    straightness: float = Field(
+        default=0.6, gt=0, le=1,
+        description="Share of the path travelled that must be against the direction (rejects jitter and turns).",
+    )
+    classes: tuple[ClassName, ...] = Field(default=VEHICLES, description="Object classes that count.")
+
+    @field_validator("direction")
+    @classmethod
+    def _not_zero(cls, direction: tuple[float, float]) -> tuple[float, float]:
+        if abs(direction[0]) + abs(direction[1]) == 0:
+            raise ValueError("direction must not be [0, 0]")
+        return direction
+
+
+class ErraticVehicleRule(RuleBase):
+    """Raise an event when a vehicle zig-zags or changes speed abruptly.
+
+    See ``camsight.rules.erratic_vehicle`` for the exact definition.
+    """
+
+    kind: Literal["erratic_vehicle"] = Field(description="Rule type.")
+    zone: str | None = Field(default=None, description="Zone to watch; omit for the whole view.")
+    window_s: float = Field(default=6.0, gt=0, le=120, description="Time window in which swings are counted.")
+    min_swings: int = Field(
+        default=4, ge=2, le=100, description="Alternating left/right heading swings in the window that count."
+    )
+    min_swing_deg: float = Field(default=15.0, gt=0, le=180, description="Smallest heading swing that counts, degrees.")
+    speed_change: float = Field(
+        default=2.0, ge=0, le=100,
+        description="Speed change within one second that counts as abrupt, in vehicle lengths per second; "
+                    "0 turns it off.",
+    )
+    classes: tuple[ClassName, ...] = Field(default=MOTOR_VEHICLES, description="Object classes that count.")
+
+
+class CrowdFormingRule(RuleBase):
+    """Raise an event when the count of people in a zone rises by at least ``min_rise`` within ``within_s``."""
+
+    kind: Literal["crowd_forming"] = Field(description="Rule type.")
+    zone: str | None = Field(default=None, description="Zone to count in; omit for the whole view.")
+    min_rise: int = Field(default=4, ge=1, le=10000, description="Rise in the count (K) that raises the event.")
+    within_s: float = Field(default=10.0, gt=0, le=3600, description="Time (T) in which the rise must happen.")
+    hold_s: float = Field(
+        default=1.0, ge=0, le=600, description="The count is smoothed over this time (median) against flicker."
+    )
+    end_after_s: float = Field(
+        default=5.0, ge=0, le=3600, description="How long the count must stay below the risen level to end the event."
+    )
+
+
 RuleConfig = Annotated[
-    ZoneIntrusionRule | LineCrossingRule | LoiteringRule | CrowdRule,
+    ZoneIntrusionRule | LineCrossingRule | LoiteringRule | CrowdRule
+    | PersonDownRule | EdgeDwellRule | RunningRule | DispersalRule | WrongWayRule | ErraticVehicleRule
+    | CrowdFormingRule,
     Field(discriminator="kind"),
 ]
 
@@ -228,6 +371,11 @@ class MotionConfig(Model):
     )
     keyframe_s: float = Field(
         default=2.0, ge=0, le=3600, description="Run the detector at least this often even if nothing moves."
+    )
+    track_refresh_s: float = Field(
+        default=2.0, ge=0, le=60,
+        description="While only tracked objects move within their own boxes, re-detect this often; "
+        "in between their boxes are held.",
     )
 
 

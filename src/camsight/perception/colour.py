@@ -1,0 +1,190 @@
+"""Naming the colours of pixels, robustly to lighting and shadow.
+
+Pixels are converted to CIELAB (``cv2.cvtColor`` on float32 BGR scaled to 0..1, so ``L`` is 0..100 and
+``a``, ``b`` are signed), where distance from the grey axis (chroma, ``C = sqrt(a² + b²)``) and the hue
+angle (``h = atan2(b, a)``) change little when the light dims: a shadow mostly lowers ``L``. Two
+corrections are made per picture before naming, both estimated from the picture itself:
+
+* **colour cast** (white balance): the mean ``a, b`` of the near-neutral pixels (``C < 15``, not too
+  dark or bright) is taken as the camera's cast and subtracted, at most :data:`MAX_CAST` in size. Indoor
+  cameras often tint everything blue; without this a grey shirt reads as blue.
+* **exposure**: ``L`` is stretched so the darkest part of the picture (1st percentile, when no more than
+  :data:`MAX_BLACK_LIFT`) becomes 0 and the brightest (99th percentile) reaches :data:`REFERENCE_WHITE`,
+  with a gain of at most :data:`MAX_GAIN` (never darkening): in a dim, hazy corridor a black shirt then
+  reads as black and a white dress as white rather than both as grey.
+
+Each pixel then gets one name (:func:`name_pixels`):
+
+* **achromatic** when ``C`` is below ``6 + 0.1·L`` (the threshold rises with lightness because JPEG and
+  sensor noise do), or the pixel is nearly black (``L < 8``): ``black`` below ``L`` 25, ``white`` above
+  ``L`` 72, ``grey`` between. The black bound is generous so that dark clothes in shade stay black.
+* **chromatic** otherwise, by hue angle, with lightness and chroma splitting neighbours:
+  ``red`` (345°-40°; ``pink`` when light, ``brown`` when dark and dull), ``orange`` (40°-75°;
+  ``brown`` when dark or dull, ``beige`` when light and dull), ``yellow`` (75°-115°; ``beige`` when
+  dull, ``brown`` or olive ``green`` when dark), ``green`` (115°-200°), ``blue`` (200°-315°; the shades
+  ``navy`` when dark and ``light blue`` when light), ``purple`` (315°-345°, ``pink`` when light).
+  Hard hats, hi-vis vests and red jackets as real cameras record them were used to place the borders.
+
+:func:`named_shares` turns counts into ``{name: share}``: the twelve :data:`COLOUR_NAMES` partition the
+pixels (their shares sum to at most 1); the :data:`SHADES` ``navy`` and ``light blue`` are reported as
+well, as parts of ``blue`` (so a navy jacket is ``{"blue": 0.8, "navy": 0.7}``, and a search for "blue"
+finds it).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+COLOUR_NAMES: tuple[str, ...] = (
+    "black", "grey", "white", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "beige",
+)
+"""The basic colour names; every pixel gets exactly one of these (or a shade of blue)."""
+
+SHADES: dict[str, str] = {"navy": "blue", "light blue": "blue"}
+"""Shades reported in addition to their basic colour: ``{shade: basic name}``."""
+
+FINE_NAMES: tuple[str, ...] = COLOUR_NAMES + tuple(SHADES)
+"""Names of the indices :func:`name_pixels` returns (basic names, then shades)."""
+
+MAX_CAST = 25.0
+"""Largest colour cast removed, in percent of a channel's gain."""
+REFERENCE_WHITE = 92.0
+"""Lightness the brightest part of a picture is scaled to, when it is dimmer."""
+MAX_GAIN = 1.8
+"""Largest exposure gain applied to ``L``."""
+MAX_BLACK_LIFT = 15.0
+"""Largest black level (1st percentile of ``L``) taken off, for hazy or washed-out pictures."""
+BLACK_BELOW = 25.0
+"""Achromatic pixels darker than this are black."""
+WHITE_ABOVE = 72.0
+"""Achromatic pixels lighter than this are white."""
+
+_IDX = {name: i for i, name in enumerate(FINE_NAMES)}
+Lab = NDArray[np.float32]
+
+
+def to_lab(image: NDArray[np.uint8]) -> Lab:
+    """CIELAB of a BGR ``uint8`` image, ``H x W x 3`` float32 (``L`` 0..100)."""
+    return _bgr_to_lab(image.astype(np.float32) * np.float32(1 / 255))
+
+
+def _bgr_to_lab(bgr: NDArray[np.float32]) -> Lab:
+    if bgr.size == 0:
+        return np.zeros(bgr.shape, dtype=np.float32)
+    return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB), dtype=np.float32)
+
+
+def _neutral(lab: Lab) -> NDArray[np.bool_]:
+    """Near-neutral, mid-light pixels: what the light's colour is estimated from."""
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    return (chroma < 15) & (lab[..., 0] > 20) & (lab[..., 0] < 95)
+
+
+def white_balance_gains(image: NDArray[np.float32], lab: Lab) -> NDArray[np.float32]:
+    """Per-channel (B, G, R) gains that make the picture's near-neutral pixels grey on average.
+
+    Grey-pixel white balance: the near-neutral pixels' mean colour is taken as the colour of the light.
+    Gains are kept within ``1 ± MAX_CAST/100`` per channel; ``(1, 1, 1)`` when fewer than 5% of the
+    pixels are near-neutral (a picture of one strong colour says nothing about the light).
+    """
+    neutral = _neutral(lab)
+    ones = np.ones(3, dtype=np.float32)
+    if neutral.sum() < max(8, 0.05 * neutral.size):
+        return ones
+    mean = image[neutral].mean(axis=0, dtype=np.float64)
+    if float(mean.min()) <= 1e-3:
+        return ones
+    limit = MAX_CAST / 100.0
+    return np.asarray(np.clip(float(mean.mean()) / mean, 1.0 - limit, 1.0 + limit), dtype=np.float32)
+
+
+def normalise(image: NDArray[np.uint8]) -> Lab:
+    """CIELAB of a BGR image with the colour cast removed and its lightness range stretched.
+
+    The cast is removed by scaling the channels (:func:`white_balance_gains`), which, unlike shifting
+    ``a, b``, leaves dark pixels' colour alone; lightness is stretched as the module docstring says.
+    """
+    bgr = image.astype(np.float32) * np.float32(1 / 255)
+    raw = _bgr_to_lab(bgr)
+    if raw.size == 0:
+        return raw
+    gains = white_balance_gains(bgr, raw)
+    lab = raw if bool(np.all(gains == 1.0)) else _bgr_to_lab(np.minimum(bgr * gains, np.float32(1.0)))
+    low, top = (float(v) for v in np.percentile(lab[..., 0], (1, 99)))
+    low = min(low, MAX_BLACK_LIFT)
+    gain = float(np.clip(REFERENCE_WHITE / max(top - low, 1.0), 1.0, MAX_GAIN))
+    if gain > 1.0 or low > 0.0:
+        lab[..., 0] = np.clip((lab[..., 0] - low) * gain, 0.0, 100.0)
+    return lab
+
+
+def name_pixels(lab: Lab) -> NDArray[np.int8]:
+    """One colour per pixel, as indices into :data:`FINE_NAMES` (same shape as ``lab`` minus the last axis)."""
+    light, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    chroma = np.hypot(a, b)
+    hue = np.asarray(np.degrees(np.arctan2(b, a)) % 360.0, dtype=np.float32)
+    out = np.full(light.shape, _IDX["grey"], dtype=np.int8)
+    out[light < BLACK_BELOW] = _IDX["black"]
+    out[light > WHITE_ABOVE] = _IDX["white"]
+    chromatic = (chroma >= 6.0 + 0.1 * light) & ((light >= 8.0) | (chroma >= 10.0))
+    for name, mask in _hue_names(light, chroma, hue):
+        out[chromatic & mask] = _IDX[name]
+    return out
+
+
+def _hue_names(
+    light: NDArray[np.float32], chroma: NDArray[np.float32], hue: NDArray[np.float32]
+) -> list[tuple[str, NDArray[np.bool_]]]:
+    """``(name, mask)`` pairs for chromatic pixels; later pairs win where masks overlap."""
+    lit, dull, dark = light >= 62.0, chroma < 28.0, light < 45.0
+    red = (hue >= 345.0) | (hue < 40.0)
+    orange = (hue >= 40.0) & (hue < 75.0)
+    yellow = (hue >= 75.0) & (hue < 115.0)
+    dim_yellow = yellow & ((light < 50.0) | (dull & ~lit))
+    blue = (hue >= 200.0) & (hue < 315.0)
+    purple = (hue >= 315.0) & (hue < 345.0)
+    return [
+        ("red", red),
+        ("pink", (red | purple) & lit),
+        ("purple", purple & ~lit),
+        ("orange", orange),
+        ("brown", (orange & ((dark & (chroma < 50.0)) | (dull & ~lit))) | (red & (light < 35.0) & (chroma < 30.0))),
+        ("yellow", yellow),
+        ("beige", (orange | yellow) & dull & lit),
+        ("brown", dim_yellow & (hue < 90.0)),
+        ("green", ((hue >= 115.0) & (hue < 200.0)) | (dim_yellow & (hue >= 90.0))),
+        ("blue", blue),
+        ("navy", blue & (light < 30.0)),
+        ("light blue", blue & (light >= 62.0)),
+    ]
+
+
+def count_names(names: NDArray[np.int8], weights: NDArray[np.float32] | None = None) -> NDArray[np.float64]:
+    """Pixel counts (or weight sums) per index of :data:`FINE_NAMES`."""
+    w = None if weights is None else weights.ravel()
+    return np.bincount(names.ravel().astype(np.intp), weights=w, minlength=len(FINE_NAMES)).astype(np.float64)
+
+
+def named_shares(counts: NDArray[np.float64], *, min_share: float = 0.1) -> dict[str, float]:
+    """``{name: share}`` for the names holding at least ``min_share`` of ``counts``, largest first.
+
+    Shades are folded into their basic colour and also reported under their own name.
+    """
+    total = float(counts.sum())
+    if total <= 0:
+        return {}
+    share = counts / total
+    basic = {name: float(share[_IDX[name]]) for name in COLOUR_NAMES}
+    for shade, parent in SHADES.items():
+        basic[parent] += float(share[_IDX[shade]])
+    result = {**basic, **{shade: float(share[_IDX[shade]]) for shade in SHADES}}
+    kept = {k: round(v, 3) for k, v in result.items() if v >= min_share}
+    return dict(sorted(kept.items(), key=lambda kv: -kv[1]))
+
+
+def name_image(image: NDArray[np.uint8], *, min_share: float = 0.1) -> dict[str, float]:
+    """Colour shares of a whole BGR image (normalised against itself)."""
+    lab = normalise(image)
+    return named_shares(count_names(name_pixels(lab)), min_share=min_share)

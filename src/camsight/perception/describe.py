@@ -1,0 +1,425 @@
+"""The describer: a finished track's sightings and best crops → its :class:`~camsight.core.records.Appearance`.
+
+What is computed, and how:
+
+* **Colours by region** (:mod:`camsight.perception.colour` names the pixels). A person's box is cut into
+  head, upper-body and lower-body bands whose heights depend on posture (standing: top 14%, 16-52%,
+  55-92%; sitting: 0-20%, 20-58%, 60-95%; lying: no split, the whole box is "upper"); each band keeps
+  only its central columns, where the body is and the background is not. Pixels that look like the
+  surroundings are dropped too: the crop carries a margin around the box, and a pixel whose quantised
+  colour is over twice as common in that margin as in the band is taken for background (unless that
+  would drop over 60% of the band, as when a grey shirt stands before a grey wall). Vehicles use the
+  middle of their box (windows, tyres and road mostly fall outside it), stored as ``upper``. Shares are
+  averaged over the crops, weighted by crop quality; names under 10% are left out.
+* **Headwear**: the top of the head band is compared against what hair looks like. Hair is dark, or
+  dull brown/blonde; hard hats and most caps are strongly coloured or bright white. The likelihood rises
+  from 0 to 1 as the share of such pixels goes from 20% to 50%. A dark cap cannot be told from dark hair.
+* **Garments** (cues, 0..1, only when present): ``vest`` (hi-vis: very saturated orange/yellow over the
+  upper body), ``jeans`` (blue lower body), ``dress`` (the same light or coloured cloth from the upper
+  through the lower body).
+* **Carried objects and riding**: a COCO backpack, umbrella, handbag or suitcase overlapping the person
+  in at least 20% of the sightings (and two of them, for videos); a bicycle or motorcycle in at least 30%.
+* **Posture**: per sighting, from :func:`camsight.perception.posture.classify_posture` when that module is
+  present, else from the box's height/width ratio (≥ 1.6 standing, 0.9-1.6 sitting, < 0.9 lying).
+* **Motion**: the bottom-centre point's displacement over about a second, median over the track. People:
+  body heights per second, ``still`` < 0.15 ≤ ``walking`` < 1.2 ≤ ``running`` (a walk is about 0.8).
+  Vehicles: pixels per second, ``still`` under 0.1 box lengths per second, else ``moving``. Heading is the
+  direction of the whole path (0° = right, 90° = down).
+
+Example:
+    >>> describer = AppearanceDescriber()
+    >>> appearance = describe_image_box(image, (10, 20, 60, 180), "person")  # doctest: +SKIP
+    >>> appearance.upper                                                      # doctest: +SKIP
+    {'red': 0.64, 'black': 0.2}
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from camsight.core.records import Appearance, Motion, Posture
+from camsight.perception import colour
+from camsight.perception.posture import classify_posture, is_upright
+from camsight.perception.tracklog import Box, Crop, Observation, crop_box
+
+Band = tuple[float, float, float, float]
+"""A part of a box as fractions: ``top, bottom, left, right``."""
+
+PERSON_BANDS: dict[str, dict[str, Band]] = {
+    "standing": {"head": (0.0, 0.14, 0.25, 0.75), "upper": (0.16, 0.52, 0.2, 0.8), "lower": (0.55, 0.92, 0.25, 0.75)},
+    "sitting": {"head": (0.0, 0.2, 0.25, 0.75), "upper": (0.2, 0.58, 0.2, 0.8), "lower": (0.6, 0.95, 0.2, 0.8)},
+    "lying": {"upper": (0.15, 0.85, 0.15, 0.85)},
+}
+"""Body bands of a person's box by posture (``unknown`` uses ``standing``)."""
+HAT_BAND: dict[str, Band] = {"standing": (0.0, 0.07, 0.3, 0.7), "sitting": (0.0, 0.1, 0.3, 0.7)}
+"""The top of the head, where a hat would be."""
+VEHICLE_BAND: Band = (0.3, 0.8, 0.25, 0.75)
+"""The part of a vehicle's box whose colour is its body colour."""
+OTHER_BAND: Band = (0.2, 0.8, 0.2, 0.8)
+"""The part of any other object's box that is named."""
+
+VEHICLES = frozenset({"bicycle", "car", "motorcycle", "bus", "truck", "train", "boat", "airplane"})
+CARRIED = {24: "backpack", 25: "umbrella", 26: "handbag", 28: "suitcase"}
+RIDDEN = {1: "bicycle", 3: "motorcycle"}
+
+BINS = 16**3
+"""Colour bins of the background model (4 bits per channel)."""
+TARGET_HEIGHT = 96
+"""Crops are shrunk so the box is about this tall before naming (never enlarged)."""
+STILL_BELOW, RUN_FROM = 0.1, 1.2
+"""People's motion thresholds, body heights per second."""
+DEPTH_GAIN = 3.0
+"""Movement toward or away from the camera, in sizes per second, per unit of log-scale change per second
+(distance to the camera / object size, taken as 3: a person about 5 m away)."""
+VEHICLE_STILL_BELOW = 0.1
+"""Vehicles are still below this many box lengths per second."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Picture:
+    """One crop, shrunk, converted and named, with its background colour model."""
+
+    lab: NDArray[np.float32]
+    names: NDArray[np.int8]
+    bins: NDArray[np.intp]
+    ring: NDArray[np.float64] | None
+    box: Box
+
+    @classmethod
+    def of(cls, crop: Crop) -> _Picture:
+        x1, y1, x2, y2 = crop.box
+        scale = min(1.0, TARGET_HEIGHT / max(y2 - y1, 1.0))
+        image = crop.image
+        if scale < 1.0:
+            image = _shrink(image, scale)
+        box = (x1 * scale, y1 * scale, x2 * scale, y2 * scale)
+        lab = colour.normalise(image)
+        q = (image >> 4).astype(np.intp)
+        bins = (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
+        inside = np.zeros(bins.shape, dtype=bool)
+        inside[_slices(box, (0.0, 1.0, 0.0, 1.0), bins.shape)] = True
+        ring = None
+        if (~inside).sum() >= max(16, 0.05 * bins.size):
+            ring = _histogram(bins[~inside])
+        return cls(lab=lab, names=colour.name_pixels(lab), bins=bins, ring=ring, box=box)
+
+    def band(self, band: Band, *, local: bool = False) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """Names and Lab of a band's pixels, background-like ones dropped.
+
+        Args:
+            band: The part of the box.
+            local: Also take as background what lies beside the band, at its rows, in the outer 20% of
+                each side of the box and beyond (for the head, which is much narrower than the box); the
+                band may then lose up to 90% of its pixels (a body band keeps all of them rather than
+                lose over 60%).
+        """
+        rows, cols = _slices(self.box, band, self.names.shape)
+        names, lab, bins = self.names[rows, cols].ravel(), self.lab[rows, cols].reshape(-1, 3), self.bins[rows, cols]
+        bins = bins.ravel()
+        background = self.ring
+        if local:
+            _, inner = _slices(self.box, (0.0, 1.0, 0.2, 0.8), self.names.shape)
+            side = np.concatenate([self.bins[rows, : inner.start].ravel(), self.bins[rows, inner.stop :].ravel()])
+            if side.size >= 16:
+                counts = _histogram(side)
+                background = counts if background is None else np.maximum(background, counts)
+        if background is None or names.size == 0:
+            return names, lab
+        own = np.bincount(bins, minlength=BINS) / bins.size
+        bg = background[bins]
+        keep = ~((bg >= 0.02) & (own[bins] < 1.2 * bg))
+        if keep.mean() < (0.1 if local else 0.4):
+            return names, lab
+        return names[keep], lab[keep]
+
+
+def _shrink(image: NDArray[np.uint8], scale: float) -> NDArray[np.uint8]:
+    """Shrink by ``scale`` (< 1), averaging neighbouring pixels: bilinear to twice the size, then 2:1 by area.
+
+    (A direct area resize costs ten times as much for a similar picture.)
+    """
+    w, h = max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))
+    if scale < 0.5:
+        image = np.asarray(cv2.resize(image, (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
+    return np.asarray(cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _histogram(bins: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Share of pixels per colour bin, each bin also counting its neighbours' share.
+
+    So a colour near a bin edge matches both sides.
+    """
+    hist = (np.bincount(bins, minlength=BINS) / max(bins.size, 1)).reshape(16, 16, 16)
+    for axis in range(3):
+        src = hist.copy()
+        lo = [slice(None)] * 3
+        hi = [slice(None)] * 3
+        lo[axis], hi[axis] = slice(0, 15), slice(1, 16)
+        np.maximum(hist[tuple(lo)], src[tuple(hi)], out=hist[tuple(lo)])
+        np.maximum(hist[tuple(hi)], src[tuple(lo)], out=hist[tuple(hi)])
+    return hist.ravel()
+
+
+def _slices(box: Box, band: Band, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    x1, y1, x2, y2 = box
+    top, bottom, left, right = band
+    h, w = y2 - y1, x2 - x1
+    r1, r2 = (min(max(round(y1 + f * h), 0), shape[0]) for f in (top, bottom))
+    c1, c2 = (min(max(round(x1 + f * w), 0), shape[1]) for f in (left, right))
+    return slice(r1, max(r1, r2)), slice(c1, max(c1, c2))
+
+
+def _shares(names: NDArray[np.int8]) -> NDArray[np.float64]:
+    counts = colour.count_names(names)
+    total = counts.sum()
+    return counts / total if total > 0 else counts
+
+
+def _hatlike(lab: NDArray[np.float32]) -> float:
+    """Share of pixels that look like a hat rather than hair or skin."""
+    if len(lab) == 0:
+        return 0.0
+    light, chroma = lab[:, 0], np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
+    skin = (hue >= 20.0) & (hue < 80.0) & (chroma < 40.0)
+    hat = ((chroma >= 30.0) & ~skin) | ((light >= 85.0) & (chroma < 10.0))
+    return float(hat.mean())
+
+
+def _skin(lab: NDArray[np.float32]) -> NDArray[np.bool_]:
+    """Pixels with the colour of skin or blond/brown hair (left out of the head's colours)."""
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
+    return (hue >= 10.0) & (hue < 80.0) & (chroma >= 8.0) & (chroma < 45.0) & (lab[:, 0] >= 5.0)
+
+
+def _hivis(lab: NDArray[np.float32]) -> float:
+    """Share of pixels in hi-vis orange/yellow."""
+    if len(lab) == 0:
+        return 0.0
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
+    return float(((chroma >= 45.0) & (hue >= 35.0) & (hue < 115.0) & (lab[:, 0] >= 40.0)).mean())
+
+
+def posture_labels(observations: Sequence[Observation], *, window_s: float = 2.0) -> list[Posture]:
+    """Posture of each sighting, by :func:`~camsight.perception.posture.classify_posture`.
+
+    The person's upright height is the tallest upright box of the previous ``window_s`` seconds: recent
+    enough to follow someone walking toward the camera, long enough to span a fall.
+    """
+    labels: list[Posture] = []
+    recent: deque[tuple[float, float]] = deque()
+    for obs in observations:
+        while recent and recent[0][0] < obs.t - window_s:
+            recent.popleft()
+        upright = max((h for _, h in recent), default=None)
+        labels.append(classify_posture(obs.box, upright_height=upright)[0])
+        if is_upright(obs.box):
+            recent.append((obs.t, obs.box[3] - obs.box[1]))
+    return labels
+
+
+def posture_summary(labels: Sequence[Posture]) -> tuple[Posture, dict[str, float]]:
+    """The dominant posture (``unknown`` only if nothing else) and the share of sightings in each."""
+    counts: Counter[str] = Counter(labels)
+    n = sum(counts.values()) or 1
+    shares = {k: round(v / n, 3) for k, v in counts.most_common()}
+    known = [p for p in labels if p != "unknown"]
+    return (max(known, key=counts.__getitem__) if known else "unknown"), shares
+
+
+def carried_summary(observations: Sequence[Observation]) -> tuple[dict[str, float], str | None]:
+    """Carried objects ``{name: share of sightings}`` and the vehicle ridden, if any.
+
+    A carried object counts when seen with the track in ≥ 20% of its sightings and (videos) at least two;
+    a bicycle or motorcycle is ridden when seen in ≥ 30%.
+    """
+    n = len(observations)
+    if n == 0:
+        return {}, None
+    counts = Counter(c for o in observations for c in set(o.near))
+    carried = {
+        CARRIED[c]: round(k / n, 3)
+        for c, k in counts.items()
+        if c in CARRIED and k / n >= 0.2 and k >= min(2, n)
+    }
+    ridden = [(k, RIDDEN[c]) for c, k in counts.items() if c in RIDDEN and k / n >= 0.3]
+    return carried, max(ridden)[1] if ridden else None
+
+
+def motion_summary(
+    observations: Sequence[Observation], *, vehicle: bool, window_s: float = 1.0
+) -> tuple[Motion, float | None, float | None]:
+    """``(motion, speed, heading_deg)`` from the sightings' bottom-centre points.
+
+    Speed is the median, over the track, of the displacement across about ``window_s`` seconds; people's
+    in body heights per second, vehicles' in pixels per second. People's speed also counts movement
+    toward or away from the camera, seen as the box growing or shrinking (:data:`DEPTH_GAIN`).
+    ``("unknown", None, None)`` for a single sighting.
+    """
+    if len(observations) < 2 or observations[-1].t - observations[0].t <= 0:
+        return "unknown", None, None
+    t = np.array([o.t for o in observations])
+    boxes = np.array([o.box for o in observations], dtype=np.float64)
+    pts = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
+    height = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
+    size = np.maximum(boxes[:, 2] - boxes[:, 0], height) if vehicle else height
+    span = min(window_s, float(t[-1] - t[0]))
+    j = np.searchsorted(t, t + span - 1e-6)
+    ok = j < len(t)
+    i, j = np.nonzero(ok)[0], j[ok]
+    dt = t[j] - t[i]
+    dist = np.hypot(*(pts[j] - pts[i]).T)
+    px_speed = float(np.median(dist / dt))
+    across = dist / dt / ((size[i] + size[j]) / 2)
+    toward = DEPTH_GAIN * np.abs(np.log(height[j] / height[i])) / dt
+    rel_speed = float(np.median(np.hypot(across, toward)))
+    d = np.median(pts[-3:], axis=0) - np.median(pts[:3], axis=0)
+    heading = round(float(np.degrees(np.arctan2(d[1], d[0])) % 360.0), 1)
+    if vehicle:
+        return ("still" if rel_speed < VEHICLE_STILL_BELOW else "moving"), round(px_speed, 2), heading
+    motion: Motion = "still" if rel_speed < STILL_BELOW else "walking" if rel_speed < RUN_FROM else "running"
+    return motion, round(rel_speed, 3), heading
+
+
+class AppearanceDescriber:
+    """Describes a finished track: colours by region, headwear, garments, carried objects, posture, motion.
+
+    Implements :class:`camsight.perception.tracklog.Describer`. Stateless and cheap (a few milliseconds per
+    track on one CPU core): it looks only at the track's kept crops (a handful), shrunk first.
+
+    Args:
+        min_share: Colour names below this share of a region are left out.
+        max_crops: How many of the best crops are looked at.
+    """
+
+    def __init__(self, *, min_share: float = 0.1, max_crops: int = 4) -> None:
+        self.min_share = min_share
+        self.max_crops = max_crops
+
+    def describe(self, *, object_class: str, observations: Sequence[Observation], crops: Sequence[Crop]) -> Appearance:
+        """Describe one track (see the module docstring for what each field means)."""
+        person = object_class == "person"
+        crops = sorted(crops, key=lambda c: -c.quality)[: self.max_crops]
+        labels = posture_labels(observations) if person else []
+        posture, postures = posture_summary(labels)
+        motion, speed, heading = motion_summary(observations, vehicle=not person)
+        carried, riding = carried_summary(observations) if person else ({}, None)
+        if person:
+            by_t = {o.t: label for o, label in zip(observations, labels, strict=True)}
+            colours = self._person(crops, by_t)
+        else:
+            colours = self._object(crops, VEHICLE_BAND if object_class in VEHICLES else OTHER_BAND)
+        return colours.model_copy(update={
+            "carried": carried, "riding": riding, "posture": posture, "postures": postures,
+            "motion": motion, "speed": speed, "heading_deg": heading,
+        })
+
+    def _object(self, crops: Sequence[Crop], band: Band) -> Appearance:
+        acc = _Accumulator()
+        for crop in crops:
+            acc.add("upper", _Picture.of(crop).band(band)[0], crop.quality)
+        return Appearance(upper=acc.named("upper", self.min_share))
+
+    def _person(self, crops: Sequence[Crop], posture_at: dict[float, Posture]) -> Appearance:
+        acc = _Accumulator()
+        for crop in crops:
+            w = crop.quality
+            pic = _Picture.of(crop)
+            kind = posture_at.get(crop.t, "standing")
+            bands = PERSON_BANDS.get(kind, PERSON_BANDS["standing"])
+            for region, band in bands.items():
+                names, lab = pic.band(band, local=region == "head")
+                if region == "head":
+                    names = names[~_skin(lab)] if names.size >= 10 and (~_skin(lab)).mean() >= 0.1 else names[:0]
+                acc.add(region, names, w)
+            if kind in HAT_BAND:
+                acc.add_score("hat", _hatlike(pic.band(HAT_BAND[kind], local=True)[1]), w)
+            acc.add_score("vest", _hivis(pic.band(bands["upper"])[1]), w)
+        hat = acc.score("hat")
+        return Appearance(
+            head=acc.named("head", self.min_share),
+            upper=acc.named("upper", self.min_share),
+            lower=acc.named("lower", self.min_share),
+            headwear=None if hat is None else round(float(np.clip((hat - 0.2) / 0.3, 0.0, 1.0)), 3),
+            garments=_garments(acc.shares, acc.score("vest") or 0.0),
+        )
+
+
+class _Accumulator:
+    """Quality-weighted averages over crops: colour shares per region and scalar scores."""
+
+    def __init__(self) -> None:
+        self._sums: dict[str, NDArray[np.float64]] = {}
+        self._weights: dict[str, float] = {}
+        self._scores: dict[str, float] = {}
+        self._score_weights: dict[str, float] = {}
+
+    def add(self, region: str, names: NDArray[np.int8], weight: float) -> None:
+        if names.size:
+            w = max(weight, 1e-6)
+            self._sums[region] = self._sums.get(region, np.zeros(len(colour.FINE_NAMES))) + w * _shares(names)
+            self._weights[region] = self._weights.get(region, 0.0) + w
+
+    def add_score(self, name: str, value: float, weight: float) -> None:
+        w = max(weight, 1e-6)
+        self._scores[name] = self._scores.get(name, 0.0) + w * value
+        self._score_weights[name] = self._score_weights.get(name, 0.0) + w
+
+    @property
+    def shares(self) -> dict[str, NDArray[np.float64]]:
+        return {r: s / self._weights[r] for r, s in self._sums.items()}
+
+    def named(self, region: str, min_share: float) -> dict[str, float]:
+        total = self._sums.get(region)
+        return {} if total is None else colour.named_shares(total / self._weights[region], min_share=min_share)
+
+    def score(self, name: str) -> float | None:
+        w = self._score_weights.get(name)
+        return self._scores[name] / w if w else None
+
+
+def _garments(shares: dict[str, NDArray[np.float64]], vest: float) -> dict[str, float]:
+    """Garment cues from the regions' colour shares and the hi-vis share of the upper body."""
+    idx = {n: i for i, n in enumerate(colour.FINE_NAMES)}
+    out: dict[str, float] = {}
+    if vest >= 0.1:
+        out["vest"] = round(min(1.0, vest / 0.3), 3)
+    upper, lower = shares.get("upper"), shares.get("lower")
+    if lower is not None:
+        blue = float(lower[idx["blue"]] + lower[idx["navy"]] + lower[idx["light blue"]])
+        if blue >= 0.3:
+            out["jeans"] = round(min(1.0, blue / 0.6), 3)
+    if upper is not None and lower is not None:
+        same = np.minimum(upper, lower)
+        overlap, main = float(same.sum()), colour.FINE_NAMES[int(np.argmax(same))]
+        if main not in ("black", "navy", "blue") and overlap >= 0.5 and lower[idx["black"]] < 0.25:
+            out["dress"] = round(min(1.0, (overlap - 0.3) / 0.5), 3)
+    return out
+
+
+def describe_image_box(
+    image: NDArray[np.uint8], box: Box, object_class: str, *, near: Sequence[int] = (),
+    describer: AppearanceDescriber | None = None,
+) -> Appearance:
+    """Describe one object seen once in a still image (a single sighting).
+
+    Args:
+        image: BGR ``uint8`` image.
+        box: ``x1, y1, x2, y2`` in pixels.
+        object_class: COCO class name.
+        near: Class ids of objects overlapping the box.
+        describer: The describer to use (a default one otherwise).
+    """
+    crop, inner = crop_box(image, box)
+    obs = Observation(t=0.0, box=box, confidence=1.0, near=tuple(near), occluded=0.0)
+    return (describer or AppearanceDescriber()).describe(
+        object_class=object_class, observations=[obs], crops=[Crop(quality=1.0, t=0.0, image=crop, box=inner)]
+    )

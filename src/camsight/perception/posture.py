@@ -1,0 +1,127 @@
+"""Posture of a person from the geometry of its box: standing, sitting or lying.
+
+No model: a detector box already says a lot. With ``aspect`` = box height / box width and, when
+the caller knows it, ``ratio`` = box height / the same person's upright height (e.g. the tallest
+recent box of the track, which absorbs the camera's perspective):
+
+* **lying**: ``aspect <= LYING_ASPECT`` (0.8: the box is clearly wider than tall), or
+  ``aspect <= LOW_ASPECT`` (1.0) and ``ratio <= LYING_RATIO`` (0.55: at most about half the
+  person's upright height);
+* **standing**: ``aspect >= STANDING_ASPECT`` (1.9), unless ``ratio <= SITTING_RATIO`` (0.75:
+  a tall narrow box well below the person's own upright height is someone seated);
+* **sitting**: everything between, which also covers crouching and bending over;
+* **unknown**: a degenerate box (under ``MIN_SIDE_PX`` on a side).
+
+Typical boxes: a standing adult seen from the side or at an angle has an aspect of 2.2-3.5, a person
+seated on a chair 1.2-2.3, one lying on the floor 0.3-0.8. The geometry assumes a side or oblique
+view; from straight above every posture looks roughly square and the result means little.
+
+The confidence (0.5..1) grows with the distance of the aspect from the nearest threshold, so a
+box right at a boundary scores 0.5.
+
+Example:
+    >>> classify_posture((100, 50, 160, 230))
+    ('standing', 1.0)
+    >>> classify_posture((100, 200, 300, 260))[0]
+    'lying'
+    >>> classify_posture((100, 120, 180, 230), upright_height=200)[0]
+    'sitting'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from camsight.core.detections import Detections
+from camsight.core.records import Posture
+
+LYING_ASPECT = 0.8
+"""Boxes at most this tall for their width are lying, whatever the person's height."""
+
+LOW_ASPECT = 1.0
+"""Boxes at most this tall for their width are lying when also at most ``LYING_RATIO`` of upright."""
+
+LYING_RATIO = 0.55
+"""Share of the person's upright height at or below which a low box is lying."""
+
+STANDING_ASPECT = 1.9
+"""Boxes at least this tall for their width are standing (unless clearly shorter than upright)."""
+
+SITTING_RATIO = 0.75
+"""Share of the person's upright height at or below which a tall box is someone seated."""
+
+UPRIGHT_ASPECT = 1.4
+"""Boxes at least this tall for their width are upright (standing, or seated with the torso up)."""
+
+MIN_SIDE_PX = 2.0
+"""Boxes narrower or lower than this many pixels have no posture."""
+
+_SPAN = 0.5  # aspect distance from a threshold at which the confidence reaches 1
+
+
+def _confidence(margin: float) -> float:
+    return round(0.5 + 0.5 * min(1.0, max(0.0, margin) / _SPAN), 3)
+
+
+def classify_posture(
+    box_xyxy: Sequence[float] | NDArray[np.floating], *, upright_height: float | None = None
+) -> tuple[Posture, float]:
+    """The posture of one person's box, with a confidence 0.5..1 (see the module docstring).
+
+    Args:
+        box_xyxy: ``x1, y1, x2, y2`` in pixels.
+        upright_height: The same person's upright box height in pixels, if known.
+
+    Returns:
+        ``(posture, confidence)``; ``("unknown", 0.0)`` for a degenerate box.
+    """
+    x1, y1, x2, y2 = (float(v) for v in box_xyxy)
+    width, height = x2 - x1, y2 - y1
+    if width < MIN_SIDE_PX or height < MIN_SIDE_PX:
+        return "unknown", 0.0
+    aspect = height / width
+    ratio = height / upright_height if upright_height else None
+    if aspect <= LYING_ASPECT:
+        return "lying", _confidence(LYING_ASPECT - aspect + 0.1)
+    if aspect <= LOW_ASPECT and ratio is not None and ratio <= LYING_RATIO:
+        return "lying", _confidence(min(LOW_ASPECT - aspect, LYING_RATIO - ratio))
+    if aspect >= STANDING_ASPECT and (ratio is None or ratio > SITTING_RATIO):
+        return "standing", _confidence(aspect - STANDING_ASPECT + 0.1)
+    if aspect >= STANDING_ASPECT:  # tall and narrow, but well below the person's upright height: seated
+        return "sitting", _confidence(SITTING_RATIO - (ratio or 0.0))
+    return "sitting", _confidence(min(aspect - LYING_ASPECT, STANDING_ASPECT - aspect))
+
+
+def classify_postures(
+    dets: Detections, upright_heights: ArrayLike | None = None
+) -> tuple[list[Posture], NDArray[np.float32]]:
+    """Postures of every box in ``dets`` (classes are not checked: pass people).
+
+    Args:
+        dets: Detections (not modified).
+        upright_heights: Per-box upright height in pixels (``nan`` or 0 where unknown), or ``None``.
+
+    Returns:
+        One posture per box and a float32 array of confidences.
+    """
+    ups = np.full(len(dets), np.nan) if upright_heights is None else np.asarray(upright_heights, dtype=np.float64)
+    results = [
+        classify_posture(box, upright_height=float(up) if np.isfinite(up) and up > 0 else None)
+        for box, up in zip(dets.xyxy, ups, strict=True)
+    ]
+    return [p for p, _ in results], np.array([c for _, c in results], dtype=np.float32)
+
+
+def aspect_of(box_xyxy: Sequence[float] | NDArray[np.floating]) -> float:
+    """Box height / width (``inf`` for a zero-width box)."""
+    x1, y1, x2, y2 = (float(v) for v in box_xyxy)
+    width = x2 - x1
+    return (y2 - y1) / width if width > 0 else float("inf")
+
+
+def is_upright(box_xyxy: Sequence[float] | NDArray[np.floating]) -> bool:
+    """Whether the box is upright: standing, or seated with the torso up (aspect >= ``UPRIGHT_ASPECT``)."""
+    return aspect_of(box_xyxy) >= UPRIGHT_ASPECT
