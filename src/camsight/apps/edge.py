@@ -1,0 +1,310 @@
+"""``camsight run``: every live camera at once, each in a supervised worker process.
+
+The :class:`Supervisor` starts one spawned process per camera (:mod:`camsight.apps.worker`), so a
+decoder crash takes down one camera, never the box. A worker that dies is restarted after an
+exponential backoff while the others go on. The supervisor collects the workers' health reports,
+writes the status file (``status.json`` next to the database) every second, serves Prometheus
+metrics, and enforces recording retention every minute. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
+asks every worker to flush its open events and tracks and close its recording, then waits.
+
+Example:
+    >>> supervisor = Supervisor(config, paths=LivePaths.resolve(config, None))  # doctest: +SKIP
+    >>> supervisor.run()  # until supervisor.stop() from a signal handler  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Event as MpEvent
+from pathlib import Path
+
+from camsight.apps.health import CameraHealth, serve_metrics, write_status
+from camsight.apps.recorder import enforce_retention, repair_segments
+from camsight.apps.worker import WorkerSpec, worker_main
+from camsight.config.models import Config
+from camsight.errors import ConfigError
+from camsight.sources.rtsp import Backoff, is_live_url, redact_url
+from camsight.store import recordings as rec
+from camsight.store.alerts_repo import ensure_tables as ensure_alert_tables
+from camsight.store.db import connect, create_schema
+
+log = logging.getLogger(__name__)
+RETENTION_EVERY_S = 60.0
+STABLE_AFTER_S = 60.0  # a worker that ran this long restarts from the initial backoff
+WATCHDOG_S = 90.0  # a worker that reports nothing this long is hung: killed and restarted
+
+
+@dataclass(frozen=True)
+class LivePaths:
+    """Where a live run keeps its data."""
+
+    database: str
+    media: Path
+    recordings: Path
+    status: Path
+
+    @classmethod
+    def resolve(cls, config: Config, db: str | None) -> LivePaths:
+        """From the config, or next to ``--db`` when it is a file (as the media folder is)."""
+        database = db or config.store.database
+        if "://" not in database and database != ":memory:":
+            base = Path(database).expanduser().resolve().parent
+            media = base / "media" if db else config.store.media
+            recordings = base / "recordings" if db else config.recording.folder
+            return cls(database, media, recordings, base / "status.json")
+        return cls(database, config.store.media, config.recording.folder, config.store.media.parent / "status.json")
+
+
+def live_cameras(config: Config) -> list[str]:
+    """Ids of the cameras with a stream URL.
+
+    Raises:
+        ConfigError: No camera has one, or a camera has a file as source (use ``camsight analyze``).
+    """
+    ids = []
+    for cam in config.cameras:
+        if cam.source is None:
+            continue
+        if not is_live_url(cam.source):
+            raise ConfigError(
+                f"camera {cam.id!r}: source {cam.source!r} is not a stream URL; `camsight run` "
+                "follows rtsp:// cameras, analyse files with `camsight analyze`"
+            )
+        ids.append(cam.id)
+    if not ids:
+        raise ConfigError("no camera has a stream source (source: rtsp://...); nothing to run")
+    return ids
+
+
+@dataclass
+class _Slot:
+    """One camera's worker process and its restart bookkeeping."""
+
+    camera: str
+    backoff: Backoff
+    process: SpawnProcess | None = None
+    stop: MpEvent | None = None
+    reader: Connection | None = None
+    started: float = 0.0
+    restart_at: float | None = 0.0
+    restarts: int = 0
+    health: CameraHealth | None = None
+    base: CameraHealth | None = None
+    seen: float = 0.0  # monotonic time of the last report
+
+
+class Supervisor:
+    """Runs and watches the camera workers.
+
+    Args:
+        config: The configuration (cameras with ``rtsp://`` sources run).
+        paths: Database, media, recordings and status file.
+        log_level: Logging level for the workers.
+    """
+
+    def __init__(self, config: Config, *, paths: LivePaths, log_level: str = "WARNING") -> None:
+        self.config = config
+        self.paths = paths
+        self.log_level = log_level
+        self.ctx = mp.get_context("spawn")
+        live = config.live
+        self.slots = {
+            cam: _Slot(cam, Backoff(live.backoff_initial_s, live.backoff_max_s)) for cam in live_cameras(config)
+        }
+        self.started_at = time.time()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to stop (safe from a signal handler)."""
+        self._stop.set()
+
+    def snapshots(self) -> list[CameraHealth]:
+        """Every camera's latest health (counters of earlier workers included)."""
+        with self._lock:
+            return [self._snapshot(slot) for slot in self.slots.values()]
+
+    def _snapshot(self, slot: _Slot) -> CameraHealth:
+        health = slot.health or CameraHealth(
+            slot.camera, source=redact_url(self.config.camera(slot.camera).source or "")
+        )
+        out = health.plus(slot.base)
+        out.restarts = slot.restarts
+        if slot.process is None or not slot.process.is_alive():
+            if slot.restart_at is not None and not self._stop.is_set():
+                wait_s = max(0.0, slot.restart_at - time.time())
+                out.state = "failed" if health.state == "failed" else "backoff"
+                out.reason = f"{health.reason or 'worker stopped'}; worker restarts in {wait_s:.0f} s"
+            elif self._stop.is_set():
+                out.state = "stopped"
+        return out
+
+    def run(self) -> None:
+        """Start the workers and watch them until :meth:`stop`; then stop them cleanly."""
+        self._prepare()
+        serve_metrics(self.config.live.metrics_port, self.snapshots)
+        next_status = next_retention = 0.0
+        try:
+            while not self._stop.is_set():
+                self._start_due()
+                self._drain(0.25)
+                self._check_exits()
+                now = time.monotonic()
+                if now >= next_status:
+                    self.write_status()
+                    next_status = now + 1.0
+                if now >= next_retention:
+                    self.retention()
+                    next_retention = now + RETENTION_EVERY_S
+        finally:
+            self._shutdown()
+            self.write_status(running=False)
+
+    def _prepare(self) -> None:
+        engine = connect(self.paths.database)
+        try:
+            create_schema(engine)
+            rec.create_recording_tables(engine)
+            with engine.begin() as conn:
+                ensure_alert_tables(conn)
+            for camera in self.slots:
+                repaired = repair_segments(engine, self.paths.recordings, camera)
+                if repaired:
+                    log.warning("camera %s: repaired %d segment(s) left open by a crash", camera, repaired)
+        finally:
+            engine.dispose()
+
+    def _start_due(self) -> None:
+        now = time.time()
+        for slot in self.slots.values():
+            if slot.process is None and slot.restart_at is not None and now >= slot.restart_at:
+                self._start(slot)
+
+    def _start(self, slot: _Slot) -> None:
+        spec = WorkerSpec(
+            self.config, slot.camera, self.paths.database, self.paths.media, self.paths.recordings, self.log_level
+        )
+        reader, writer = self.ctx.Pipe(duplex=False)
+        stop = self.ctx.Event()
+        process = self.ctx.Process(
+            target=worker_main, args=(spec, stop, writer), name=f"camsight-{slot.camera}", daemon=False
+        )
+        process.start()
+        writer.close()  # the child holds its end; EOF on ours means the child is gone
+        slot.process, slot.stop, slot.reader = process, stop, reader
+        slot.started, slot.restart_at, slot.seen = time.time(), None, time.monotonic()
+        log.info("camera %s: worker started (pid %s)", slot.camera, process.pid)
+
+    def _drain(self, timeout: float) -> None:
+        readers = {slot.reader: slot for slot in self.slots.values() if slot.reader is not None}
+        if not readers:
+            time.sleep(timeout)
+            return
+        for ready in wait(list(readers), timeout=timeout):
+            slot = readers[ready]  # type: ignore[index]
+            try:
+                while slot.reader is not None and slot.reader.poll():
+                    data = slot.reader.recv()
+                    with self._lock:
+                        slot.health = CameraHealth.from_dict(data)
+                        slot.seen = time.monotonic()
+            except (EOFError, OSError):
+                slot.reader = None
+
+    def _check_exits(self) -> None:
+        for slot in self.slots.values():
+            process = slot.process
+            if process is not None and process.is_alive() and time.monotonic() - slot.seen > WATCHDOG_S:
+                log.error("camera %s: worker silent for %.0f s (hung); killing it", slot.camera, WATCHDOG_S)
+                process.kill()
+                process.join(5)
+            if process is None or process.is_alive():
+                continue
+            process.join()
+            code = process.exitcode
+            reason = _exit_reason(code)
+            with self._lock:
+                last = slot.health
+                if last is not None:
+                    slot.base = last.plus(slot.base)  # counters so far; the next worker counts from zero
+                    failed = last.state == "failed"
+                    slot.health = CameraHealth(
+                        slot.camera,
+                        state="failed" if failed else "backoff",
+                        reason=last.reason if failed else reason,
+                        source=last.source,
+                        last_frame_at=last.last_frame_at,
+                        last_outage=last.last_outage,
+                        size=last.size,
+                    )
+                if time.time() - slot.started >= STABLE_AFTER_S:
+                    slot.backoff.reset()
+                delay = slot.backoff.next()
+                slot.process, slot.stop, slot.reader = None, None, None
+                slot.restart_at = time.time() + delay
+                slot.restarts += 1
+            log.warning("camera %s: %s; restarting it in %.1f s", slot.camera, reason, delay)
+
+    def write_status(self, *, running: bool = True) -> None:
+        """Write the status file now."""
+        write_status(self.paths.status, self.snapshots(), pid=os.getpid(), started_at=self.started_at, running=running)
+
+    def retention(self) -> None:
+        """One retention pass over the recordings (errors are logged, never fatal)."""
+        recording = self.config.recording
+        engine = connect(self.paths.database)
+        try:
+            enforce_retention(
+                engine,
+                now=datetime.now(UTC),
+                folder=self.paths.recordings,
+                retain_days=recording.retain_days,
+                max_bytes=int(recording.max_disk_gb * 1e9),
+                pre_s=recording.pre_s,
+            )
+        except Exception:
+            log.exception("retention pass failed")
+        finally:
+            engine.dispose()
+
+    def _shutdown(self) -> None:
+        slots = [s for s in self.slots.values() if s.process is not None]
+        for slot in slots:
+            assert slot.stop is not None
+            slot.stop.set()
+        deadline = time.monotonic() + self.config.live.stall_timeout_s + 15
+        while any(s.process is not None and s.process.is_alive() for s in slots) and time.monotonic() < deadline:
+            self._drain(0.2)
+        for slot in slots:
+            assert slot.process is not None
+            if slot.process.is_alive():
+                log.warning("camera %s: worker did not stop in time; terminating it", slot.camera)
+                slot.process.terminate()
+                slot.process.join(5)
+                if slot.process.is_alive():
+                    slot.process.kill()
+            slot.process.join()
+        self._drain(0)
+        for slot in self.slots.values():
+            slot.restart_at = None
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is None:
+        return "worker is gone"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return f"worker crashed ({name})"
+    return f"worker exited with code {code}"

@@ -1,0 +1,299 @@
+"""Recording live streams in segments without re-encoding, and the retention that deletes them.
+
+:class:`SegmentRecorder` is a :class:`~camsight.sources.rtsp.PacketSink`: it copies the camera's
+packets (remux, no decoding) into fragmented MP4 files of ``segment_s`` seconds, each starting on a
+keyframe, named by their UTC start time: ``<folder>/<camera>/<YYYY-MM-DD>/<HHMMSS.ffffff>.mp4``.
+Fragmented MP4 stays readable when the process dies mid-file. Every segment is indexed in the
+``segments`` table with its wall-clock span. Only the video stream is recorded.
+
+:func:`enforce_retention` deletes the oldest segments first: those older than ``retain_days``, then
+more while the total is above the disk budget; a segment that overlaps an open event (from its
+start minus ``pre_s`` on) is never deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+import sqlalchemy as sa
+
+from camsight.errors import StoreError
+from camsight.store import recordings as rec
+
+log = logging.getLogger(__name__)
+MP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+class SegmentRecorder:
+    """Writes one camera's packets to segment files and indexes them.
+
+    Args:
+        engine: Store for the segment index.
+        folder: Recording folder (segments go under ``<folder>/<camera>/``).
+        camera: Camera id.
+        segment_s: Target length; a segment ends at the first keyframe after it.
+    """
+
+    def __init__(self, engine: sa.Engine, folder: Path, camera: str, *, segment_s: float) -> None:
+        self.engine = engine
+        self.folder = Path(folder)
+        self.camera = camera
+        self.segment_s = segment_s
+        self.segments_written = 0
+        self.problem: str | None = None
+        self._template: Any = None
+        self._out: Any = None
+        self._ostream: Any = None
+        self._id = 0
+        self._path = Path()
+        self._first_t = self._last_t = 0.0  # stream times (s) of the segment's first and latest packets
+        self._anchor = 0.0  # wall - stream time, as the stream clock says now (it settles after a burst)
+        self._frames = 0
+        self._offset = 0
+        self._last_dts: int | None = None
+        self._frame_s = 0.04
+
+    def start(self, stream: Any) -> None:
+        """A new connection: segments restart at its first keyframe."""
+        self._close()
+        self._template = stream
+        rate = stream.average_rate or stream.guessed_rate
+        self._frame_s = 1.0 / float(rate) if rate else 0.04
+
+    def write(self, packet: Any, wall: float) -> None:
+        """Copy one packet; opens and rotates segments on keyframes (and on a jump of the stream's time)."""
+        if self._template is None:
+            return
+        t = float(packet.pts * packet.time_base)
+        self._anchor = wall - t
+        if self._out is not None:
+            jumped = t < self._last_t - 1.0 or t - self._last_t > 5.0
+            if jumped or (packet.is_keyframe and t - self._first_t >= self.segment_s):
+                self._close()
+        if self._out is None:
+            if not packet.is_keyframe:
+                return
+            if not self._open(wall, packet):
+                return
+            self._first_t = self._last_t = t
+        self._mux(packet)
+        self._last_t = max(self._last_t, t)
+        self._frames += 1
+
+    def end(self) -> None:
+        """The connection ended: close the segment being written."""
+        self._close()
+        self._template = None
+
+    def _open(self, wall: float, packet: Any) -> bool:
+        start = _utc(wall)
+        rel = f"{self.camera}/{start:%Y-%m-%d}/{start:%H%M%S.%f}.mp4"
+        path = self.folder / rel
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = av.open(str(path), mode="w", format="mp4", options=MP4_OPTIONS)
+            self._ostream = self._out.add_stream_from_template(self._template)
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
+            self._fail(f"cannot write segment {path}: {getattr(exc, 'strerror', None) or exc}")
+            return False
+        tmpl = self._template
+        with self.engine.begin() as conn:
+            self._id = rec.add_segment(
+                conn,
+                camera=self.camera,
+                path=rel,
+                start_at=start,
+                codec=tmpl.codec_context.name,
+                width=tmpl.width,
+                height=tmpl.height,
+            )
+        self._path = path
+        self._frames = 0
+        self._offset = packet.dts if packet.dts is not None else packet.pts
+        self._last_dts = None
+        return True
+
+    def _mux(self, packet: Any) -> None:
+        pts = packet.pts - self._offset
+        dts = (packet.dts if packet.dts is not None else packet.pts) - self._offset
+        if self._last_dts is not None and dts <= self._last_dts:
+            dts = self._last_dts + 1
+        packet.dts, packet.pts = dts, max(pts, dts)
+        self._last_dts = dts
+        packet.stream = self._ostream
+        try:
+            self._out.mux(packet)
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
+            self._fail(f"cannot write segment {self._path}: {getattr(exc, 'strerror', None) or exc}")
+            self._close()
+
+    def _fail(self, message: str) -> None:
+        if self.problem != message:
+            log.error("camera %s: %s", self.camera, message)
+        self.problem = message
+
+    def _close(self) -> None:
+        if self._out is None:
+            return
+        out, self._out = self._out, None
+        try:
+            out.close()
+        except (av.error.FFmpegError, OSError) as exc:
+            self._fail(f"cannot finish segment {self._path}: {getattr(exc, 'strerror', None) or exc}")
+        size = self._path.stat().st_size if self._path.exists() else 0
+        start = _utc(self._first_t + self._anchor)
+        end = _utc(self._last_t + self._anchor + self._frame_s)
+        with self.engine.begin() as conn:
+            rec.complete_segment(
+                conn, segment_id=self._id, start_at=start, end_at=end, size_bytes=size, frames=self._frames
+            )
+        self.segments_written += 1
+
+
+def repair_segments(engine: sa.Engine, folder: Path, camera: str) -> int:
+    """Complete the index rows of segments left open by a crashed writer (probing each file).
+
+    Unreadable or missing files lose their row. Returns how many rows were repaired or removed.
+    """
+    with engine.begin() as conn:
+        rows = rec.incomplete_segments(conn, camera=camera)
+    for row in rows:
+        path = folder / row.path
+        duration, frames = _probe(path)
+        with engine.begin() as conn:
+            if duration is None:
+                rec.delete_segments(conn, ids=[row.id])
+                path.unlink(missing_ok=True)
+                continue
+            rec.complete_segment(
+                conn,
+                segment_id=row.id,
+                end_at=row.start_at + timedelta(seconds=duration),
+                size_bytes=path.stat().st_size,
+                frames=frames,
+            )
+    return len(rows)
+
+
+def _probe(path: Path) -> tuple[float | None, int]:
+    """Duration (from packet times) and packet count of a segment file; None if unreadable."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            base = stream.time_base or Fraction(1, 90000)
+            first = last = None
+            frames = 0
+            for packet in container.demux(stream):
+                if packet.pts is None:
+                    continue
+                t = float(packet.pts * base)
+                first = t if first is None else min(first, t)
+                last = t if last is None else max(last, t)
+                frames += 1
+    except (av.error.FFmpegError, OSError, IndexError):
+        return None, 0
+    if first is None or last is None:
+        return None, 0
+    return last - first, frames
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    """What one retention pass did."""
+
+    deleted: int
+    freed_bytes: int
+    kept_for_events: int
+    total_bytes: int
+
+
+def plan_retention(
+    segments: list[rec.SegmentRow],
+    open_starts: dict[str, datetime],
+    *,
+    now: datetime,
+    retain_days: float,
+    max_bytes: int,
+    pre_s: float = 0.0,
+) -> tuple[list[rec.SegmentRow], int]:
+    """Which segments to delete, oldest first, and how many were kept only because an open event needs them.
+
+    A segment is protected when its camera has an open event and the segment ends at or after that
+    event's start minus ``pre_s``, or when it is still being written (started in the last 10 minutes
+    and not complete).
+    """
+
+    def protected(seg: rec.SegmentRow) -> bool:
+        start = open_starts.get(seg.camera)
+        if start is not None and seg.end_at >= start - timedelta(seconds=pre_s):
+            return True
+        return not seg.complete and seg.start_at > now - timedelta(minutes=10)
+
+    ordered = sorted(segments, key=lambda s: (s.start_at, s.id))
+    cutoff = now - timedelta(days=retain_days)
+    doomed: list[rec.SegmentRow] = []
+    kept_for_events = 0
+    total = sum(s.size_bytes for s in ordered)
+    for seg in ordered:
+        too_old = seg.end_at < cutoff
+        too_big = total > max_bytes
+        if not (too_old or too_big):
+            continue
+        if protected(seg):
+            kept_for_events += int(seg.complete)
+            continue
+        doomed.append(seg)
+        total -= seg.size_bytes
+    return doomed, kept_for_events
+
+
+def enforce_retention(
+    engine: sa.Engine,
+    *,
+    now: datetime,
+    folder: Path,
+    retain_days: float,
+    max_bytes: int,
+    pre_s: float = 0.0,
+    delete: Callable[[Path], None] | None = None,
+) -> RetentionResult:
+    """Delete expired segments (files and rows), oldest first, sparing those open events need.
+
+    Raises:
+        StoreError: A segment file exists but cannot be deleted.
+    """
+    with engine.begin() as conn:
+        segments = rec.list_segments(conn)
+        open_starts = rec.open_event_starts(conn)
+    doomed, kept = plan_retention(
+        segments, open_starts, now=now, retain_days=retain_days, max_bytes=max_bytes, pre_s=pre_s
+    )
+    remove = delete or _unlink
+    for seg in doomed:
+        remove(folder / seg.path)
+    with engine.begin() as conn:
+        rec.delete_segments(conn, ids=[s.id for s in doomed])
+        total = rec.segments_bytes(conn)
+    freed = sum(s.size_bytes for s in doomed)
+    if doomed:
+        log.info("retention: deleted %d segment(s), %.1f MB; %d kept for open events", len(doomed), freed / 1e6, kept)
+    return RetentionResult(deleted=len(doomed), freed_bytes=freed, kept_for_events=kept, total_bytes=total)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot delete recording {path}: {exc.strerror or exc}; check permissions") from exc

@@ -1,0 +1,315 @@
+"""One live camera in its own process: decode thread → bounded queue → analysis → store, plus recording.
+
+:func:`worker_main` is the entry point the supervisor (:mod:`camsight.apps.edge`) starts in a
+spawned process, so a decoder crash (PyAV has had segfaults on malformed streams) ends this camera's
+process only. Inside it:
+
+- a :class:`~camsight.sources.rtsp.LiveStream` thread reads the stream (reconnecting with backoff),
+  hands every packet to the :class:`~camsight.apps.recorder.SegmentRecorder` when the camera records
+  the same stream, and puts frames sampled at ``camera.fps`` on a :class:`DropQueue`;
+- a second stream thread records ``record_source`` when it is a different URL;
+- the main thread runs :class:`~camsight.apps.pipeline.CameraPipeline` on each frame and stores
+  events (measuring the alert latency) and tracks, and reports :class:`CameraHealth` about once a
+  second through a pipe.
+
+Each run of a camera is its own source (``kind="stream"``): pts_s counts seconds since the worker
+started, continuous across reconnects; wall times are the frames' capture times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import resource
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event as MpEvent
+from pathlib import Path
+from types import FrameType
+
+from camsight.apps.health import CameraHealth
+from camsight.apps.persist import LiveWriter, StoredEvent
+from camsight.apps.pipeline import CameraPipeline
+from camsight.apps.recorder import SegmentRecorder
+from camsight.config.models import CameraConfig, Config
+from camsight.core.frame import Frame
+from camsight.errors import CamsightError
+from camsight.events.lifecycle import AlertPolicy, EventLog
+from camsight.perception.detect import OnnxDetector
+from camsight.sources.rtsp import Backoff, DropQueue, LiveStream, redact_url
+from camsight.store import recordings as rec
+from camsight.store import repository as repo
+from camsight.store.db import connect
+from camsight.store.media import MediaStore
+
+log = logging.getLogger(__name__)
+REPORT_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a camera worker needs (picklable: it crosses into a spawned process)."""
+
+    config: Config
+    camera_id: str
+    database: str
+    media_root: Path
+    recordings: Path
+    log_level: str = "WARNING"
+
+
+def worker_main(spec: WorkerSpec, stop: MpEvent, reports: Connection) -> None:
+    """Process entry point: run one camera until ``stop`` is set; Ctrl-C is left to the supervisor."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def on_term(_sig: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    logging.basicConfig(level=spec.log_level, format=f"%(levelname)s [{spec.camera_id}] %(name)s: %(message)s")
+    try:
+        CameraWorker(spec, reports).run(stop)
+    except Exception as exc:
+        expected = isinstance(exc, CamsightError)
+        log.error("camera %s: worker failed: %s", spec.camera_id, exc, exc_info=not expected)
+        reason = str(exc) if expected else f"worker error: {type(exc).__name__}: {exc}"
+        with contextlib.suppress(OSError, ValueError):
+            reports.send(CameraHealth(spec.camera_id, state="failed", reason=reason).to_dict())
+        raise SystemExit(1) from None
+
+
+class CameraWorker:
+    """The threads and state of one camera (see the module docstring)."""
+
+    def __init__(self, spec: WorkerSpec, reports: Connection) -> None:
+        """Open the store and prepare the streams; the detector is loaded in :meth:`run`."""
+        self.spec = spec
+        self.config = spec.config
+        self.camera: CameraConfig = spec.config.camera(spec.camera_id)
+        self.reports = reports
+        self.url = self.camera.source or ""
+        self.display = redact_url(self.url)
+        self.origin = time.time()
+        self.run_id = uuid.uuid4().hex
+        self.source_id = repo.source_id(f"{self.display}#run={self.run_id}")
+        self.engine = connect(spec.database)
+        self.halt = threading.Event()
+        self.queue: DropQueue[Frame] = DropQueue(self.config.live.queue_size)
+        self.recorder = self._recorder()
+        self.stream = self._stream(self.url, fps=self.camera.fps, record=self._same_stream())
+        record_url = self.camera.record_source
+        self.record_stream = (
+            None
+            if self._same_stream() or self.recorder is None or not record_url
+            else self._stream(record_url, fps=None, record=True)
+        )
+        self.pipe: CameraPipeline | None = None
+        self.writer = self._writer(MediaStore(spec.media_root))
+        self.latency = CameraHealth(self.camera.id).latency
+        self._last_report = 0.0
+        self._now = 0.0
+        self.parent = os.getppid()
+
+    def _writer(self, media: MediaStore) -> LiveWriter:
+        """The same describer, standing queries and alert policy as ``camsight analyze`` (apps.wiring)."""
+        from camsight.apps.wiring import make_describer, track_hooks
+        from camsight.store.alerts_repo import list_suppressions
+
+        with self.engine.begin() as conn:  # the supervisor created the tables (workers creating them would race)
+            regions = [row.region for row in list_suppressions(conn, enabled=True)]
+        alerts = self.config.alerts
+        return LiveWriter(
+            self.config,
+            self.engine,
+            media,
+            source_id=self.source_id,
+            run_id=self.run_id,
+            describer=make_describer(self.config),
+            on_track=track_hooks(self.config, engine=self.engine, media=media),
+            event_log=EventLog(AlertPolicy(alerts.cooldown_s, alerts.max_per_hour), suppressions=regions),
+        )
+
+    def _same_stream(self) -> bool:
+        record = self.camera.record_source
+        return record is None or record == self.url
+
+    def _recorder(self) -> SegmentRecorder | None:
+        recording = self.config.recording
+        if not recording.enabled:
+            return None
+        return SegmentRecorder(self.engine, self.spec.recordings, self.camera.id, segment_s=recording.segment_s)
+
+    def _stream(self, url: str, *, fps: float | None, record: bool) -> LiveStream:
+        live = self.config.live
+        prefix = "" if fps is not None else "recording stream: "
+
+        def gap(start: float, end: float, reason: str) -> None:
+            with self.engine.begin() as conn:
+                rec.add_gap(
+                    conn,
+                    camera=self.camera.id,
+                    start_at=datetime.fromtimestamp(start, UTC),
+                    end_at=datetime.fromtimestamp(end, UTC),
+                    reason=prefix + reason,
+                    run_id=self.run_id,
+                )
+
+        return LiveStream(
+            url,
+            camera=self.camera.id,
+            fps=fps,
+            origin=self.origin,
+            backoff=Backoff(live.backoff_initial_s, live.backoff_max_s),
+            stall_timeout_s=live.stall_timeout_s,
+            queue=self.queue if fps is not None else None,
+            sink=self.recorder if record else None,
+            on_gap=gap,
+        )
+
+    def run(self, stop: MpEvent) -> None:
+        """Analyse frames until ``stop``; then flush open events and tracks and close the recording."""
+        self.report()
+        detector = OnnxDetector(self.config.detector)
+        self.pipe = CameraPipeline(
+            self.config,
+            self.camera,
+            source=self.display,
+            source_id=self.source_id,
+            wall_origin=datetime.fromtimestamp(self.origin, UTC),
+            fps=self.camera.fps,
+            detector=detector,
+        )
+        self._begin()
+        streams = [s for s in (self.stream, self.record_stream) if s is not None]
+        threads = [
+            threading.Thread(target=s.run, args=(self.halt,), name=f"stream-{i}", daemon=True)
+            for i, s in enumerate(streams)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            while not stop.is_set():
+                frame = self.queue.get(timeout=0.2)
+                if frame is not None:
+                    self._analyse(frame)
+                if time.monotonic() - self._last_report >= REPORT_EVERY_S:
+                    self.report()
+                    if os.getppid() != self.parent:  # the supervisor was killed: do not run on as an orphan
+                        log.warning("camera %s: supervisor gone; stopping", self.camera.id)
+                        break
+        finally:
+            self.halt.set()
+            for thread in threads:
+                thread.join(timeout=self.config.live.stall_timeout_s + 5)
+            self._finish()
+
+    def _begin(self) -> None:
+        with self.engine.begin() as conn:
+            repo.upsert_camera(conn, camera_id=self.camera.id, source=self.display)
+            repo.start_source(
+                conn,
+                source_id=self.source_id,
+                camera=self.camera.id,
+                uri=self.display,
+                kind="stream",
+                run_id=self.run_id,
+                started_at=datetime.fromtimestamp(self.origin, UTC),
+            )
+            closed = rec.close_stale_events(conn, camera=self.camera.id, keep_source_id=self.source_id)
+        if closed:
+            log.warning("camera %s: closed %d event(s) an earlier run left open", self.camera.id, closed)
+
+    def _analyse(self, frame: Frame) -> None:
+        assert self.pipe is not None
+        self._now = frame.pts_s
+        step = self.pipe.step(frame)
+        if step.events:
+            self._observe(self.writer.store_events(step.events, step.frame, step.detections))
+        if step.finished:
+            self._observe(self.writer.store_tracks(self.pipe, step.finished))
+
+    def _observe(self, stored: list[StoredEvent]) -> None:
+        for item in stored:
+            self.latency.observe(item.latency_s)
+            log.info(
+                "camera %s: %s event %s stored %.3f s after its frame",
+                self.camera.id,
+                item.event.kind,
+                item.event.id[:10],
+                item.latency_s,
+            )
+
+    def _finish(self) -> None:
+        status, error = "complete", None
+        if self.pipe is not None:
+            events, finished = self.pipe.close(self._now)
+            self.writer.store_events(events, None)
+            self.writer.store_tracks(self.pipe, finished)
+            stats = self.pipe.stats
+            with self.engine.begin() as conn:
+                rec.finish_stream(
+                    conn,
+                    source_id=self.source_id,
+                    status=status,
+                    error=error,
+                    frames_decoded=self.stream.stats.frames_in,
+                    frames_analysed=stats.frames_analysed,
+                    frames_skipped=stats.frames_skipped,
+                    duration_s=time.time() - self.origin,
+                    finished_at=datetime.now(UTC),
+                )
+        self.report(state="stopped")
+        self.engine.dispose()
+
+    def health(self) -> CameraHealth:
+        """This camera's health now."""
+        s = self.stream.stats
+        pipe = self.pipe.stats if self.pipe is not None else None
+        times = os.times()
+        recording = None
+        if self.recorder is not None:
+            recording = self.recorder.problem or "on"
+        return CameraHealth(
+            camera=self.camera.id,
+            state=s.state,
+            reason=s.reason,
+            source=self.display,
+            pid=os.getpid(),
+            frames_in=s.frames_in,
+            frames_analysed=(pipe.frames_analysed + pipe.frames_skipped) if pipe else 0,
+            frames_skipped=pipe.frames_skipped if pipe else 0,
+            frames_dropped=s.frames_dropped,
+            decode_errors=s.decode_errors,
+            reconnects=s.reconnects,
+            events=self.writer.events_stored,
+            tracks=self.writer.tracks_stored,
+            segments=self.recorder.segments_written if self.recorder else 0,
+            cpu_s=times.user + times.system,
+            memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            queue_depth=len(self.queue),
+            started_at=self.origin,
+            last_frame_at=s.last_frame_at,
+            last_outage=s.last_outage,
+            outage_since=s.outage_start,
+            size=s.size,
+            recording=recording,
+            notes=list(s.notes),
+            latency=self.latency,
+        )
+
+    def report(self, *, state: str | None = None, reason: str | None = None) -> None:
+        """Send the health snapshot to the supervisor (optionally overriding the state)."""
+        self._last_report = time.monotonic()
+        health = self.health()
+        if state is not None:
+            health.state, health.reason = state, reason
+        try:
+            self.reports.send(health.to_dict())
+        except (OSError, ValueError):  # the supervisor is gone; nothing to report to
+            log.debug("camera %s: status pipe closed", self.camera.id)

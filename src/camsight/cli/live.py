@@ -1,0 +1,211 @@
+"""``camsight run``, ``camsight status`` and ``camsight clip``: live cameras, their health, event clips."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from camsight.apps.clip import export_clip
+from camsight.apps.edge import LivePaths, Supervisor
+from camsight.apps.health import CameraHealth, read_status
+from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, console_err, load, open_store
+from camsight.store import audit
+
+ForOption = Annotated[
+    float | None,
+    typer.Option(
+        "--for", help="Stop by itself after this many seconds (for trials and benchmarks).", show_default=False, min=1
+    ),
+]
+
+
+def run_command(config: ConfigOption = None, db: DbOption = None, run_for: ForOption = None) -> None:
+    """Follow every camera with an rtsp:// source: detect, track, raise events, record; Ctrl-C stops cleanly."""
+    cfg = load(config)
+    paths = LivePaths.resolve(cfg, db)
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    supervisor = Supervisor(cfg, paths=paths, log_level=str(level))
+
+    def on_signal(_sig: int, _frame: FrameType | None) -> None:
+        supervisor.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    timer = threading.Timer(run_for, supervisor.stop) if run_for else None
+    port = cfg.live.metrics_port
+    console_err.print(
+        f"following {len(supervisor.slots)} camera(s): {', '.join(supervisor.slots)}\n"
+        f"  status:  camsight status --db {paths.database}\n"
+        + (f"  metrics: http://127.0.0.1:{port}/metrics\n" if port else "")
+        + "Ctrl-C stops (open events and tracks are stored first)."
+    )
+    try:
+        if timer:
+            timer.start()
+        supervisor.run()
+    finally:
+        if timer:
+            timer.cancel()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print_health(supervisor.snapshots(), title="stopped")
+
+
+def _ago(ts: float | None, now: float) -> str:
+    return "-" if ts is None else f"{max(0.0, now - ts):.1f}s ago"
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return ">10s" if value == float("inf") else f"{value * 1000:.0f}"
+
+
+def print_health(cameras: list[CameraHealth], *, title: str) -> None:
+    """A table of per-camera health."""
+    now = time.time()
+    table = Table(title=title, title_justify="left")
+    for col in (
+        "camera",
+        "state",
+        "in",
+        "analysed",
+        "dropped",
+        "reconn.",
+        "restarts",
+        "queue",
+        "last frame",
+        "in fps",
+        "events",
+        "latency p50/p95 ms",
+        "cpu s",
+        "last outage / reason",
+    ):
+        table.add_column(
+            col, justify="left" if col in ("camera", "state", "last outage / reason") else "right", overflow="fold"
+        )
+    for c in cameras:
+        up_s = max(1e-6, now - c.started_at) if c.started_at else None
+        fps = f"{c.frames_in / up_s:.1f}" if up_s and c.state != "stopped" else "-"
+        outage = ""
+        if c.last_outage:
+            start, end, why = c.last_outage
+            outage = f"{time.strftime('%H:%M:%S', time.localtime(start))}+{end - start:.1f}s ({why})"
+        notes = "; ".join(x for x in (c.reason, outage, *c.notes[-1:]) if x)
+        table.add_row(
+            c.camera,
+            c.state,
+            str(c.frames_in),
+            str(c.frames_analysed),
+            str(c.frames_dropped),
+            str(c.reconnects),
+            str(c.restarts),
+            str(c.queue_depth),
+            _ago(c.last_frame_at, now),
+            fps,
+            str(c.events),
+            f"{_ms(c.latency.quantile(0.5))}/{_ms(c.latency.quantile(0.95))}",
+            f"{c.cpu_s:.1f}",
+            notes or "-",
+        )
+    console.print(table)
+
+
+def status_command(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Print the health of each camera of a running (or the last) `camsight run`."""
+    cfg = load(config)
+    paths = LivePaths.resolve(cfg, db)
+    status = read_status(paths.status)
+    if as_json:
+        console.file.write(json.dumps(json.loads(paths.status.read_text(encoding="utf-8"))) + "\n")
+        return
+    age = time.time() - status.updated_at
+    running = status.running and age < 10 and _alive(status.pid)
+    title = (
+        f"camsight run (pid {status.pid}), updated {age:.0f}s ago"
+        if running
+        else f"camsight run is NOT running; last status from {age:.0f}s ago"
+    )
+    print_health(status.cameras, title=title)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+EventArg = Annotated[str, typer.Argument(help="Event id (or its first characters, as `camsight events` shows).")]
+OutOption = Annotated[Path, typer.Option("--output", "-o", help="Clip file to write (.mp4).")]
+PreOption = Annotated[
+    float | None,
+    typer.Option(
+        "--pre", help="Seconds before the event; default recording.pre_s.", min=0, max=300, show_default=False
+    ),
+]
+PostOption = Annotated[
+    float | None,
+    typer.Option(
+        "--post", help="Seconds after the event; default recording.post_s.", min=0, max=300, show_default=False
+    ),
+]
+NoBlurOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-blur",
+        help="Copy the video as recorded, heads NOT blurred (fast, no re-encoding). An "
+        "admin action: audit logging of exports comes with the console.",
+    ),
+]
+
+
+def clip_command(
+    event_id: EventArg,
+    output: OutOption,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    pre: PreOption = None,
+    post: PostOption = None,
+    no_blur: NoBlurOption = False,
+) -> None:
+    """Cut an event's clip (a few seconds before and after) from the recordings or from its source file."""
+    cfg = load(config)
+    paths = LivePaths.resolve(cfg, db)
+    engine, _media = open_store(cfg, db)
+    pre_s = cfg.recording.pre_s if pre is None else pre
+    post_s = cfg.recording.post_s if post is None else post
+    result = export_clip(
+        engine,
+        config=cfg,
+        event_id=event_id,
+        output=output,
+        recordings=paths.recordings,
+        pre_s=pre_s,
+        post_s=post_s,
+        blur=not no_blur,
+    )
+    with engine.begin() as conn:
+        audit.record(
+            conn,
+            action="clip.export" if result.blurred else "clip.export_unblurred",
+            detail={"event_id": event_id, "output": str(result.path), "blurred": result.blurred,
+                    "duration_s": round(result.duration_s, 2)},
+        )
+    how = "heads blurred, re-encoded" if result.blurred else "copied without re-encoding, heads NOT blurred"
+    console_err.print(
+        f"wrote {result.path}: {result.duration_s:.1f} s, {result.frames} frames, {how}, "
+        f"from {len(result.pieces)} file(s)"
+    )
