@@ -5,24 +5,31 @@ Pixels are converted to CIELAB (``cv2.cvtColor`` on float32 BGR scaled to 0..1, 
 angle (``h = atan2(b, a)``) change little when the light dims: a shadow mostly lowers ``L``. Two
 corrections are made per picture before naming, both estimated from the picture itself:
 
-* **colour cast** (white balance): the mean ``a, b`` of the near-neutral pixels (``C < 15``, not too
-  dark or bright) is taken as the camera's cast and subtracted, at most :data:`MAX_CAST` in size. Indoor
-  cameras often tint everything blue; without this a grey shirt reads as blue.
-* **exposure**: ``L`` is stretched so the darkest part of the picture (1st percentile, when no more than
-  :data:`MAX_BLACK_LIFT`) becomes 0 and the brightest (99th percentile) reaches :data:`REFERENCE_WHITE`,
-  with a gain of at most :data:`MAX_GAIN` (never darkening): in a dim, hazy corridor a black shirt then
-  reads as black and a white dress as white rather than both as grey.
+* **colour cast** (white balance): the mean colour of the near-neutral pixels (``C < 15``, not too dark
+  or bright) is taken as the colour of the light, and the B, G, R channels are scaled (by at most
+  :data:`MAX_CAST` percent) to make it grey. Indoor cameras often tint everything blue; without this a
+  grey shirt reads as blue. Scaling channels, unlike shifting ``a, b``, leaves dark pixels' colour alone
+  (crushed dark-blue jeans stay blue).
+* **exposure**: ``L`` is stretched so the darkest part of the picture (1st percentile) moves to 0, by at
+  most :data:`MAX_BLACK_LIFT`, and the brightest (99th percentile) reaches :data:`REFERENCE_WHITE`,
+  with a gain of at most :data:`MAX_GAIN` (never darkening); ``a`` and ``b`` get the same gain, since dim
+  light lowers chroma as much as lightness. In a dim, hazy corridor a black shirt then reads as black and
+  a white dress as white rather than both as grey.
 
 Each pixel then gets one name (:func:`name_pixels`):
 
 * **achromatic** when ``C`` is below ``6 + 0.1·L`` (the threshold rises with lightness because JPEG and
-  sensor noise do), or the pixel is nearly black (``L < 8``): ``black`` below ``L`` 25, ``white`` above
-  ``L`` 72, ``grey`` between. The black bound is generous so that dark clothes in shade stay black.
+  sensor noise do), or the pixel is nearly black (``L < 8``) without a clear colour (``C < 10``):
+  ``black`` below ``L`` 25, ``white`` above ``L`` 72, ``grey`` between. The black bound is generous so
+  that dark clothes in shade stay black; white and light grey differ only in lightness, so a white shirt
+  in deep shade reads as grey.
 * **chromatic** otherwise, by hue angle, with lightness and chroma splitting neighbours:
-  ``red`` (345°-40°; ``pink`` when light, ``brown`` when dark and dull), ``orange`` (40°-75°;
-  ``brown`` when dark or dull, ``beige`` when light and dull), ``yellow`` (75°-115°; ``beige`` when
-  dull, ``brown`` or olive ``green`` when dark), ``green`` (115°-200°), ``blue`` (200°-315°; the shades
-  ``navy`` when dark and ``light blue`` when light), ``purple`` (315°-345°, ``pink`` when light).
+  ``red`` (345°-40°; ``pink`` when pale, i.e. ``C < 0.75·L``, a ratio shadow leaves alone, or light
+  and not deeply saturated, or bluish (below 15°) and not dark; ``brown`` when dark and dull),
+  ``orange`` (40°-75°; ``brown`` when dark or dull, ``beige`` when light and dull), ``yellow``
+  (75°-115°; ``beige`` when dull, ``brown`` or olive ``green`` when dark and dull), ``green``
+  (115°-200°), ``blue`` (200°-315°; the shades ``navy`` when dark and ``light blue`` when light),
+  ``purple`` (315°-345°; ``pink`` when light or pale).
   Hard hats, hi-vis vests and red jackets as real cameras record them were used to place the borders.
 
 :func:`named_shares` turns counts into ``{name: share}``: the twelve :data:`COLOUR_NAMES` partition the
@@ -53,8 +60,8 @@ MAX_CAST = 25.0
 REFERENCE_WHITE = 92.0
 """Lightness the brightest part of a picture is scaled to, when it is dimmer."""
 MAX_GAIN = 1.8
-"""Largest exposure gain applied to ``L``."""
-MAX_BLACK_LIFT = 15.0
+"""Largest exposure gain applied to ``L`` (and ``a``, ``b``)."""
+MAX_BLACK_LIFT = 10.0
 """Largest black level (1st percentile of ``L``) taken off, for hazy or washed-out pictures."""
 BLACK_BELOW = 25.0
 """Achromatic pixels darker than this are black."""
@@ -117,6 +124,7 @@ def normalise(image: NDArray[np.uint8]) -> Lab:
     gain = float(np.clip(REFERENCE_WHITE / max(top - low, 1.0), 1.0, MAX_GAIN))
     if gain > 1.0 or low > 0.0:
         lab[..., 0] = np.clip((lab[..., 0] - low) * gain, 0.0, 100.0)
+        lab[..., 1:] *= np.float32(gain)
     return lab
 
 
@@ -139,16 +147,18 @@ def _hue_names(
 ) -> list[tuple[str, NDArray[np.bool_]]]:
     """``(name, mask)`` pairs for chromatic pixels; later pairs win where masks overlap."""
     lit, dull, dark = light >= 62.0, chroma < 28.0, light < 45.0
+    pale = chroma < 0.75 * light  # saturation (C/L) of pink, unlike red's, survives shadow
     red = (hue >= 345.0) | (hue < 40.0)
     orange = (hue >= 40.0) & (hue < 75.0)
     yellow = (hue >= 75.0) & (hue < 115.0)
-    dim_yellow = yellow & ((light < 50.0) | (dull & ~lit))
+    dim_yellow = yellow & (((light < 50.0) & (chroma < 40.0)) | (dull & ~lit))
     blue = (hue >= 200.0) & (hue < 315.0)
     purple = (hue >= 315.0) & (hue < 345.0)
     return [
         ("red", red),
-        ("pink", (red | purple) & lit),
-        ("purple", purple & ~lit),
+        ("pink", ((red | purple) & ((lit & (chroma < 1.1 * light)) | pale))
+                 | (red & ((hue < 15.0) | (hue >= 345.0)) & (light >= 50.0))),
+        ("purple", purple & ~lit & ~pale),
         ("orange", orange),
         ("brown", (orange & ((dark & (chroma < 50.0)) | (dull & ~lit))) | (red & (light < 35.0) & (chroma < 30.0))),
         ("yellow", yellow),
@@ -188,3 +198,65 @@ def name_image(image: NDArray[np.uint8], *, min_share: float = 0.1) -> dict[str,
     """Colour shares of a whole BGR image (normalised against itself)."""
     lab = normalise(image)
     return named_shares(count_names(name_pixels(lab)), min_share=min_share)
+
+
+BINS = 16**3
+"""Colour bins of a background model (4 bits per channel)."""
+HAT_KINDS = 14
+"""Kinds of :func:`hat_kind`: 0 not hat-like; 1..12 strongly coloured, by 30° hue sector; 13 bright white."""
+
+
+def colour_bins(image: NDArray[np.uint8]) -> NDArray[np.intp]:
+    """Each pixel's colour bin (4 bits per B, G, R channel), for background models."""
+    q = (image >> 4).astype(np.intp)
+    return (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
+
+
+def bin_histogram(bins: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Share of pixels per colour bin, each bin also counting its neighbours' share.
+
+    So a colour near a bin edge matches both sides.
+    """
+    hist = (np.bincount(bins.ravel(), minlength=BINS) / max(bins.size, 1)).reshape(16, 16, 16)
+    for axis in range(3):
+        src = hist.copy()
+        lo, hi = [slice(None)] * 3, [slice(None)] * 3
+        lo[axis], hi[axis] = slice(0, 15), slice(1, 16)
+        np.maximum(hist[tuple(lo)], src[tuple(hi)], out=hist[tuple(lo)])
+        np.maximum(hist[tuple(hi)], src[tuple(lo)], out=hist[tuple(hi)])
+    return hist.ravel()
+
+
+def _chroma_hue(lab: Lab) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    hue = np.asarray(np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360.0, dtype=np.float32)
+    return chroma, hue
+
+
+def skin_like(lab: Lab) -> NDArray[np.bool_]:
+    """Pixels (``N x 3``) with the colour of skin or of blond or brown hair."""
+    chroma, hue = _chroma_hue(lab)
+    return (hue >= 10.0) & (hue < 95.0) & (chroma >= 8.0) & (chroma < 40.0) & (lab[..., 0] >= 5.0)
+
+
+def hat_kind(lab: Lab) -> NDArray[np.intp]:
+    """Per pixel (flattened): 0 if it could be hair or skin, else its kind of hat colour (see HAT_KINDS).
+
+    Hat-like is strongly coloured (chroma ≥ 30) outside the hues of skin and blond or brown hair, or
+    bright white (``L ≥ 85``).
+    """
+    chroma, hue = _chroma_hue(lab)
+    hair_or_skin = (hue >= 10.0) & (hue < 95.0) & (chroma < 45.0)
+    kind = np.zeros(chroma.shape, dtype=np.intp)
+    coloured = (chroma >= 30.0) & ~hair_or_skin
+    kind[coloured] = 1 + (hue[coloured] // 30.0).astype(np.intp)
+    kind[(lab[..., 0] >= 85.0) & (chroma < 10.0)] = 13
+    return kind.ravel()
+
+
+def hivis_share(lab: Lab) -> float:
+    """Share of pixels (``N x 3``) in high-visibility orange or yellow (chroma ≥ 45, hue 35°-115°)."""
+    if lab.size == 0:
+        return 0.0
+    chroma, hue = _chroma_hue(lab)
+    return float(((chroma >= 45.0) & (hue >= 35.0) & (hue < 115.0) & (lab[..., 0] >= 40.0)).mean())

@@ -2,29 +2,39 @@
 
 What is computed, and how:
 
-* **Colours by region** (:mod:`camsight.perception.colour` names the pixels). A person's box is cut into
-  head, upper-body and lower-body bands whose heights depend on posture (standing: top 14%, 16-52%,
-  55-92%; sitting: 0-20%, 20-58%, 60-95%; lying: no split, the whole box is "upper"); each band keeps
-  only its central columns, where the body is and the background is not. Pixels that look like the
-  surroundings are dropped too: the crop carries a margin around the box, and a pixel whose quantised
-  colour is over twice as common in that margin as in the band is taken for background (unless that
-  would drop over 60% of the band, as when a grey shirt stands before a grey wall). Vehicles use the
-  middle of their box (windows, tyres and road mostly fall outside it), stored as ``upper``. Shares are
-  averaged over the crops, weighted by crop quality; names under 10% are left out.
-* **Headwear**: the top of the head band is compared against what hair looks like. Hair is dark, or
-  dull brown/blonde; hard hats and most caps are strongly coloured or bright white. The likelihood rises
-  from 0 to 1 as the share of such pixels goes from 20% to 50%. A dark cap cannot be told from dark hair.
-* **Garments** (cues, 0..1, only when present): ``vest`` (hi-vis: very saturated orange/yellow over the
-  upper body), ``jeans`` (blue lower body), ``dress`` (the same light or coloured cloth from the upper
-  through the lower body).
+* **Colours by region** (:mod:`camsight.perception.colour` names the pixels, in CIELAB after white
+  balance and an exposure stretch). Only the best few crops are used (default 4, each shrunk so the box
+  is about 96 px tall). A person's box is cut into head, upper-body and lower-body bands whose heights
+  depend on the posture at that crop (standing: top 14%, 16-52%, 55-92%; sitting: 0-20%, 20-58%,
+  60-95%; lying: no split, the middle of the whole box is "upper"); each band keeps only its central
+  columns, where the body is. Pixels that look like the surroundings are dropped too: the crop carries a
+  margin around the box, and a pixel whose colour (4 bits a channel, neighbouring bins merged) is at
+  least 2% of that margin and not clearly more common in the band than there is taken for background,
+  unless that would drop over 60% of the band (a grey shirt before a grey wall). The head band's
+  background is also sampled beside the head, at its own rows; skin- and blond-hair-coloured pixels are
+  left out of the head's colours, which therefore describe hats and dark or grey hair only. Vehicles use
+  the middle of their box (windows, tyres and road mostly fall outside it), stored as ``upper``. Shares
+  are averaged over the crops, weighted by crop quality; names under 10% are left out.
+* **Headwear**: the top of the head band, background removed, is compared with what hair and skin look
+  like (dark, or dull brown/blond); hard hats and most caps are strongly coloured (chroma ≥ 30) or bright
+  white. Colours common in the crop's margin do not count (hair blends with grass or pavement at the
+  edge of a small head). The likelihood rises from 0 to 1 as the share of hat-like pixels goes from 20%
+  to 50%; ``None`` when no crop's box is at least 48 px tall. A dark cap cannot be told from dark hair.
+* **Garments** (cues 0..1, present only when seen): ``vest`` (hi-vis: very saturated orange or yellow
+  over the upper body), ``jeans`` (a blue lower body), ``dress`` (the same non-dark colours from the upper
+  through the lower body, little black below; never in monochrome pictures). Jackets, hoods and patterns
+  are not detected.
 * **Carried objects and riding**: a COCO backpack, umbrella, handbag or suitcase overlapping the person
-  in at least 20% of the sightings (and two of them, for videos); a bicycle or motorcycle in at least 30%.
-* **Posture**: per sighting, from :func:`camsight.perception.posture.classify_posture` when that module is
-  present, else from the box's height/width ratio (≥ 1.6 standing, 0.9-1.6 sitting, < 0.9 lying).
-* **Motion**: the bottom-centre point's displacement over about a second, median over the track. People:
-  body heights per second, ``still`` < 0.15 ≤ ``walking`` < 1.2 ≤ ``running`` (a walk is about 0.8).
-  Vehicles: pixels per second, ``still`` under 0.1 box lengths per second, else ``moving``. Heading is the
-  direction of the whole path (0° = right, 90° = down).
+  in at least 20% of the sightings (and at least two, for videos); a bicycle or motorcycle in ≥ 30%.
+* **Posture**: per sighting, :func:`camsight.perception.posture.classify_posture`, with the person's
+  upright height taken from the previous two seconds; ``postures`` holds the shares, ``posture`` the
+  most common known one.
+* **Motion**: displacement of the box's bottom-centre over about a second, median over the track.
+  People: body heights per second, counting growth or shrinking of the box as movement toward or away
+  from the camera; ``still`` < 0.1 ≤ ``walking`` < 1.2 ≤ ``running`` (a walk across the view is about
+  0.8). Vehicles: pixels per second; ``still`` under 0.1 box lengths per second, else ``moving``.
+  ``heading_deg`` is the direction from the start of the path to its end (0° = right, 90° = down), or
+  ``None`` when still.
 
 Example:
     >>> describer = AppearanceDescriber()
@@ -59,17 +69,20 @@ PERSON_BANDS: dict[str, dict[str, Band]] = {
 """Body bands of a person's box by posture (``unknown`` uses ``standing``)."""
 HAT_BAND: dict[str, Band] = {"standing": (0.0, 0.07, 0.3, 0.7), "sitting": (0.0, 0.1, 0.3, 0.7)}
 """The top of the head, where a hat would be."""
+MIN_HAT_BOX_HEIGHT = 48.0
+"""Boxes shorter than this (pixels) have too small a head to judge head wear on."""
 VEHICLE_BAND: Band = (0.3, 0.8, 0.25, 0.75)
 """The part of a vehicle's box whose colour is its body colour."""
 OTHER_BAND: Band = (0.2, 0.8, 0.2, 0.8)
 """The part of any other object's box that is named."""
 
+COLOURFUL_FROM = colour.FINE_NAMES.index("red")
+"""Names from this index on are chromatic; a crop with under 2% of them is monochrome."""
+
 VEHICLES = frozenset({"bicycle", "car", "motorcycle", "bus", "truck", "train", "boat", "airplane"})
 CARRIED = {24: "backpack", 25: "umbrella", 26: "handbag", 28: "suitcase"}
 RIDDEN = {1: "bicycle", 3: "motorcycle"}
 
-BINS = 16**3
-"""Colour bins of the background model (4 bits per channel)."""
 TARGET_HEIGHT = 96
 """Crops are shrunk so the box is about this tall before naming (never enlarged)."""
 STILL_BELOW, RUN_FROM = 0.1, 1.2
@@ -90,6 +103,7 @@ class _Picture:
     bins: NDArray[np.intp]
     ring: NDArray[np.float64] | None
     box: Box
+    hat_colours: NDArray[np.float64]
 
     @classmethod
     def of(cls, crop: Crop) -> _Picture:
@@ -100,14 +114,43 @@ class _Picture:
             image = _shrink(image, scale)
         box = (x1 * scale, y1 * scale, x2 * scale, y2 * scale)
         lab = colour.normalise(image)
-        q = (image >> 4).astype(np.intp)
-        bins = (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
+        bins = colour.colour_bins(image)
         inside = np.zeros(bins.shape, dtype=bool)
         inside[_slices(box, (0.0, 1.0, 0.0, 1.0), bins.shape)] = True
         ring = None
+        hat_colours = np.zeros(colour.HAT_KINDS)
         if (~inside).sum() >= max(16, 0.05 * bins.size):
-            ring = _histogram(bins[~inside])
-        return cls(lab=lab, names=colour.name_pixels(lab), bins=bins, ring=ring, box=box)
+            ring = colour.bin_histogram(bins[~inside])
+            hat_colours = np.bincount(colour.hat_kind(lab[~inside]), minlength=colour.HAT_KINDS) / (~inside).sum()
+        names = colour.name_pixels(lab)
+        return cls(lab=lab, names=names, bins=bins, ring=ring, box=box, hat_colours=hat_colours)
+
+    def head_colours(self, names: NDArray[np.int8], lab: NDArray[np.float32]) -> NDArray[np.int8]:
+        """The head band's names less skin, blond or brown hair and colours of the surroundings (see hatlike).
+
+        Empty when under 10 pixels, or under 10% of the band, remain.
+        """
+        if names.size == 0:
+            return names
+        background = self.hat_colours >= 0.15
+        background[0] = False
+        keep = ~colour.skin_like(lab) & ~background[colour.hat_kind(lab)]
+        return names[keep] if keep.sum() >= 10 and keep.mean() >= 0.1 else names[:0]
+
+    def hatlike(self, band: Band) -> float:
+        """Share of the band's foreground that looks like a hat rather than hair, skin or the surroundings.
+
+        Hat-like: strongly coloured (chroma ≥ 30) outside the hue range of skin and blond or brown hair,
+        or bright white. A kind of hat colour (one of twelve 30° hue sectors, or white) that makes up
+        15% of the crop's margin does not count: at the edge of a small head, hair blends with the grass
+        or pavement behind it into colours no hair has.
+        """
+        kinds = colour.hat_kind(self.band(band, local=True)[1])
+        if kinds.size == 0:
+            return 0.0
+        background = self.hat_colours >= 0.15
+        background[0] = False
+        return float(((kinds > 0) & ~background[kinds]).mean())
 
     def band(self, band: Band, *, local: bool = False) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
         """Names and Lab of a band's pixels, background-like ones dropped.
@@ -127,11 +170,11 @@ class _Picture:
             _, inner = _slices(self.box, (0.0, 1.0, 0.2, 0.8), self.names.shape)
             side = np.concatenate([self.bins[rows, : inner.start].ravel(), self.bins[rows, inner.stop :].ravel()])
             if side.size >= 16:
-                counts = _histogram(side)
+                counts = colour.bin_histogram(side)
                 background = counts if background is None else np.maximum(background, counts)
         if background is None or names.size == 0:
             return names, lab
-        own = np.bincount(bins, minlength=BINS) / bins.size
+        own = np.bincount(bins, minlength=colour.BINS) / bins.size
         bg = background[bins]
         keep = ~((bg >= 0.02) & (own[bins] < 1.2 * bg))
         if keep.mean() < (0.1 if local else 0.4):
@@ -150,22 +193,6 @@ def _shrink(image: NDArray[np.uint8], scale: float) -> NDArray[np.uint8]:
     return np.asarray(cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
-def _histogram(bins: NDArray[np.intp]) -> NDArray[np.float64]:
-    """Share of pixels per colour bin, each bin also counting its neighbours' share.
-
-    So a colour near a bin edge matches both sides.
-    """
-    hist = (np.bincount(bins, minlength=BINS) / max(bins.size, 1)).reshape(16, 16, 16)
-    for axis in range(3):
-        src = hist.copy()
-        lo = [slice(None)] * 3
-        hi = [slice(None)] * 3
-        lo[axis], hi[axis] = slice(0, 15), slice(1, 16)
-        np.maximum(hist[tuple(lo)], src[tuple(hi)], out=hist[tuple(lo)])
-        np.maximum(hist[tuple(hi)], src[tuple(lo)], out=hist[tuple(hi)])
-    return hist.ravel()
-
-
 def _slices(box: Box, band: Band, shape: tuple[int, ...]) -> tuple[slice, slice]:
     x1, y1, x2, y2 = box
     top, bottom, left, right = band
@@ -179,33 +206,6 @@ def _shares(names: NDArray[np.int8]) -> NDArray[np.float64]:
     counts = colour.count_names(names)
     total = counts.sum()
     return counts / total if total > 0 else counts
-
-
-def _hatlike(lab: NDArray[np.float32]) -> float:
-    """Share of pixels that look like a hat rather than hair or skin."""
-    if len(lab) == 0:
-        return 0.0
-    light, chroma = lab[:, 0], np.hypot(lab[:, 1], lab[:, 2])
-    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
-    skin = (hue >= 20.0) & (hue < 80.0) & (chroma < 40.0)
-    hat = ((chroma >= 30.0) & ~skin) | ((light >= 85.0) & (chroma < 10.0))
-    return float(hat.mean())
-
-
-def _skin(lab: NDArray[np.float32]) -> NDArray[np.bool_]:
-    """Pixels with the colour of skin or blond/brown hair (left out of the head's colours)."""
-    chroma = np.hypot(lab[:, 1], lab[:, 2])
-    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
-    return (hue >= 10.0) & (hue < 80.0) & (chroma >= 8.0) & (chroma < 45.0) & (lab[:, 0] >= 5.0)
-
-
-def _hivis(lab: NDArray[np.float32]) -> float:
-    """Share of pixels in hi-vis orange/yellow."""
-    if len(lab) == 0:
-        return 0.0
-    chroma = np.hypot(lab[:, 1], lab[:, 2])
-    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
-    return float(((chroma >= 45.0) & (hue >= 35.0) & (hue < 115.0) & (lab[:, 0] >= 40.0)).mean())
 
 
 def posture_labels(observations: Sequence[Observation], *, window_s: float = 2.0) -> list[Posture]:
@@ -260,9 +260,9 @@ def motion_summary(
     """``(motion, speed, heading_deg)`` from the sightings' bottom-centre points.
 
     Speed is the median, over the track, of the displacement across about ``window_s`` seconds; people's
-    in body heights per second, vehicles' in pixels per second. People's speed also counts movement
-    toward or away from the camera, seen as the box growing or shrinking (:data:`DEPTH_GAIN`).
-    ``("unknown", None, None)`` for a single sighting.
+    in body heights per second, vehicles' in pixels per second. Whether it moves also counts movement
+    toward or away from the camera, seen as the box growing or shrinking (:data:`DEPTH_GAIN`). The
+    heading is ``None`` for something still; ``("unknown", None, None)`` for a single sighting.
     """
     if len(observations) < 2 or observations[-1].t - observations[0].t <= 0:
         return "unknown", None, None
@@ -284,9 +284,10 @@ def motion_summary(
     d = np.median(pts[-3:], axis=0) - np.median(pts[:3], axis=0)
     heading = round(float(np.degrees(np.arctan2(d[1], d[0])) % 360.0), 1)
     if vehicle:
-        return ("still" if rel_speed < VEHICLE_STILL_BELOW else "moving"), round(px_speed, 2), heading
+        moving = rel_speed >= VEHICLE_STILL_BELOW
+        return ("moving" if moving else "still"), round(px_speed, 2), heading if moving else None
     motion: Motion = "still" if rel_speed < STILL_BELOW else "walking" if rel_speed < RUN_FROM else "running"
-    return motion, round(rel_speed, 3), heading
+    return motion, round(rel_speed, 3), None if motion == "still" else heading
 
 
 class AppearanceDescriber:
@@ -303,6 +304,7 @@ class AppearanceDescriber:
     def __init__(self, *, min_share: float = 0.1, max_crops: int = 4) -> None:
         self.min_share = min_share
         self.max_crops = max_crops
+        colour.to_lab(np.zeros((1, 1, 3), dtype=np.uint8))  # OpenCV builds its Lab tables (~0.3 s) now, not mid-run
 
     def describe(self, *, object_class: str, observations: Sequence[Observation], crops: Sequence[Crop]) -> Appearance:
         """Describe one track (see the module docstring for what each field means)."""
@@ -338,18 +340,21 @@ class AppearanceDescriber:
             for region, band in bands.items():
                 names, lab = pic.band(band, local=region == "head")
                 if region == "head":
-                    names = names[~_skin(lab)] if names.size >= 10 and (~_skin(lab)).mean() >= 0.1 else names[:0]
+                    names = pic.head_colours(names, lab)
+                elif region == "upper":
+                    acc.add_score("vest", colour.hivis_share(lab), w)
                 acc.add(region, names, w)
-            if kind in HAT_BAND:
-                acc.add_score("hat", _hatlike(pic.band(HAT_BAND[kind], local=True)[1]), w)
-            acc.add_score("vest", _hivis(pic.band(bands["upper"])[1]), w)
+            if kind in HAT_BAND and crop.box[3] - crop.box[1] >= MIN_HAT_BOX_HEIGHT:
+                acc.add_score("hat", pic.hatlike(HAT_BAND[kind]), w)
+            acc.add_score("colourful", float((pic.names >= COLOURFUL_FROM).mean()) if pic.names.size else 0.0, w)
         hat = acc.score("hat")
+        monochrome = (acc.score("colourful") or 0.0) < 0.02
         return Appearance(
             head=acc.named("head", self.min_share),
             upper=acc.named("upper", self.min_share),
             lower=acc.named("lower", self.min_share),
             headwear=None if hat is None else round(float(np.clip((hat - 0.2) / 0.3, 0.0, 1.0)), 3),
-            garments=_garments(acc.shares, acc.score("vest") or 0.0),
+            garments=_garments(acc.shares, acc.score("vest") or 0.0, monochrome=monochrome),
         )
 
 
@@ -386,8 +391,12 @@ class _Accumulator:
         return self._scores[name] / w if w else None
 
 
-def _garments(shares: dict[str, NDArray[np.float64]], vest: float) -> dict[str, float]:
-    """Garment cues from the regions' colour shares and the hi-vis share of the upper body."""
+def _garments(shares: dict[str, NDArray[np.float64]], vest: float, *, monochrome: bool) -> dict[str, float]:
+    """Garment cues from the regions' colour shares and the hi-vis share of the upper body.
+
+    No dress from a monochrome (night or infrared) picture, where any top and bottom of similar lightness
+    look alike.
+    """
     idx = {n: i for i, n in enumerate(colour.FINE_NAMES)}
     out: dict[str, float] = {}
     if vest >= 0.1:
@@ -397,10 +406,10 @@ def _garments(shares: dict[str, NDArray[np.float64]], vest: float) -> dict[str, 
         blue = float(lower[idx["blue"]] + lower[idx["navy"]] + lower[idx["light blue"]])
         if blue >= 0.3:
             out["jeans"] = round(min(1.0, blue / 0.6), 3)
-    if upper is not None and lower is not None:
+    if upper is not None and lower is not None and not monochrome:
         same = np.minimum(upper, lower)
         overlap, main = float(same.sum()), colour.FINE_NAMES[int(np.argmax(same))]
-        if main not in ("black", "navy", "blue") and overlap >= 0.5 and lower[idx["black"]] < 0.25:
+        if main not in ("black", "navy", "blue") and overlap >= 0.5 and lower[idx["black"]] < 0.15:
             out["dress"] = round(min(1.0, (overlap - 0.3) / 0.5), 3)
     return out
 

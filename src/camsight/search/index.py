@@ -1,0 +1,255 @@
+"""Searching the stored tracks: SQL filters and scoring in the database, evidence for the page in Python.
+
+:func:`search` runs in three steps:
+
+1. bring the search index up to date (:func:`camsight.search.indexing.sync`: cheap when nothing changed);
+2. one SQLAlchemy Core statement over ``search_features``: the filters (object class, camera, time
+   range) as ``WHERE`` clauses with bound parameters, the score of :mod:`camsight.search.rank` as an
+   expression, ``ORDER BY`` score, ``LIMIT``/``OFFSET`` for paging. No SQL is ever built from the
+   text the user typed: words become vocabulary terms first, and terms become bound values;
+3. the page's records are read from ``tracks`` and their evidence computed with the same formula.
+
+A long-running process passes a :class:`~camsight.search.cache.FeatureCache`: step 2 then scores a
+process-local copy of the columns with numpy (same formula, same order, a few milliseconds for
+100,000 tracks) while the filters stay the same.
+
+With an image-text embedder (:mod:`camsight.search.clip_embedder`), the best :data:`CLIP_POOL`
+candidates by the structured score are re-ranked with the query text's similarity to each thumbnail.
+
+Example:
+    >>> from camsight.store import connect, create_schema
+    >>> from camsight.search.parser import parse
+    >>> engine = connect(":memory:")
+    >>> create_schema(engine)
+    >>> with engine.begin() as conn:
+    ...     search(conn, parse("person in a red jacket", semantic=False)).hits
+    []
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from numpy.typing import NDArray
+
+from camsight.core.records import TrackRecord
+from camsight.search import features as feat
+from camsight.search import indexing
+from camsight.search.cache import Columns, FeatureCache
+from camsight.search.clip_embedder import ClipEmbedder, embed_tracks
+from camsight.search.query import Query
+from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, parts, total
+from camsight.store import embeddings as emb_store
+from camsight.store.schema import tracks as track_table
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 1000
+"""Most results one page may hold."""
+CLIP_POOL = 300
+"""How many of the best structured matches the image-text similarity re-ranks (at least 3 pages)."""
+CLIP_WEIGHT = 2.0
+"""Weight of the image-text similarity part, beside the query's other parts."""
+ORDER_DIGITS = 6
+"""Scores are rounded to this many decimals before ordering, so both scoring paths agree on ties."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One page of results."""
+
+    query: Query
+    hits: list[Hit]
+    offset: int
+    more: bool
+
+
+def _filters(query: Query, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if query.object_classes:
+        conditions.append(table.c.object_class.in_(query.object_classes))
+    if query.camera is not None:
+        conditions.append(table.c.camera == query.camera)
+    if query.since is not None:
+        conditions.append(table.c.ended_at >= query.since)
+    if query.until is not None:
+        conditions.append(table.c.started_at < query.until)
+    return conditions
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1..{MAX_LIMIT}, got {limit}")
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, got {offset}")
+
+
+def _ranked_ids(conn: sa.Connection, query: Query, *, limit: int, offset: int) -> list[tuple[str, float]]:
+    f = feat.track_features
+    ops = SqlOps(f, conn.dialect.name)
+    raw = total(parts(query, ops), ops)
+    if conn.dialect.name == "postgresql":  # PostgreSQL rounds numeric, not double precision
+        raw = sa.cast(raw, sa.Numeric)
+    score = sa.func.round(raw, ORDER_DIGITS).label("score")
+    stmt = (
+        sa.select(f.c.id, score)
+        .where(*_filters(query, f))
+        .order_by(score.desc(), f.c.started_at.desc(), f.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(str(i), float(s)) for i, s in conn.execute(stmt)]
+
+
+def _mask(query: Query, cols: Columns) -> NDArray[np.bool_]:
+    """The filters of :func:`_filters`, on the in-memory columns."""
+    keep = np.ones(len(cols), dtype=bool)
+    if query.object_classes:
+        keep &= np.isin(cols.text["object_class"], list(query.object_classes))
+    if query.camera is not None:
+        keep &= cols.text["camera"] == query.camera
+    if query.since is not None:
+        keep &= cols.ended >= np.datetime64(query.since.astimezone(UTC).replace(tzinfo=None), "us")
+    if query.until is not None:
+        keep &= cols.started < np.datetime64(query.until.astimezone(UTC).replace(tzinfo=None), "us")
+    return keep
+
+
+def _ranked_cached(cols: Columns, query: Query, *, limit: int, offset: int) -> list[tuple[str, float]]:
+    """Like :func:`_ranked_ids`, scored on the in-memory columns (same formula, same order)."""
+    ops = NumpyOps(cols.as_mapping())
+    raw = np.asarray(total(parts(query, ops), ops), dtype=np.float64)
+    scores = np.round(np.broadcast_to(raw, (len(cols),)), ORDER_DIGITS)
+    rows = np.flatnonzero(_mask(query, cols))
+    want = min(rows.size, offset + limit)
+    if want == 0:
+        return []
+    if want < rows.size:  # keep every row tied with the last one wanted, then sort those fully
+        cut = -np.partition(-scores[rows], want - 1)[want - 1]
+        rows = rows[scores[rows] >= cut]
+    started = cols.started[rows].astype(np.int64)
+    order = sorted(range(rows.size), key=lambda i: (-scores[rows[i]], -started[i], str(cols.ids[rows[i]])))
+    return [(str(cols.ids[rows[i]]), float(scores[rows[i]])) for i in order[offset:offset + limit]]
+
+
+def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, TrackRecord], list[str]]:
+    """Feature rows and records of ``ids``, and the ids whose feature row is stale."""
+    f = feat.track_features
+    rows = {r.id: r._mapping for r in conn.execute(sa.select(f).where(f.c.id.in_(ids)))}
+    tracks = conn.execute(
+        sa.select(track_table.c.id, track_table.c.run_id, track_table.c.record).where(track_table.c.id.in_(ids))
+    ).all()
+    records = {t.id: TrackRecord.model_validate(t.record) for t in tracks}
+    stale = [t.id for t in tracks if t.id not in rows or rows[t.id]["run_id"] != t.run_id
+             or rows[t.id]["ended_at"] != records[t.id].ended_at]
+    return rows, records, stale
+
+
+def _clip_scores(conn: sa.Connection, embedder: ClipEmbedder, query: Query, ids: Sequence[str],
+                 records: dict[str, TrackRecord], media_root: Path | None) -> dict[str, float]:
+    """Image-text similarity of each candidate as a 0..1 score: its rank among the candidates that have one."""
+    if media_root is not None:
+        embed_tracks(conn, embedder, [records[i] for i in ids if i in records], media_root)
+    vectors = emb_store.get_embeddings(conn, track_ids=list(ids), model=embedder.model)
+    if not vectors or not query.embed_text:
+        return {}
+    text = embedder.embed_text(query.embed_text)
+    have = [i for i in ids if i in vectors]
+    sims = np.asarray([float(vectors[i] @ text) for i in have])
+    ranks = sims.argsort().argsort()
+    return {i: float(r) / max(1, len(have) - 1) for i, r in zip(have, ranks, strict=True)}
+
+
+def _hits(query: Query, order: list[tuple[str, float]], rows: dict[str, Any], records: dict[str, TrackRecord],
+          offset: int, clip: dict[str, float] | None) -> list[Hit]:
+    present = [(i, s) for i, s in order if i in rows and i in records]
+    if not present:
+        return []
+    ops = NumpyOps.from_rows([rows[i] for i, _ in present])
+    query_parts = parts(query, ops)
+    hits = []
+    for n, (track_id, score) in enumerate(present):
+        evidence, part_scores = explain(query_parts, n, records[track_id])
+        if clip is not None:
+            part_scores["clip"] = round(clip.get(track_id, NEUTRAL), 3)
+            evidence += (f"looks like the text: {clip[track_id]:.2f}" if track_id in clip else "looks like: no image",)
+        hits.append(Hit(rank=offset + n + 1, score=round(score, 4), record=records[track_id], evidence=evidence,
+                        parts=part_scores))
+    return hits
+
+
+def _ranked(conn: sa.Connection, query: Query, cache: FeatureCache | None, *, limit: int,
+            offset: int) -> list[tuple[str, float]]:
+    """``(track id, score)`` best first: in memory when a cache is given and holds the index, else in SQL."""
+    cols = cache.view(conn) if cache is not None else None
+    if cols is not None:
+        return _ranked_cached(cols, query, limit=limit, offset=offset)
+    return _ranked_ids(conn, query, limit=limit, offset=offset)
+
+
+def _rerank(conn: sa.Connection, query: Query, embedder: ClipEmbedder, media_root: Path | None,
+            cache: FeatureCache | None, *, limit: int, offset: int,
+            ) -> tuple[list[tuple[str, float]], dict[str, Any], dict[str, TrackRecord], dict[str, float]]:
+    pool = _ranked(conn, query, cache, limit=max(CLIP_POOL, 3 * (offset + limit)), offset=0)
+    rows, records, _ = _load(conn, [i for i, _ in pool])
+    clip = _clip_scores(conn, embedder, query, [i for i, _ in pool], records, media_root)
+    weight = sum(p.weight for p in parts(query, SqlOps(feat.track_features, conn.dialect.name))) or 1.0
+    mixed = [
+        (i, (s * weight + clip.get(i, NEUTRAL) * CLIP_WEIGHT) / (weight + CLIP_WEIGHT)) for i, s in pool
+    ]
+    mixed.sort(key=lambda item: -item[1])
+    return mixed[offset:offset + limit + 1], rows, records, clip
+
+
+def search(
+    conn: sa.Connection,
+    query: Query,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    embedder: ClipEmbedder | None = None,
+    media_root: Path | None = None,
+    cache: FeatureCache | None = None,
+) -> SearchResult:
+    """The page ``offset .. offset + limit`` of tracks matching ``query``, best first, one hit per track.
+
+    Args:
+        conn: Connection (SQLite or PostgreSQL); the search index is updated in it, so use a
+            transaction (``engine.begin()``).
+        query: The parsed query.
+        limit: Page size, 1..:data:`MAX_LIMIT`.
+        offset: Hits to skip (for the next pages).
+        embedder: Optional image-text embedder; its similarity joins the ranking.
+        media_root: Media folder, to embed thumbnails that have no embedding yet.
+        cache: A process-local copy of the index to score in memory (long-running processes);
+            without it the database scores.
+
+    Raises:
+        ValueError: ``limit`` or ``offset`` out of range.
+    """
+    _check_page(limit, offset)
+    indexing.sync(conn)
+    clip: dict[str, float] | None = None
+    for _attempt in range(2):
+        if embedder is not None and query.embed_text:
+            order, rows, records, clip = _rerank(conn, query, embedder, media_root, cache, limit=limit,
+                                                 offset=offset)
+            stale: list[str] = []
+        else:
+            order = _ranked(conn, query, cache, limit=limit + 1, offset=offset)
+            rows, records, stale = _load(conn, [i for i, _ in order])
+        if not stale:
+            break
+        indexing.reindex(conn, indexing.windows_of([records[i] for i in stale if i in records]))
+        if cache is not None:
+            cache.invalidate()
+    more = len(order) > limit
+    return SearchResult(query=query, hits=_hits(query, order[:limit], rows, records, offset, clip), offset=offset,
+                        more=more)

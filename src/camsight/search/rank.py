@@ -1,0 +1,376 @@
+"""Scoring track records against a :class:`~camsight.search.query.Query`, with the evidence shown.
+
+Each part of the query (a colour in a region, head wear, a carried object, posture, motion, riding,
+a garment, a behaviour, a zone) gives a score in 0..1 and has a weight; a record's score is the
+weighted mean, plus a small tie-breaker for how well the track was seen (5%,
+:func:`camsight.search.features.quality`)::
+
+    score = 0.95 * sum(weight_i * part_i) / sum(weight_i) + 0.05 * quality
+
+**Missing evidence is explicit.** When the describer could not say (no appearance, a region not seen,
+head wear unknown, ...), the part scores :data:`NEUTRAL` (0.4): below a match (a region half covered by
+the asked colour scores 1), above evidence against (0). So a record nobody could describe ranks under
+records that match and over records that contradict the query.
+
+Colours give partial credit to neighbouring names (:data:`~camsight.search.lexicon.COLOUR_SIMILARITY`):
+``match = sum(similarity(asked, seen) * share(seen))`` over the region's colours, and the part is
+``min(match / 0.5, 1)``.
+
+The formula is written once, over an :class:`Ops` backend: :class:`SqlOps` turns it into one SQL
+expression over :mod:`camsight.search.features` columns (the database scores and sorts 100,000 rows),
+:class:`NumpyOps` evaluates it on rows in memory (the page of results, for evidence; standing queries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+
+from camsight.core.records import TrackRecord
+from camsight.search.features import (
+    GARMENTS,
+    NUMERIC_COLUMNS,
+    TEXT_COLUMNS,
+    colour_column,
+    feature_row,
+    nearness,
+    normalise_name,
+    slug,
+)
+from camsight.search.lexicon import COLOUR_SIMILARITY, COLOURS
+from camsight.search.query import REGION_LABELS, ColourTerm, Query
+
+NEUTRAL = 0.4
+"""Score of a part the record has no evidence for, either way."""
+COLOUR_FULL = 0.5
+"""Share of a region in the asked colour that counts as a full match."""
+CARRIED_FULL = 0.3
+"""Share of frames with the object carried that counts as a full match."""
+GARMENT_FULL = 0.6
+"""Garment cue that counts as a full match (the describer's cues are "seen" from about 0.5)."""
+QUALITY_WEIGHT = 0.05
+"""Weight of the detection-quality tie-breaker in the final score."""
+
+Expr = Any
+"""A numpy array (in memory) or a SQLAlchemy column expression (in the database)."""
+
+
+class Ops(Protocol):
+    """The few operations the scoring formula needs, on numpy arrays or SQL expressions."""
+
+    def col(self, name: str) -> Expr:
+        """A feature column."""
+        ...
+
+    def where(self, cond: Expr, yes: Expr, no: Expr) -> Expr:
+        """``yes`` where ``cond`` holds, else ``no``."""
+        ...
+
+    def clip01(self, x: Expr) -> Expr:
+        """``x`` limited to 0..1."""
+        ...
+
+    def maximum(self, a: Expr, b: Expr) -> Expr:
+        """Element-wise maximum."""
+        ...
+
+    def has(self, column: str, name: str) -> Expr:
+        """Whether a ``|a|b|`` text column holds ``name``."""
+        ...
+
+    def equals(self, column: str, value: str) -> Expr:
+        """Whether a text column equals ``value``."""
+        ...
+
+
+class NumpyOps:
+    """Evaluate the formula on feature rows held in memory."""
+
+    def __init__(self, columns: Mapping[str, np.ndarray]) -> None:
+        """Columns by name, all of the same length; text columns as numpy unicode arrays."""
+        self.columns = columns
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> NumpyOps:
+        """From feature rows (dicts or SQL rows' mappings)."""
+        cols: dict[str, np.ndarray] = {n: np.asarray([r[n] for r in rows], dtype=np.float64) for n in NUMERIC_COLUMNS}
+        cols.update({n: np.asarray([str(r[n]) for r in rows], dtype=str) for n in TEXT_COLUMNS})
+        return cls(cols)
+
+    def col(self, name: str) -> Expr:  # noqa: D102
+        return self.columns[name]
+
+    def where(self, cond: Expr, yes: Expr, no: Expr) -> Expr:  # noqa: D102
+        return np.where(cond, yes, no)
+
+    def clip01(self, x: Expr) -> Expr:  # noqa: D102
+        return np.clip(x, 0.0, 1.0)
+
+    def maximum(self, a: Expr, b: Expr) -> Expr:  # noqa: D102
+        return np.maximum(a, b)
+
+    def has(self, column: str, name: str) -> Expr:  # noqa: D102
+        return np.char.find(self.columns[column], f"|{name}|") >= 0
+
+    def equals(self, column: str, value: str) -> Expr:  # noqa: D102
+        return np.asarray(self.columns[column] == value, dtype=bool)
+
+
+class SqlOps:
+    """Build the formula as a SQLAlchemy expression over the ``search_features`` table."""
+
+    def __init__(self, table: sa.Table, dialect: str) -> None:
+        """``dialect``: ``sqlite`` (scalar ``min``/``max``) or ``postgresql`` (``least``/``greatest``)."""
+        self.table = table
+        self._max = sa.func.greatest if dialect == "postgresql" else sa.func.max
+        self._min = sa.func.least if dialect == "postgresql" else sa.func.min
+
+    def col(self, name: str) -> Expr:  # noqa: D102
+        return self.table.c[name]
+
+    def where(self, cond: Expr, yes: Expr, no: Expr) -> Expr:  # noqa: D102
+        return sa.case((cond, yes), else_=no)
+
+    def clip01(self, x: Expr) -> Expr:  # noqa: D102
+        return self._min(self._max(x, 0.0), 1.0)
+
+    def maximum(self, a: Expr, b: Expr) -> Expr:  # noqa: D102
+        return self._max(a, b)
+
+    def has(self, column: str, name: str) -> Expr:  # noqa: D102
+        return self.table.c[column].contains(f"|{name}|", autoescape=True)
+
+    def equals(self, column: str, value: str) -> Expr:  # noqa: D102
+        return self.table.c[column] == value
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One scored part of a query: its label, weight, score and the raw value behind it."""
+
+    key: str
+    label: str
+    weight: float
+    score: Expr
+    value: Expr
+    known: Expr
+
+
+def _colour_match(term: ColourTerm, region: str, ops: Ops) -> Expr:
+    match: Expr = 0.0
+    for seen in COLOURS:
+        credit = max(COLOUR_SIMILARITY[asked].get(seen, 0.0) for asked in term.colours)
+        if credit > 0:
+            match = match + credit * ops.col(colour_column(region, seen))
+    return match
+
+
+def _colour_part(term: ColourTerm, ops: Ops) -> Part:
+    regions = {"body": ("upper", "lower"), "any": ("head", "upper", "lower")}.get(term.region, (term.region,))
+    matches = [_colour_match(term, r, ops) for r in regions]
+    seens = [ops.col(f"{r}_seen") for r in regions]
+    match, seen = matches[0], seens[0]
+    if term.region == "body":
+        both = (seens[0] + seens[1]) > 1.5
+        match = ops.where(both, (matches[0] + matches[1]) * 0.5, matches[0] + matches[1])
+        seen = ops.maximum(seens[0], seens[1])
+    elif term.region == "any":
+        for m, s in zip(matches[1:], seens[1:], strict=True):
+            match, seen = ops.maximum(match, m), ops.maximum(seen, s)
+    known = seen > 0.5
+    score = ops.where(known, ops.clip01(match * (1.0 / COLOUR_FULL)), NEUTRAL)
+    label = f"{REGION_LABELS[term.region]}: {' or '.join(term.colours)}"
+    return Part(f"colour:{term.region}:{'/'.join(term.colours)}", label, 2.0, score, match, known)
+
+
+def _value_part(key: str, label: str, weight: float, value: Expr, ops: Ops, *, invert: bool = False,
+                full: float = 1.0) -> Part:
+    """A part read from a column where ``-1`` means unknown; ``full`` and above count as a full match."""
+    known = value >= 0.0
+    matched = ops.clip01(value * (1.0 / full)) if full < 1.0 else value
+    score = ops.where(known, (1.0 - matched) if invert else matched, NEUTRAL)
+    return Part(key, label, weight, score, value, known)
+
+
+def _carried_part(item: str, ops: Ops, *, negate: bool) -> Part:
+    value = ops.col(f"carried_{item}")
+    described = ops.col("described") > 0.5
+    seen = ops.clip01(value * (1.0 / CARRIED_FULL))
+    matched = (1.0 - seen) if negate else (0.15 + 0.85 * seen)
+    is_item = ops.equals("object_class", item)
+    score = ops.where(is_item, 0.0 if negate else 1.0, ops.where(described, matched, NEUTRAL))
+    label = f"{'not carrying' if negate else 'carrying'} {item}"
+    return Part(f"{'not' if negate else ''}carried:{item}", label, 1.0 if negate else 2.0, score, value, described)
+
+
+def _behaviour_fallback(kind: str, ops: Ops) -> Expr:
+    if kind == "crowd":
+        return ops.clip01(ops.col("near_others") * 0.5) * (0.3 + 0.7 * ops.col("near_share"))
+    if kind == "loitering":
+        return ops.clip01(ops.col("duration") * (1.0 / 30.0)) * (0.5 + 0.5 * ops.col("motion_still"))
+    if kind == "person_down":
+        return ops.where(ops.col("posture_known") > 0.5, ops.col("posture_lying"), NEUTRAL)
+    return 0.0
+
+
+def _stillness(ops: Ops) -> Expr:
+    """How still a track was: from a person's speed (body heights/s: 1 up to 0.1, 0 from 0.3), else the label."""
+    speed = ops.col("speed")
+    person = ops.equals("object_class", "person") & (speed >= 0.0)
+    return ops.where(person, ops.clip01((0.3 - speed) * 5.0), ops.col("motion_still"))
+
+
+def _behaviour_part(kind: str, ops: Ops) -> Part:
+    flag = ops.has("event_kinds", normalise_name(kind))
+    score = ops.where(flag, 1.0, _behaviour_fallback(kind, ops))
+    value = ops.col("near_others") if kind == "crowd" else ops.col("duration")
+    return Part(f"behaviour:{kind}", f"behaviour: {kind}", 2.0, score, value, flag)
+
+
+def _person_parts(query: Query, ops: Ops) -> list[Part]:
+    parts: list[Part] = []
+    if query.headwear is not None:
+        parts.append(_value_part("headwear", "hat", 1.5, ops.col("headwear"), ops, invert=not query.headwear))
+    parts += [_carried_part(c, ops, negate=False) for c in query.carried]
+    parts += [_carried_part(c, ops, negate=True) for c in query.not_carried]
+    if query.posture:
+        known = ops.col("posture_known") > 0.5
+        value = ops.col(f"posture_{query.posture}")
+        score = ops.where(known, ops.clip01(value * 2.0), NEUTRAL)
+        parts.append(Part("posture", f"posture: {query.posture}", 2.0, score, value, known))
+    if query.motion:
+        known = ops.col("motion_known") > 0.5
+        moving: Expr = 0.0
+        for m in query.motion:
+            moving = moving + (_stillness(ops) if m == "still" else ops.col(f"motion_{m}"))
+        score = ops.where(known, 0.1 + 0.9 * moving, NEUTRAL)
+        parts.append(Part("motion", f"motion: {' or '.join(query.motion)}", 1.0, score, moving, known))
+    if query.riding:
+        described = ops.col("described") > 0.5
+        value = ops.col(f"riding_{query.riding}")
+        score = ops.where(ops.equals("object_class", query.riding), 0.9,
+                          ops.where(described, 0.1 + 0.9 * value, NEUTRAL))
+        parts.append(Part("riding", f"riding: {query.riding}", 2.0, score, value, described))
+    return parts
+
+
+def parts(query: Query, ops: Ops) -> list[Part]:
+    """The scored parts of ``query`` (camera, class and time are filters, not parts)."""
+    out = [_colour_part(term, ops) for term in query.colours]
+    out += [
+        _value_part(f"garment:{g}", g, 0.75, ops.col(f"garment_{slug(g)}"), ops, full=GARMENT_FULL)
+        for g in query.garments if g in GARMENTS
+    ]
+    if query.patterned:
+        out.append(_value_part("pattern", "upper body: patterned", 1.5, ops.col("pattern"), ops))
+    out += _person_parts(query, ops)
+    out += [_behaviour_part(kind, ops) for kind in query.behaviours]
+    if query.zone:
+        flag = ops.has("zones", normalise_name(query.zone))
+        out.append(Part("zone", f"zone: {query.zone}", 2.0, ops.where(flag, 1.0, 0.0), flag, flag))
+    return out
+
+
+def total(query_parts: Sequence[Part], ops: Ops) -> Expr:
+    """The record's score: weighted mean of the parts (95%) plus detection quality (5%)."""
+    quality = ops.col("quality")
+    if not query_parts:
+        return quality
+    weight = sum(p.weight for p in query_parts)
+    mean: Expr = 0.0
+    for p in query_parts:
+        mean = mean + p.score * (p.weight / weight)
+    return mean * (1.0 - QUALITY_WEIGHT) + quality * QUALITY_WEIGHT
+
+
+class Hit(BaseModel):
+    """One search result: a track, its score and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rank: int = Field(ge=1, description="1 = best.")
+    score: float = Field(description="Match score, 0..1.")
+    record: TrackRecord = Field(description="The track.")
+    evidence: tuple[str, ...] = Field(default=(), description="Why it matched, part by part.")
+    parts: dict[str, float] = Field(default_factory=dict, description="Score of each query part, by key.")
+
+
+def _seen_colours(record: TrackRecord, region: str) -> str:
+    app = record.appearance
+    if app is None:
+        return ""
+    maps = {"any": {**app.lower, **app.upper}, "body": {**app.lower, **app.upper}}
+    shares = maps.get(region) or getattr(app, region, {})
+    top = sorted(shares.items(), key=lambda kv: -kv[1])[:2]
+    return ", ".join(f"{k} {v:.2f}" for k, v in top)
+
+
+def _describe(part: Part, score: float, value: float, known: bool, record: TrackRecord) -> str:
+    if part.key.startswith(("colour:", "carried:", "notcarried:", "posture", "motion", "riding")) and not known:
+        what = part.label.split(":")[0] if ":" in part.label else part.label
+        return f"{what}: not seen"
+    if part.key.startswith("colour:"):
+        text = f"{part.label} {value:.2f}"
+        if score < 0.5:
+            text += f" (seen: {_seen_colours(record, part.key.split(':')[1]) or 'none'})"
+        return text
+    if part.key in ("headwear", "pattern") or part.key.startswith("garment:"):
+        if not known:
+            return f"{part.label}: unknown"
+        return f"{part.label}: {'yes' if value >= 0.5 else 'no'} {value:.2f}"
+    if part.key.startswith("behaviour:"):
+        kind = part.key.split(":", 1)[1]
+        if known:
+            return f"event: {kind}"
+        if kind == "crowd":
+            return f"near {int(value)} other(s)"
+        return f"{kind}: {score:.2f}"
+    if part.key == "zone":
+        return part.label if known else f"not in {part.label}"
+    return f"{part.label} {value:.2f}"
+
+
+def _at(x: Expr, index: int) -> float:
+    array = np.asarray(x, dtype=np.float64)
+    return float(array if array.ndim == 0 else array[index])
+
+
+def explain(query_parts: Sequence[Part], index: int, record: TrackRecord) -> tuple[tuple[str, ...], dict[str, float]]:
+    """Evidence strings and part scores of row ``index`` (parts evaluated with :class:`NumpyOps`)."""
+    evidence: list[str] = []
+    scores: dict[str, float] = {}
+    for p in query_parts:
+        score, value, known = (_at(x, index) for x in (p.score, p.value, p.known))
+        scores[p.key] = round(score, 3)
+        evidence.append(_describe(p, score, value, bool(known), record))
+    return tuple(evidence), scores
+
+
+def rank_records(query: Query, records: Sequence[TrackRecord],
+                 event_kinds: Callable[[TrackRecord], Sequence[str]] | None = None) -> list[Hit]:
+    """Score records in memory, best first (for standing queries and tests; filters are not applied).
+
+    Args:
+        query: The query.
+        records: Candidate records (people near each other are counted among these).
+        event_kinds: Kinds of the events a record took part in; none by default.
+    """
+    if not records:
+        return []
+    near = nearness(records)
+    rows = [feature_row(r, near=near[r.id], event_kinds=event_kinds(r) if event_kinds else ()) for r in records]
+    ops = NumpyOps.from_rows(rows)
+    query_parts = parts(query, ops)
+    scores = np.broadcast_to(total(query_parts, ops), (len(records),))
+    order = sorted(range(len(records)), key=lambda i: (-float(scores[i]), -records[i].started_at.timestamp()))
+    hits = []
+    for rank, i in enumerate(order, start=1):
+        evidence, part_scores = explain(query_parts, i, records[i])
+        hits.append(Hit(rank=rank, score=round(float(scores[i]), 4), record=records[i], evidence=evidence,
+                        parts=part_scores))
+    return hits

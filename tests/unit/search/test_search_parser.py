@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from camsight.errors import QueryError
+from camsight.search.lexicon import COLOURS, LEXICON, PRIVACY
+from camsight.search.parser import parse
+from camsight.search.query import ColourTerm, Query
+
+NOW = datetime(2024, 5, 2, 18, 30, tzinfo=UTC)
+
+
+def p(text: str, **kwargs: object) -> Query:
+    return parse(text, now=NOW, tz=UTC, semantic=False, **kwargs)  # type: ignore[arg-type]
+
+
+def colours(q: Query) -> set[tuple[str, tuple[str, ...]]]:
+    return {(c.region, c.colours) for c in q.colours}
+
+
+@pytest.mark.parametrize(
+    ("text", "classes", "expected_colours", "garments"),
+    [
+        ("person in a grey cardigan", ("person",), {("upper", ("grey",))}, ("cardigan",)),
+        ("someone in a black hooded jacket", ("person",), {("upper", ("black",))}, ("hooded jacket",)),
+        ("woman in a crimson hoodie", ("person",), {("upper", ("red",))}, ("hooded jacket",)),
+        ("person wearing blue jeans", ("person",), {("lower", ("blue",))}, ("jeans",)),
+        ("guy in navy trousers", ("person",), {("lower", ("navy",))}, ("trousers",)),
+        ("dark blue pants", ("person",), {("lower", ("navy",))}, ("trousers",)),
+        ("light blue shirt", ("person",), {("upper", ("light blue",))}, ("shirt",)),
+        ("pale blue top", ("person",), {("upper", ("light blue",))}, ("top",)),
+        ("gray t-shirts", ("person",), {("upper", ("grey",))}, ("t-shirt",)),
+        ("white dress", ("person",), {("body", ("white",))}, ("dress",)),
+        ("red and white shirt", ("person",), {("upper", ("red",)), ("upper", ("white",))}, ("shirt",)),
+        ("blue jeans and a white t-shirt", ("person",), {("lower", ("blue",)), ("upper", ("white",))},
+         ("jeans", "t-shirt")),
+        ("people in hi-vis vests", ("person",), {("upper", ("yellow", "orange"))}, ("vest",)),
+        ("person in a dark jacket", ("person",), {("upper", ("black", "navy", "grey", "brown"))}, ("jacket",)),
+        ("jacket in red", ("person",), {("upper", ("red",))}, ("jacket",)),
+        ("red car", ("car",), {("any", ("red",))}, ()),
+        ("silver van", ("car", "truck"), {("any", ("grey",))}, ()),
+        ("someone in black", ("person",), {("any", ("black",))}, ()),
+        ("white lorry", ("truck",), {("any", ("white",))}, ()),
+        ("vehicles", ("car", "truck", "bus", "motorcycle"), set(), ()),
+    ],
+)
+def test_colours_attach_to_garments_and_synonyms_map(text: str, classes: tuple[str, ...],
+                                                      expected_colours: set[tuple[str, tuple[str, ...]]],
+                                                      garments: tuple[str, ...]) -> None:
+    q = p(text)
+    assert q.object_classes == classes
+    assert colours(q) == expected_colours
+    assert q.garments == garments
+    assert not q.unknown_words
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("worker in a yellow hard hat", "headwear", True),
+        ("person with a beanie", "headwear", True),
+        ("man in a baseball cap", "headwear", True),
+        ("someone without a hat", "headwear", False),
+        ("bareheaded person", "headwear", False),
+        ("person with a rucksack", "carried", ("backpack",)),
+        ("woman with a handbag and an umbrella", "carried", ("handbag", "umbrella")),
+        ("man unloading luggage", "carried", ("suitcase",)),
+        ("person without a backpack", "not_carried", ("backpack",)),
+        ("person lying on the floor", "posture", "lying"),
+        ("people sitting down", "posture", "sitting"),
+        ("seated people", "posture", "sitting"),
+        ("someone who fell", "behaviours", ("person_down",)),
+        ("fallen person", "posture", "lying"),
+        ("group of people standing together", "behaviours", ("crowd",)),
+        ("group of people standing together", "posture", "standing"),
+        ("group of people standing together", "motion", ("still",)),
+        ("loitering near the entrance", "behaviours", ("loitering",)),
+        ("person running", "motion", ("running",)),
+        ("parked car", "motion", ("still",)),
+        ("cyclist", "riding", "bicycle"),
+        ("cyclist", "object_classes", ("person", "bicycle")),
+        ("person on a motorbike", "riding", "motorcycle"),
+        ("person in a floral top", "patterned", True),
+        ("striped shirt", "patterned", True),
+    ],
+)
+def test_attributes(text: str, field: str, value: object) -> None:
+    assert getattr(p(text), field) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "ignored"),
+    [
+        ("woman in a white dress", ["woman"]),
+        ("old man with a backpack", ["old", "man"]),
+        ("young asian girl in red", ["young", "asian", "girl"]),
+        ("black man in a white shirt", ["black", "man"]),
+        ("elderly lady sitting", ["elderly", "lady"]),
+        ("who is the guy in the red jacket", ["who is", "guy"]),
+        ("same person as the guy in red", ["same person as", "guy"]),
+        ("find Bob in a red jacket", ["bob"]),
+        ("happy kids running", ["happy", "kids"]),
+    ],
+)
+def test_privacy_words_are_dropped_and_reported(text: str, ignored: list[str]) -> None:
+    q = p(text)
+    assert [w.word for w in q.ignored_words] == ignored
+    assert "not used: " + ignored[0] in q.describe()
+    assert q.object_classes[0] == "person"
+    for word in ignored:
+        assert word not in q.embed_text.split()
+
+
+def test_colour_words_are_colours_when_about_clothes() -> None:
+    q = p("man in black with a white backpack")
+    assert colours(q) == {("any", ("black",))}
+    assert q.carried == ("backpack",)
+    assert [w.word for w in q.ignored_words] == ["man", "white"]  # colours of carried objects are not described
+
+
+def test_unknown_words_are_reported_and_the_rest_is_searched() -> None:
+    q = p("person in a red jacket holding a frobnicator")
+    assert q.unknown_words == ("frobnicator",)
+    assert colours(q) == {("upper", ("red",))}
+    assert "not understood: frobnicator" in q.describe()
+
+
+def test_typos_of_known_words_are_read_as_them() -> None:
+    q = p("person in a red jaket")
+    assert q.garments == ("jacket",)
+    assert [(m.word, m.term) for m in q.mapped_words] == [("jaket", "jacket")]
+
+
+def test_time_camera_and_zone() -> None:
+    q = p("red car on camera Lobby near the north gate yesterday after 5pm", cameras=["Lobby", "gate-2"],
+          zones=["North Gate"])
+    assert q.camera == "Lobby"
+    assert q.zone == "North Gate"
+    assert (q.since, q.until) == (datetime(2024, 5, 1, 17, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC))
+    assert colours(q) == {("any", ("red",))}
+    assert not q.unknown_words
+
+
+def test_explicit_camera_and_zone_without_known_names() -> None:
+    q = p("person in zone loading-bay on camera cam3")
+    assert (q.camera, q.zone) == ("cam3", "loading-bay")
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs", "message"),
+    [
+        ("", {}, "empty query"),
+        ("   ", {}, "empty query"),
+        ("x" * 600, {}, "characters long"),
+        ("'; DROP TABLE tracks; --", {}, "nothing to search for.*not understood: drop"),
+        ("woman", {}, None),
+        ("asian", {}, "nothing to search for.*not used: asian"),
+        ("frobnicate the wibble", {}, "not understood: frobnicate, wibble"),
+        ("jakcet", {}, "did you mean jacket"),
+        ("red car between 15:00 and 14:00", {}, "ends before it starts"),
+        ("red car after 9pm", {}, "starts in the future"),
+        ("red car on camera cam9", {"cameras": ["cam1", "cam2"]}, "camera 'cam9' is not known; cameras: cam1, cam2"),
+    ],
+)
+def test_bad_input_raises_a_clear_query_error(text: str, kwargs: dict[str, object], message: str | None) -> None:
+    if message is None:  # "woman" alone: the person is kept, the gender is not used
+        assert p(text).object_classes == ("person",)
+        return
+    with pytest.raises(QueryError, match=message):
+        p(text, **kwargs)
+
+
+def test_unknown_only_query_is_kept_for_an_open_vocabulary_embedder() -> None:
+    q = p("frobnicator", open_vocabulary=True)
+    assert q.unknown_words == ("frobnicator",)
+    assert q.embed_text == "frobnicator"
+
+
+def test_parsed_query_is_shown_back() -> None:
+    q = p("woman in a crimson hoodie with a rucksack yesterday after 5pm")
+    assert q.describe() == (
+        "object: person or backpack; upper body: red; garment: hooded jacket; carrying: backpack; "
+        "time: 2024-05-01T17:00 to 2024-05-02T00:00 UTC; not used: woman (gender)"
+    )
+
+
+def test_lexicon_is_consistent() -> None:
+    for word, sense in LEXICON.items():
+        assert word == word.lower().strip()
+        assert set(sense.colours) <= set(COLOURS), word
+    assert set(PRIVACY) <= set(LEXICON)
+
+
+def test_colour_names_match_the_describer() -> None:
+    from camsight.perception.colour import FINE_NAMES
+
+    assert set(COLOURS) == set(FINE_NAMES)
+
+
+def test_query_model_rejects_naive_times() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Query(since=datetime(2024, 5, 1))
+    assert ColourTerm(region="upper", colours=("red",)).region == "upper"
