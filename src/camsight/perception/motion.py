@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 
 from camsight.config.models import MotionConfig
 from camsight.core.frame import Frame
+from camsight.perception.blobs import compensated_mask, mask_boxes
 
 WORK_WIDTH = 160
 """Width the frame is shrunk to before differencing, pixels."""
@@ -99,6 +100,35 @@ class MotionGate:
         self._last_now: float | None = None
         self._last_run: float | None = None
         self._last_small: NDArray[np.uint8] | None = None
+        self._last_moving: NDArray[np.bool_] | None = None
+        self._last_pair: tuple[NDArray[np.uint8], NDArray[np.float32]] | None = None
+        self._width = 0
+
+    @property
+    def last_moving_mask(self) -> NDArray[np.bool_] | None:
+        """The moving mask of the last gated frame (small-frame pixels), or ``None`` if none was computed."""
+        return self._last_moving
+
+    def moving_boxes(self, min_area: float) -> NDArray[np.float32]:
+        """Full-frame pixel boxes of the large moving blobs of the last gated frame.
+
+        The mask is the last frame against the background before it was blended in, with the camera's
+        exposure change compensated (:func:`camsight.perception.blobs.compensated_mask`): a white car
+        entering the view can darken the whole image by half, which the gate's own mask takes as motion
+        everywhere.
+
+        Args:
+            min_area: Smallest blob kept, as a share (0..1) of the image.
+
+        Returns:
+            ``(N, 4)`` float32 boxes (see :func:`camsight.perception.blobs.mask_boxes`); none when the
+            last frame computed no mask (gate disabled, first frame).
+        """
+        if self._last_pair is None:
+            return np.zeros((0, 4), np.float32)
+        small, background = self._last_pair
+        mask = compensated_mask(small, background, self.config.pixel_delta)
+        return mask_boxes(mask, min_area=min_area, scale=self._width / mask.shape[1])
 
     def reset(self) -> None:
         """Forget the background and the timers (e.g. after a reconnect)."""
@@ -106,6 +136,7 @@ class MotionGate:
         self._shape = None
         self._last_now = None
         self._last_run = None
+        self._last_moving = self._last_pair = None
 
     def gate(
         self, frame: Frame, *, tracking: bool, now: float, boxes: NDArray[np.float32] | None = None
@@ -122,6 +153,7 @@ class MotionGate:
         Returns:
             The decision, the moving share and the reason.
         """
+        self._last_moving = self._last_pair = None
         if not self.config.enabled:
             return MotionResult(True, 0.0, "disabled")
         small = _prepare(frame.image)
@@ -131,6 +163,9 @@ class MotionGate:
             return MotionResult(True, 0.0, "first")
         self._last_small = small
         moving = self._moving(small)
+        assert self._background is not None
+        self._last_moving, self._width = moving, frame.width
+        self._last_pair = (small, self._background.copy())
         share = float(np.count_nonzero(moving)) / moving.size
         self._blend(small, now)
         if boxes is not None and len(boxes):

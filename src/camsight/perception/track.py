@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camsight.config.models import TrackerConfig
-from camsight.core.detections import CARRIED_CLASSES, PERSON, VEHICLE_CLASSES, Detections
+from camsight.core.detections import CARRIED_CLASSES, PERSON, VEHICLE_CLASSES, Detections, box_iou
 
 GROUPS: dict[str, frozenset[int]] = {
     "people": frozenset({PERSON}),
@@ -41,6 +41,30 @@ GROUPS: dict[str, frozenset[int]] = {
 """Class groups tracked separately; classes in no group go to an ``other`` group."""
 
 _REFERENCE_FPS = 30.0  # supervision's lost_track_buffer is expressed at this frame rate
+
+MIN_MATCH_IOU = 0.1
+"""Least IoU between a detection and the box of the track it updated, when handing ids back."""
+
+
+def match_tracks(boxes: NDArray[np.float32], track_boxes: NDArray[np.float32]) -> list[tuple[int, int]]:
+    """Pair each track updated this frame with the detection it was updated from (greedy, by IoU).
+
+    supervision's ``update_with_detections`` hands ids back only where the Kalman-smoothed track box
+    overlaps the detection by IoU >= 0.5, so a box that changes shape fast (a person falling: half
+    the height within 0.2 s) loses its id while ByteTrack still follows it. Every track returned
+    for this frame was matched with one detection, so a low floor (:data:`MIN_MATCH_IOU`) is safe.
+    """
+    if len(boxes) == 0 or len(track_boxes) == 0:
+        return []
+    iou = box_iou(boxes, track_boxes)
+    pairs: list[tuple[int, int]] = []
+    while True:
+        i, j = np.unravel_index(int(np.argmax(iou)), iou.shape)
+        if iou[i, j] < MIN_MATCH_IOU:
+            return pairs
+        pairs.append((int(i), int(j)))
+        iou[i, :] = -1.0
+        iou[:, j] = -1.0
 
 
 def _supervision() -> Any:
@@ -128,20 +152,17 @@ class Tracker:
         ids: list[NDArray[np.int64]],
     ) -> None:
         """Run one group's ByteTrack on the rows ``index`` of ``dets``; append tracked rows and global ids."""
-        sv = _supervision()
         bt = self._trackers[name]
-        sv_dets = sv.Detections(
-            xyxy=dets.xyxy[index].astype(np.float32),  # fancy indexing copies: supervision never sees ours
-            confidence=dets.confidence[index].astype(np.float32),
-            class_id=dets.class_id[index].astype(np.int64),
-            data={"row": index},
-        )
-        out = bt.update_with_detections(sv_dets)
+        boxes = dets.xyxy[index].astype(np.float32)  # fancy indexing copies: supervision never sees ours
+        tensors = np.hstack([boxes, dets.confidence[index].astype(np.float32)[:, None]])
+        tracks = [t for t in bt.update_with_tensors(tensors) if t.frame_id == bt.frame_id]
         self._forget_dead(name, bt)
-        if len(out) == 0:
+        pairs = match_tracks(boxes, np.array([t.tlbr for t in tracks], dtype=np.float32))
+        if not pairs:
             return
-        rows.append(np.asarray(out.data["row"], dtype=np.int64))
-        ids.append(np.array([self._global_id(name, int(t)) for t in out.tracker_id], dtype=np.int64))
+        rows.append(index[[i for i, _ in pairs]].astype(np.int64))
+        external = [int(tracks[j].external_track_id) for _, j in pairs]
+        ids.append(np.array([self._global_id(name, e) for e in external], dtype=np.int64))
 
     def _global_id(self, name: str, external: int) -> int:
         key = (name, external)

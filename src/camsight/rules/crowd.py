@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections import deque
 
-from camsight.config.models import CameraConfig, CrowdRule, RuleConfig
-from camsight.core.detections import PERSON, Detections
+from camsight.config.models import CrowdRule
+from camsight.core.detections import Detections
 from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, CrowdEvent
-from camsight.rules.base import RuleContext, rule_name, scheduled
-from camsight.rules.state import MeanScore, closed, event_fields, expect, observe
+from camsight.rules.base import RuleContext, scheduled
+from camsight.rules.state import MeanScore, ZoneRule, closed, event_fields, observe
 
 #: Non-full frames for up to this long (seconds) do not break a stretch before the event opens.
 DIP_BRIDGE_S = 1.0
@@ -36,21 +36,13 @@ HOLD_SHARE = 0.7
 MAX_TRACK_IDS = 50
 
 
-class Crowd:
+class Crowd(ZoneRule[CrowdRule]):
     """Raise an event while a zone holds at least ``min_people`` people (see the module docstring)."""
 
-    def __init__(self, config: CrowdRule, zone: Polygon | None, ctx: RuleContext) -> None:
-        """Build the rule for a zone already scaled to pixels.
+    config_type = CrowdRule
 
-        Args:
-            config: The rule's configuration.
-            zone: The counted zone in pixels, or ``None`` for the whole view.
-            ctx: Camera, source and time mapping of the stream.
-        """
-        self.name = rule_name(config)
-        self._config = config
-        self._zone = zone
-        self._ctx = ctx
+    def __init__(self, config: CrowdRule, zone: Polygon | None, ctx: RuleContext) -> None:
+        super().__init__(config, zone, ctx)
         self._window: deque[tuple[float, bool]] = deque()
         self._stretch_s: float | None = None
         self._last_full_s = 0.0
@@ -59,15 +51,9 @@ class Crowd:
         self._score = MeanScore()
         self._event: CrowdEvent | None = None
 
-    @classmethod
-    def from_config(cls, config: RuleConfig, camera: CameraConfig, ctx: RuleContext) -> Crowd:
-        """Build the rule from its config and the camera's zones (the registry's factory)."""
-        rule = expect(config, CrowdRule)
-        return cls(rule, ctx.polygon(camera, rule.zone), ctx)
-
     def update(self, dets: Detections, now: float) -> list[AnyEvent]:
         """Consume one frame; return events that started or ended at ``now``."""
-        people = [ob for ob in observe(dets, frozenset({PERSON}), self._zone) if ob.inside]
+        people = [ob for ob in observe(dets, self._classes, self._zone) if ob.inside]
         full = len(people) >= self._config.min_people
         self._window.append((now, full))
         while self._window[0][0] < now - self._config.min_duration_s:

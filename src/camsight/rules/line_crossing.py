@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from camsight.config.models import CameraConfig, LineCrossingRule, RuleConfig
+from camsight.config.models import LineCrossingRule
 from camsight.core.detections import Detections
 from camsight.core.geometry import Line, Point
 from camsight.events.models import AnyEvent, LineCrossingEvent
-from camsight.rules.base import RuleContext, class_ids, rule_name, scheduled
-from camsight.rules.state import Observation, class_name, closed, event_fields, expect, observe
+from camsight.rules.base import RuleContext, scheduled
+from camsight.rules.state import LineRule, Observation, class_name, closed, event_fields, observe
 
 #: Sign of :meth:`Line.side` on the on-screen left of ``a → b`` (image y points down).
 LEFT_SIDE_SIGN = -1
@@ -54,29 +54,14 @@ class _TrackSide:
     last_seen_s: float = 0.0
 
 
-class LineCrossing:
+class LineCrossing(LineRule[LineCrossingRule]):
     """Raise an event each time a watched object crosses a line (see the module docstring)."""
 
+    config_type = LineCrossingRule
+
     def __init__(self, config: LineCrossingRule, line: Line, ctx: RuleContext) -> None:
-        """Build the rule for a line already scaled to pixels.
-
-        Args:
-            config: The rule's configuration.
-            line: The watched line in pixels.
-            ctx: Camera, source and time mapping of the stream.
-        """
-        self.name = rule_name(config)
-        self._config = config
-        self._line = line
-        self._ctx = ctx
-        self._classes = class_ids(config.classes)
+        super().__init__(config, line, ctx)
         self._tracks: dict[int, _TrackSide] = {}
-
-    @classmethod
-    def from_config(cls, config: RuleConfig, camera: CameraConfig, ctx: RuleContext) -> LineCrossing:
-        """Build the rule from its config and the camera's lines (the registry's factory)."""
-        rule = expect(config, LineCrossingRule)
-        return cls(rule, ctx.line(camera, rule.line), ctx)
 
     def update(self, dets: Detections, now: float) -> list[AnyEvent]:
         """Consume one frame; return the crossings settled at ``now`` (each opened and closed)."""

@@ -22,12 +22,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from camsight.config.models import CameraConfig, LoiteringRule, RuleConfig
+from camsight.config.models import LoiteringRule
 from camsight.core.detections import Detections
 from camsight.core.geometry import Point, Polygon
 from camsight.events.models import AnyEvent, LoiteringEvent
-from camsight.rules.base import RuleContext, class_ids, rule_name, scheduled
-from camsight.rules.state import MeanScore, Observation, closed, event_fields, expect, observe
+from camsight.rules.base import RuleContext, scheduled
+from camsight.rules.state import MeanScore, Observation, ZoneRule, closed, event_fields, observe
 
 #: A new track within this many body heights of a lost visit's last position continues that visit.
 SAME_VISIT_HEIGHTS = 1.0
@@ -51,30 +51,15 @@ class _Visit:
         return self.last_inside_s - self.entered_s
 
 
-class Loitering:
+class Loitering(ZoneRule[LoiteringRule]):
     """Raise one event per visit that lasts at least ``min_dwell_s`` (see the module docstring)."""
 
-    def __init__(self, config: LoiteringRule, zone: Polygon | None, ctx: RuleContext) -> None:
-        """Build the rule for a zone already scaled to pixels.
+    config_type = LoiteringRule
 
-        Args:
-            config: The rule's configuration.
-            zone: The watched zone in pixels, or ``None`` for the whole view.
-            ctx: Camera, source and time mapping of the stream.
-        """
-        self.name = rule_name(config)
-        self._config = config
-        self._zone = zone
-        self._ctx = ctx
-        self._classes = class_ids(config.classes)
+    def __init__(self, config: LoiteringRule, zone: Polygon | None, ctx: RuleContext) -> None:
+        super().__init__(config, zone, ctx)
         self._visits: list[_Visit] = []
         self._by_track: dict[int, _Visit] = {}
-
-    @classmethod
-    def from_config(cls, config: RuleConfig, camera: CameraConfig, ctx: RuleContext) -> Loitering:
-        """Build the rule from its config and the camera's zones (the registry's factory)."""
-        rule = expect(config, LoiteringRule)
-        return cls(rule, ctx.polygon(camera, rule.zone), ctx)
 
     def update(self, dets: Detections, now: float) -> list[AnyEvent]:
         """Consume one frame; return events that started or ended at ``now``."""

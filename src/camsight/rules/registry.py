@@ -24,8 +24,15 @@ from camsight.config.models import CameraConfig
 from camsight.errors import ConfigError
 from camsight.rules.base import Rule, RuleContext, RuleFactory
 from camsight.rules.crowd import Crowd
+from camsight.rules.crowd_forming import CrowdForming
+from camsight.rules.dispersal import Dispersal
+from camsight.rules.edge_dwell import EdgeDwell
+from camsight.rules.erratic_vehicle import ErraticVehicle
 from camsight.rules.line_crossing import LineCrossing
 from camsight.rules.loitering import Loitering
+from camsight.rules.person_down import PersonDown
+from camsight.rules.running import Running
+from camsight.rules.wrong_way import WrongWay
 from camsight.rules.zone_intrusion import ZoneIntrusion
 
 #: Rule kind → factory ``(config, camera, ctx) -> Rule``.
@@ -34,6 +41,13 @@ RULES: dict[str, RuleFactory] = {
     "line_crossing": LineCrossing.from_config,
     "loitering": Loitering.from_config,
     "crowd": Crowd.from_config,
+    "person_down": PersonDown.from_config,
+    "edge_dwell": EdgeDwell.from_config,
+    "running": Running.from_config,
+    "dispersal": Dispersal.from_config,
+    "wrong_way": WrongWay.from_config,
+    "erratic_vehicle": ErraticVehicle.from_config,
+    "crowd_forming": CrowdForming.from_config,
 }
 
 

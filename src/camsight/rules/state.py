@@ -1,6 +1,7 @@
-"""Helpers the rules share: what a rule sees of one tracked box, running scores and event fields.
+"""Helpers the rules share: how a rule is built, what it sees of one tracked box, scores and event fields.
 
-Rules keep small per-track (or per-visit) state between frames; these helpers turn one frame's
+Rules keep small per-track (or per-visit) state between frames; these helpers build a rule from its
+config (:class:`ZoneRule`, :class:`LineRule`), turn one frame's
 :class:`~camsight.core.detections.Detections` into plain :class:`Observation` values, keep a mean
 detection confidence as an event's score, and fill in the fields every event carries (including its
 deterministic id), so that each rule file holds only its own behaviour.
@@ -10,18 +11,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar
 
 import numpy as np
 
-from camsight.config.models import RuleConfig
+from camsight.config.models import (
+    CameraConfig,
+    CrowdFormingRule,
+    CrowdRule,
+    DispersalRule,
+    EdgeDwellRule,
+    ErraticVehicleRule,
+    LineCrossingRule,
+    LoiteringRule,
+    PersonDownRule,
+    RuleConfig,
+    RunningRule,
+    WrongWayRule,
+    ZoneIntrusionRule,
+)
 from camsight.core.detections import COCO_NAMES, Detections
-from camsight.core.geometry import Point, Polygon
+from camsight.core.geometry import Line, Point, Polygon
 from camsight.events.models import EventBase, event_id
-from camsight.rules.base import RuleContext
+from camsight.rules.base import RuleContext, class_ids, rule_name
 
 C = TypeVar("C")
 E = TypeVar("E", bound=EventBase)
+#: Configs of the rules that watch a zone (or the whole view).
+ZoneRuleConfig = (
+    ZoneIntrusionRule
+    | LoiteringRule
+    | CrowdRule
+    | PersonDownRule
+    | RunningRule
+    | DispersalRule
+    | WrongWayRule
+    | ErraticVehicleRule
+    | CrowdFormingRule
+)
+#: Configs of the rules that watch a line.
+LineRuleConfig = LineCrossingRule | EdgeDwellRule
+Z = TypeVar("Z", bound=ZoneRuleConfig)
+L = TypeVar("L", bound=LineRuleConfig)
+R = TypeVar("R", bound=ZoneRuleConfig | LineRuleConfig)
+#: Classes watched by the rules whose config has no ``classes`` (the people-only rules).
+DEFAULT_CLASSES = ("person",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +175,62 @@ def event_fields(ctx: RuleContext, rule: str, kind: str, key: int | str, start_s
 def closed(event: E, end_s: float, **changes: Any) -> E:
     """The same event (same id) marked closed at ``end_s``, with any other fields changed."""
     return event.model_copy(update={"status": "closed", "end_s": max(end_s, event.start_s), **changes})
+
+
+class _ConfiguredRule(Generic[R]):
+    """What every configured rule holds: its name, config, stream context and watched classes."""
+
+    #: The config model the rule is built from (checked by ``from_config``).
+    config_type: ClassVar[type[Any]]
+
+    def __init__(self, config: R, ctx: RuleContext) -> None:
+        self.name = rule_name(config)
+        self._config = config
+        self._ctx = ctx
+        self._classes = class_ids(getattr(config, "classes", DEFAULT_CLASSES))
+
+
+class ZoneRule(_ConfiguredRule[Z]):
+    """Base of the rules that watch a zone (or the whole view).
+
+    A subclass sets :attr:`config_type` to its config model and sets up its own state in
+    ``__init__`` after calling ``super().__init__``; :meth:`from_config` is the registry's factory.
+    The rule's ``name`` is :func:`~camsight.rules.base.rule_name` of its config, and it watches the
+    config's ``classes`` (:data:`DEFAULT_CLASSES` when the config has none).
+    """
+
+    def __init__(self, config: Z, zone: Polygon | None, ctx: RuleContext) -> None:
+        """Build the rule for a zone already scaled to pixels.
+
+        Args:
+            config: The rule's configuration.
+            zone: The watched zone in pixels, or ``None`` for the whole view.
+            ctx: Camera, source and time mapping of the stream.
+        """
+        super().__init__(config, ctx)
+        self._zone = zone
+
+    @classmethod
+    def from_config(cls, config: RuleConfig, camera: CameraConfig, ctx: RuleContext) -> Self:
+        """Build the rule from its config and the camera's zones (the registry's factory).
+
+        Raises:
+            TypeError: ``config`` is not a :attr:`config_type` (a programming error).
+        """
+        rule: Z = expect(config, cls.config_type)
+        return cls(rule, ctx.polygon(camera, rule.zone), ctx)
+
+
+class LineRule(_ConfiguredRule[L]):
+    """Base of the rules that watch a line; otherwise as :class:`ZoneRule`."""
+
+    def __init__(self, config: L, line: Line, ctx: RuleContext) -> None:
+        """Build the rule for a line already scaled to pixels (``line``); otherwise as :class:`ZoneRule`."""
+        super().__init__(config, ctx)
+        self._line = line
+
+    @classmethod
+    def from_config(cls, config: RuleConfig, camera: CameraConfig, ctx: RuleContext) -> Self:
+        """Build the rule from its config and the camera's lines (the registry's factory)."""
+        rule: L = expect(config, cls.config_type)
+        return cls(rule, ctx.line(camera, rule.line), ctx)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from camsight.config.models import CameraConfig, RuleConfig, ZoneIntrusionRule
+from camsight.config.models import ZoneIntrusionRule
 from camsight.core.detections import Detections
 from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, ZoneIntrusionEvent
-from camsight.rules.base import RuleContext, class_ids, rule_name, scheduled
-from camsight.rules.state import MeanScore, Observation, class_name, closed, event_fields, expect, observe
+from camsight.rules.base import RuleContext, scheduled
+from camsight.rules.state import MeanScore, Observation, ZoneRule, class_name, closed, event_fields, observe
 
 #: A track outside the zone for longer than this (seconds since last seen inside) has left.
 EXIT_AFTER_S = 1.0
@@ -41,29 +41,14 @@ class _Presence:
     event: ZoneIntrusionEvent | None = None
 
 
-class ZoneIntrusion:
+class ZoneIntrusion(ZoneRule[ZoneIntrusionRule]):
     """Raise an event when a watched object enters a zone (see the module docstring)."""
 
+    config_type = ZoneIntrusionRule
+
     def __init__(self, config: ZoneIntrusionRule, zone: Polygon, ctx: RuleContext) -> None:
-        """Build the rule for a zone already scaled to pixels.
-
-        Args:
-            config: The rule's configuration.
-            zone: The watched zone in pixels.
-            ctx: Camera, source and time mapping of the stream.
-        """
-        self.name = rule_name(config)
-        self._config = config
-        self._zone = zone
-        self._ctx = ctx
-        self._classes = class_ids(config.classes)
+        super().__init__(config, zone, ctx)
         self._tracks: dict[int, _Presence] = {}
-
-    @classmethod
-    def from_config(cls, config: RuleConfig, camera: CameraConfig, ctx: RuleContext) -> ZoneIntrusion:
-        """Build the rule from its config and the camera's zones (the registry's factory)."""
-        rule = expect(config, ZoneIntrusionRule)
-        return cls(rule, camera.zone(rule.zone).to_polygon().scaled(ctx.width, ctx.height), ctx)
 
     def update(self, dets: Detections, now: float) -> list[AnyEvent]:
         """Consume one frame; return events that started or ended at ``now``."""

@@ -1,0 +1,301 @@
+"""From rule events to alerts: one alert per track and rule, cooldown, an hourly budget, suppressions.
+
+Rules emit an event when a behaviour starts, while it lasts and when it ends. The :class:`EventLog`
+sits between the rules and the sinks and turns those into *alerts* an operator can keep up with:
+
+* **Slot.** Every event belongs to a slot: ``(camera, rule, zone, first track)``; for count-type
+  rules (:data:`COUNT_KINDS`: crowd, crowd forming, dispersal) the track is left out, since the
+  people counted change while the crowd stays.
+* **One alert per slot at a time, with cooldown (hysteresis).** A rule event with a new id opens a
+  new alert, unless the slot's last alert is still open or closed at most ``cooldown_s`` seconds
+  (source time) before the new event starts: then the event is merged into that alert, which is
+  reopened or extended (same alert id, earliest start, latest end, track ids joined, highest score,
+  largest count). A count flickering around a threshold therefore gives one alert, not one per
+  crossing. An alert is closed only when every rule event merged into it is closed.
+* **Budget.** At most ``max_per_hour`` new alerts per ``(camera, rule)`` in any hour (by the
+  injected ``now``). Past it, new alerts are not raised; instead one summary
+  :class:`~camsight.events.models.AlertBudgetEvent` per rule and hour counts them (emitted again,
+  same id, each time the count grows). Updates of a suppressed rule event are dropped too.
+  :attr:`EventLog.dropped` counts what was held back, by reason.
+* **Suppression regions.** An enabled :class:`Suppression` drops new events of its rule (and
+  camera, zone and class) whose track stands inside its polygon (normalised coordinates); see
+  :func:`suppressed_by`. Suggested regions come from operator feedback and are disabled until an
+  operator enables them.
+
+Everything here is pure: no clock, no store.
+
+Example:
+    >>> log = EventLog(AlertPolicy(cooldown_s=30, max_per_hour=60))
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from camsight.core.detections import COCO_NAMES, Detections
+from camsight.core.geometry import Polygon
+from camsight.events.models import AlertBudgetEvent, AnyEvent, event_id
+
+COUNT_KINDS = frozenset({"crowd", "crowd_forming", "dispersal"})
+"""Event kinds about a number of people, not one track: their slot has no track."""
+
+HOUR_S = 3600.0
+MAX_TRACK_IDS = 50
+KEEP_ALERTS = 1000
+"""Past this many alerts in memory, closed ones beyond their cooldown are forgotten (long live streams)."""
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """How events become alerts.
+
+    Attributes:
+        cooldown_s: Merge a new alert into the slot's last one if that closed at most this long before.
+        max_per_hour: New alerts per camera and rule allowed in any hour.
+    """
+
+    cooldown_s: float = 30.0
+    max_per_hour: int = 60
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an event's track was when the event started: normalised bottom-centre and class name."""
+
+    x: float
+    y: float
+    object_class: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A region where alerts of one rule (and optionally one class) are not raised.
+
+    Attributes:
+        id: Id in the store.
+        rule: Rule name.
+        camera: Camera id.
+        zone: Zone of the rule's events, or None for any.
+        polygon: Normalised (0..1) polygon.
+        object_class: Class name, or None for any.
+        enabled: Applied only when true.
+    """
+
+    id: int
+    rule: str
+    camera: str
+    zone: str | None
+    polygon: tuple[Point, ...]
+    object_class: str | None = None
+    enabled: bool = True
+
+
+def suppressed_by(event: AnyEvent, where: Placement | None, regions: Iterable[Suppression]) -> Suppression | None:
+    """The first enabled region that suppresses ``event`` at ``where``, or None.
+
+    Args:
+        event: A rule event.
+        where: Its track's position and class; None (unknown) never suppresses.
+        regions: Candidate regions.
+    """
+    if where is None:
+        return None
+    for region in regions:
+        if not region.enabled or region.rule != event.rule or region.camera != event.camera:
+            continue
+        if region.zone is not None and region.zone != event.zone:
+            continue
+        if region.object_class is not None and region.object_class != where.object_class:
+            continue
+        if bool(Polygon(region.polygon).contains([(where.x, where.y)])[0]):
+            return region
+    return None
+
+
+def placement(dets: Detections | None, track_id: int, width: int, height: int) -> Placement | None:
+    """Where track ``track_id`` is in one frame's detections (normalised), or None if absent."""
+    if dets is None or width <= 0 or height <= 0:
+        return None
+    hits = np.flatnonzero(dets.tracker_id == track_id)
+    if hits.size == 0:
+        return None
+    i = int(hits[0])
+    x, y = (float(v) for v in dets.anchors[i])
+    return Placement(x / width, y / height, COCO_NAMES.get(int(dets.class_id[i]), "object"))
+
+
+def cluster_points(points: Sequence[Point], *, radius: float = 0.1, min_count: int = 3) -> list[list[int]]:
+    """Greedy clusters of points within ``radius`` of a seed; only those with ``min_count`` members.
+
+    Each point joins the first cluster whose seed is within ``radius``; returns member indices.
+    """
+    seeds: list[Point] = []
+    members: list[list[int]] = []
+    for i, (x, y) in enumerate(points):
+        for k, (sx, sy) in enumerate(seeds):
+            if (x - sx) ** 2 + (y - sy) ** 2 <= radius**2:
+                members[k].append(i)
+                break
+        else:
+            seeds.append((x, y))
+            members.append([i])
+    return [m for m in members if len(m) >= min_count]
+
+
+def region_around(points: Sequence[Point], *, margin: float = 0.05) -> tuple[Point, ...]:
+    """A small rectangle (as a polygon) around ``points`` plus ``margin``, clipped to 0..1."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, x1 = max(0.0, min(xs) - margin), min(1.0, max(xs) + margin)
+    y0, y1 = max(0.0, min(ys) - margin), min(1.0, max(ys) + margin)
+    return tuple((round(x, 4), round(y, 4)) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+
+
+@dataclass
+class _Alert:
+    event: AnyEvent
+    open_parts: set[str] = field(default_factory=set)
+
+
+Where = Callable[[AnyEvent], Placement | None]
+
+
+class EventLog:
+    """Turns rule events into alerts (see the module docstring); keep one per source or stream."""
+
+    def __init__(self, policy: AlertPolicy | None = None, *, suppressions: Sequence[Suppression] = ()) -> None:
+        """Start with no alerts.
+
+        Args:
+            policy: Cooldown and budget; defaults to :class:`AlertPolicy`.
+            suppressions: Regions to apply (disabled ones are ignored).
+        """
+        self.policy = policy or AlertPolicy()
+        self.suppressions = tuple(s for s in suppressions if s.enabled)
+        self.dropped: Counter[str] = Counter()
+        self._alias: dict[str, str | None] = {}
+        self._alerts: dict[str, _Alert] = {}
+        self._last: dict[tuple[object, ...], str] = {}
+        self._starts: dict[tuple[str, str], deque[float]] = {}
+        self._budget: dict[tuple[str, str], AlertBudgetEvent] = {}
+
+    def publish(self, events: Iterable[AnyEvent], now: float, where: Where | None = None) -> list[AnyEvent]:
+        """The alerts (new or updated) to hand to the sinks for these rule events.
+
+        Args:
+            events: Rule events, in order.
+            now: Current time, seconds of the source (the rules' clock).
+            where: Position and class of an event's track, for suppression regions.
+        """
+        out: list[AnyEvent] = []
+        for event in events:
+            out.extend(self._one(event, now, where))
+        if len(self._alerts) > KEEP_ALERTS:
+            self._forget(now)
+        return out
+
+    def _forget(self, now: float) -> None:
+        """Drop closed alerts whose cooldown has passed, and what points to them."""
+        stale = {
+            k for k, a in self._alerts.items() if not a.open_parts and a.event.end_s < now - self.policy.cooldown_s
+        }
+        self._alerts = {k: a for k, a in self._alerts.items() if k not in stale}
+        dropped = [k for k, v in self._alias.items() if v is None][-10 * KEEP_ALERTS:]
+        kept = {k: v for k, v in self._alias.items() if v is not None and v not in stale}
+        self._alias = {**dict.fromkeys(dropped), **kept}
+        self._last = {k: v for k, v in self._last.items() if v not in stale}
+
+    def _one(self, event: AnyEvent, now: float, where: Where | None) -> list[AnyEvent]:
+        if event.kind == "alert_budget":
+            return [event]
+        if event.id in self._alias:
+            target = self._alias[event.id]
+            if target is None:
+                self.dropped["update_of_dropped"] += 1
+                return []
+            return [self._merge(target, event)]
+        if self.suppressions and where and suppressed_by(event, where(event), self.suppressions):
+            self._alias[event.id] = None
+            self.dropped["suppression"] += 1
+            return []
+        key = _slot(event)
+        previous = self._alerts.get(self._last.get(key, ""))
+        if previous is not None and (
+            previous.open_parts or event.start_s - previous.event.end_s <= self.policy.cooldown_s
+        ):
+            self._alias[event.id] = previous.event.id
+            return [self._merge(previous.event.id, event)]
+        if not self._within_budget(event, now):
+            self._alias[event.id] = None
+            self.dropped["budget"] += 1
+            return [self._summary(event, now)]
+        self._alias[event.id] = event.id
+        self._alerts[event.id] = _Alert(event, {event.id} if event.status == "open" else set())
+        self._last[key] = event.id
+        return [event]
+
+    def _merge(self, alert_id: str, event: AnyEvent) -> AnyEvent:
+        alert = self._alerts[alert_id]
+        if event.status == "open":
+            alert.open_parts.add(event.id)
+        else:
+            alert.open_parts.discard(event.id)
+        old = alert.event
+        update: dict[str, object] = {
+            "id": alert_id,
+            "start_s": min(old.start_s, event.start_s),
+            "end_s": max(old.end_s, event.end_s),
+            "started_at": min(old.started_at, event.started_at),
+            "track_ids": tuple(sorted(set(old.track_ids) | set(event.track_ids)))[:MAX_TRACK_IDS],
+            "score": max(old.score, event.score),
+            "status": "open" if alert.open_parts else "closed",
+            "snapshot": event.snapshot or old.snapshot,
+        }
+        if hasattr(event, "count") and hasattr(old, "count"):
+            update["count"] = max(event.count, old.count)
+        merged = event.model_copy(update=update)
+        alert.event = merged
+        return merged
+
+    def _within_budget(self, event: AnyEvent, now: float) -> bool:
+        starts = self._starts.setdefault((event.camera, event.rule), deque())
+        while starts and starts[0] <= now - HOUR_S:
+            starts.popleft()
+        if len(starts) >= self.policy.max_per_hour:
+            return False
+        starts.append(now)
+        return True
+
+    def _summary(self, event: AnyEvent, now: float) -> AlertBudgetEvent:
+        key = (event.camera, event.rule)
+        last = self._budget.get(key)
+        if last is not None and last.start_s > now - HOUR_S:
+            summary = last.model_copy(update={"suppressed": last.suppressed + 1, "end_s": now})
+        else:
+            summary = AlertBudgetEvent(
+                id=event_id(event.camera, event.source, event.rule, "alert_budget", round(now, 3)),
+                rule=event.rule,
+                camera=event.camera,
+                source=event.source,
+                zone=event.zone,
+                start_s=now,
+                end_s=now,
+                started_at=event.started_at,
+                score=1.0,
+                status="closed",
+                suppressed=1,
+                max_per_hour=self.policy.max_per_hour,
+            )
+        self._budget[key] = summary
+        return summary
+
+
+def _slot(event: AnyEvent) -> tuple[object, ...]:
+    if event.kind in COUNT_KINDS or not event.track_ids:
+        return (event.camera, event.rule, event.zone)
+    return (event.camera, event.rule, event.zone, event.track_ids[0])

@@ -1,0 +1,123 @@
+"""Vehicle wrong-way: sustained travel against the configured lane direction.
+
+The lane's allowed direction is a normalised image vector ``direction`` = (dx, dy) (x right, y
+down; [0, -1] is "up the image"). Positions are box centres in normalised image units (x / width,
+y / height), the same units the direction and ``min_distance`` are given in.
+
+For each vehicle track the rule keeps a *run* (a one-sided CUSUM): every step between consecutive
+sightings adds its component *against* the direction to the run's distance ``A`` and its length to
+the run's path ``L``; when ``A`` falls to zero or below (the vehicle went the right way, or jitter
+cancelled out) the run restarts there. The vehicle is going the wrong way when
+
+* ``A >= min_distance`` (sustained: it got that far against the direction), and
+* ``A >= straightness x L`` (most of the path was against the direction, so box jitter, turns
+  and manoeuvres in a car park do not add up to an event).
+
+Steps whose end is outside the zone (if one is set) restart the run. Then one event opens per
+track, with ``start_s`` = the start of the run; it closes when the track has not been seen for
+:data:`LOST_S` seconds or the stream ends (``end_s`` = the last sighting), with the largest ``A`` as
+``distance``.
+
+Score: mean detection confidence of the track's boxes during the run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from camsight.config.models import WrongWayRule
+from camsight.core.detections import Detections
+from camsight.core.geometry import Polygon
+from camsight.events.models import AnyEvent, WrongWayEvent
+from camsight.rules.base import RuleContext, scheduled
+from camsight.rules.kinematics import Sighting, sightings
+from camsight.rules.state import MeanScore, ZoneRule, class_name, closed, event_fields
+
+#: A track not seen for this long (seconds) is gone: its event closes.
+LOST_S = 2.0
+
+
+@dataclass(slots=True)
+class _Run:
+    """One vehicle's travel against the direction since its run started."""
+
+    position: tuple[float, float]
+    last_s: float
+    start_s: float
+    against: float = 0.0
+    path: float = 0.0
+    peak: float = 0.0
+    score: MeanScore = field(default_factory=MeanScore)
+    event: WrongWayEvent | None = None
+
+
+class WrongWay(ZoneRule[WrongWayRule]):
+    """Raise one event per vehicle that travels against the lane direction (see the module docstring)."""
+
+    config_type = WrongWayRule
+
+    def __init__(self, config: WrongWayRule, zone: Polygon | None, ctx: RuleContext) -> None:
+        super().__init__(config, zone, ctx)
+        dx, dy = config.direction
+        norm = math.hypot(dx, dy)
+        self._unit = (dx / norm, dy / norm)
+        self._runs: dict[int, _Run] = {}
+
+    def update(self, dets: Detections, now: float) -> list[AnyEvent]:
+        """Consume one frame; return events that started or ended at ``now``."""
+        events: list[AnyEvent] = []
+        for track_id, sighting in sightings(dets, self._classes, self._zone, now).items():
+            event = self._step(track_id, sighting, now)
+            if event is not None:
+                events.append(event)
+        for track_id, run in list(self._runs.items()):
+            if now - run.last_s > LOST_S:
+                del self._runs[track_id]
+                events += [self._end(run)] if run.event else []
+        return events
+
+    def close(self, now: float) -> list[AnyEvent]:
+        """End every open event (``end_s`` = the vehicle's last sighting)."""
+        events: list[AnyEvent] = [self._end(r) for r in self._runs.values() if r.event is not None]
+        self._runs.clear()
+        return events
+
+    def _position(self, sighting: Sighting) -> tuple[float, float]:
+        x, y = sighting.center
+        return x / self._ctx.width, y / self._ctx.height
+
+    def _step(self, track_id: int, sighting: Sighting, now: float) -> WrongWayEvent | None:
+        position = self._position(sighting)
+        run = self._runs.get(track_id)
+        if run is None:
+            self._runs[track_id] = _Run(position, now, now)
+            return None
+        dx, dy = position[0] - run.position[0], position[1] - run.position[1]
+        run.position, run.last_s = position, now
+        run.against -= dx * self._unit[0] + dy * self._unit[1]
+        run.path += math.hypot(dx, dy)
+        run.peak = max(run.peak, run.against)
+        if run.event is not None:
+            return None
+        if run.against <= 0 or not sighting.inside:
+            run.against, run.path, run.peak, run.start_s, run.score = 0.0, 0.0, 0.0, now, MeanScore()
+            return None
+        run.score.add(sighting.confidence)
+        config = self._config
+        wrong = run.against >= config.min_distance and run.against >= config.straightness * run.path
+        if wrong and scheduled(config, self._ctx, now):
+            run.event = WrongWayEvent(
+                **event_fields(self._ctx, self.name, "wrong_way", track_id, run.start_s),
+                zone=config.zone,
+                track_ids=(track_id,),
+                score=run.score.value,
+                object_class=class_name(sighting.class_id),
+                distance=run.against,
+            )
+            return run.event
+        return None
+
+    def _end(self, run: _Run) -> WrongWayEvent:
+        assert run.event is not None
+        return closed(run.event, run.last_s, score=run.score.value, distance=run.peak)
