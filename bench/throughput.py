@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from camsight.apps.analyze import Analyzer
-from camsight.apps.wiring import make_analyzer, make_describer
+from camsight.apps.wiring import make_describer
 from camsight.config import Config, load_config
 from camsight.config.models import MotionConfig
 from camsight.perception.detect import OnnxDetector
@@ -49,10 +49,7 @@ def find(data: Path, name: str) -> Path | None:
 
 
 def config_for(name: str, fps: float) -> Config:
-    if name.startswith("intel_one-by-one"):
-        cfg = load_config(ROOT / "src/camsight/demo/demo.yaml")
-    else:
-        cfg = Config()
+    cfg = load_config(ROOT / "src/camsight/demo/demo.yaml") if name.startswith("intel_one-by-one") else Config()
     cams = tuple(c.model_copy(update={"fps": fps}) for c in cfg.cameras)
     return cfg.model_copy(update={"cameras": cams})
 
@@ -62,8 +59,9 @@ def run_mode(cfg: Config, clip: Path, detector: OnnxDetector, *, describe: bool)
         engine = connect(str(Path(tmp) / "bench.db"))
         create_schema(engine)
         media = MediaStore(Path(tmp) / "media")
-        analyzer = Analyzer(cfg, engine=engine, media=media, detector=detector,
-                            describer=make_describer(cfg) if describe else None)
+        analyzer = Analyzer(
+            cfg, engine=engine, media=media, detector=detector, describer=make_describer(cfg) if describe else None
+        )
         start = time.perf_counter()
         result = analyzer.analyze(SourceSpec(clip, "video"), cfg.cameras[0])
         wall = time.perf_counter() - start
@@ -86,8 +84,10 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=5.0)
     args = parser.parse_args()
     detector = OnnxDetector(Config().detector)
-    header = (f"{'clip':42} {'video s':>7} {'a x-rt':>7} {'b x-rt':>7} {'c x-rt':>7} {'a/b':>5} {'a/c':>5} "
-              f"{'describe +%':>11}  events a | b")
+    header = (
+        f"{'clip':42} {'video s':>7} {'a x-rt':>7} {'b x-rt':>7} {'c x-rt':>7} {'a/b':>5} {'a/c':>5} "
+        f"{'describe +%':>11}  events a | b"
+    )
     print(header)
     for name in args.clips.split(","):
         clip = find(args.data, name)
@@ -102,8 +102,10 @@ def main() -> None:
         _, wall_d, _ = run_mode(cfg, clip, detector, describe=False)
         a, b, c = video_s / wall_a, video_s / wall_b, video_s / wall_c
         overhead = (wall_a - wall_d) / wall_d * 100
-        print(f"{name:42} {video_s:7.1f} {a:7.1f} {b:7.1f} {c:7.1f} {a / b:5.2f} {a / c:5.2f} {overhead:10.1f}%  "
-              f"{dict(ev_a)} | {dict(ev_b)}")
+        print(
+            f"{name:42} {video_s:7.1f} {a:7.1f} {b:7.1f} {c:7.1f} {a / b:5.2f} {a / c:5.2f} {overhead:10.1f}%  "
+            f"{dict(ev_a)} | {dict(ev_b)}"
+        )
         sys.stdout.flush()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS of this process): {peak_mb:.0f} MB")

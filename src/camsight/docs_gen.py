@@ -35,8 +35,9 @@ def _type_name(annotation: Any) -> str:
     text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
     for noise in ("typing.", "pathlib.", "datetime.", "camsight.config.models.", "<class '", "'>"):
         text = text.replace(noise, "")
-    text = text.replace("Annotated[float, FieldInfo(annotation=NoneType, required=True, metadata=[Ge(ge=0.0), Le(le=1.0)])]",
-                        "0..1")
+    text = text.replace(
+        "Annotated[float, FieldInfo(annotation=NoneType, required=True, metadata=[Ge(ge=0.0), Le(le=1.0)])]", "0..1"
+    )
     while "Annotated[" in text:  # Annotated[X, FieldInfo(...)] -> X
         start = text.index("Annotated[")
         depth, i = 0, start + len("Annotated[")
@@ -150,4 +151,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -24,21 +24,25 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], fragment: str
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert_clean_failure(camsight("analyze", str(tmp_path / "nope.mp4"), "--db", str(tmp_path / "x.db"), cwd=tmp_path),
-                         "no such file")
+    assert_clean_failure(
+        camsight("analyze", str(tmp_path / "nope.mp4"), "--db", str(tmp_path / "x.db"), cwd=tmp_path), "no such file"
+    )
 
 
 def test_file_that_is_not_video(tmp_path: Path) -> None:
     fake = tmp_path / "notes.mp4"
     fake.write_text("hello\n" * 50)
-    assert_clean_failure(camsight("analyze", str(fake), "--db", str(tmp_path / "x.db"), cwd=tmp_path),
-                         "not a readable video")
+    assert_clean_failure(
+        camsight("analyze", str(fake), "--db", str(tmp_path / "x.db"), cwd=tmp_path), "not a readable video"
+    )
 
 
 def test_malformed_config(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.yaml"
-    cfg.write_text("cameras:\n  - id: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1]]\n"
-                   "    rules:\n      - kind: crowd\n        min_people: -3\n        colour: red\n")
+    cfg.write_text(
+        "cameras:\n  - id: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1]]\n"
+        "    rules:\n      - kind: crowd\n        min_people: -3\n        colour: red\n"
+    )
     result = camsight("config", "check", str(cfg), cwd=tmp_path)
     assert_clean_failure(result, "3 problem(s)")
     assert "at least 3 points" in result.stderr
@@ -65,8 +69,9 @@ def test_truncated_video_keeps_events(tmp_path: Path) -> None:
 
 
 def test_bad_since(tmp_path: Path) -> None:
-    assert_clean_failure(camsight("events", "--db", str(tmp_path / "x.db"), "--since", "yesterdayish", cwd=tmp_path),
-                         "--since")
+    assert_clean_failure(
+        camsight("events", "--db", str(tmp_path / "x.db"), "--since", "yesterdayish", cwd=tmp_path), "--since"
+    )
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the MJPEG clip")

@@ -9,26 +9,26 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import cv2
-import numpy as np
 import sqlalchemy as sa
 
+from camsight.apps.persist import save_snapshot, track_record
 from camsight.apps.pipeline import CameraPipeline, PipelineStats, min_frames
 from camsight.config.models import CameraConfig, Config
-from camsight.core.detections import COCO_NAMES, PERSON, Detections
+from camsight.core.detections import Detections
 from camsight.core.frame import Frame
 from camsight.core.records import TrackRecord
+from camsight.events.lifecycle import AlertPolicy, EventLog, Suppression, Where, placement
 from camsight.events.models import AnyEvent
 from camsight.perception.detect import OnnxDetector
-from camsight.perception.privacy import blur_heads
-from camsight.perception.tracklog import Describer, TrackLog, TrackState, thumbnail_image
+from camsight.perception.tracklog import Describer, TrackLog, TrackState
 from camsight.sources import SourceSpec, StillImage, VideoFile
 from camsight.store import repository as repo
 from camsight.store.media import MediaStore
+from camsight.store.repository import SourceStatus
 from camsight.store.repository import source_id as make_source_id
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,17 @@ class Analyzer:
         detector: OnnxDetector | None = None,
         describer: Describer | None = None,
         on_track: TrackHook | None = None,
+        suppressions: Sequence[Suppression] = (),
     ) -> None:
-        """Share one detector (one ONNX session) across every source."""
+        """Share one detector (one ONNX session) across every source; rule events pass an EventLog per source."""
         self.config = config
         self.engine = engine
         self.media = media
         self.detector = detector or OnnxDetector(config.detector)
         self.describer = describer
         self.on_track = on_track
+        self.suppressions = tuple(suppressions)
+        self._alerts = self._event_log()
 
     def analyze(self, spec: SourceSpec, camera: CameraConfig, progress: Progress | None = None) -> SourceResult:
         """Analyse one video file or still, storing everything it finds."""
@@ -88,14 +91,30 @@ class Analyzer:
             reader = VideoFile(spec.path, camera=camera.id, fps=camera.fps)
             frames, wall_origin, fps, duration = reader, reader.wall_origin, camera.fps, reader.stats.duration_s or 0.0
         run_id = uuid.uuid4().hex
+        self._alerts = self._event_log()
         started = time.perf_counter()
         with self.engine.begin() as conn:
             repo.upsert_camera(conn, camera_id=camera.id, source=camera.source)
-            repo.start_source(conn, source_id=sid, camera=camera.id, uri=uri, kind="folder" if spec.folder else "file",
-                              run_id=run_id, started_at=datetime.now(UTC))
-        pipe = CameraPipeline(self.config, camera, source=uri, source_id=sid, wall_origin=wall_origin, fps=fps,
-                              detector=self.detector, still=spec.kind == "still")
-        status = "failed"  # interrupted or crashed: keep what an earlier run stored
+            repo.start_source(
+                conn,
+                source_id=sid,
+                camera=camera.id,
+                uri=uri,
+                kind="folder" if spec.folder else "file",
+                run_id=run_id,
+                started_at=datetime.now(UTC),
+            )
+        pipe = CameraPipeline(
+            self.config,
+            camera,
+            source=uri,
+            source_id=sid,
+            wall_origin=wall_origin,
+            fps=fps,
+            detector=self.detector,
+            still=spec.kind == "still",
+        )
+        status: SourceStatus = "failed"  # interrupted or crashed: keep what an earlier run stored
         try:
             now = self._run(pipe, frames, result, run_id, progress, duration)
             events, finished = pipe.close(now)
@@ -116,8 +135,15 @@ class Analyzer:
             self._finish(result, run_id, status)
         return result
 
-    def _run(self, pipe: CameraPipeline, frames: Iterable[Frame], result: SourceResult, run_id: str,
-             progress: Progress | None, duration: float) -> float:
+    def _run(
+        self,
+        pipe: CameraPipeline,
+        frames: Iterable[Frame],
+        result: SourceResult,
+        run_id: str,
+        progress: Progress | None,
+        duration: float,
+    ) -> float:
         now = 0.0
         for frame in frames:
             now = frame.pts_s
@@ -130,8 +156,18 @@ class Analyzer:
                 progress(now, duration)
         return now
 
-    def _store_events(self, events: list[AnyEvent], result: SourceResult, run_id: str, frame: Frame | None,
-                      dets: Detections | None = None) -> None:
+    def _store_events(
+        self,
+        events: list[AnyEvent],
+        result: SourceResult,
+        run_id: str,
+        frame: Frame | None,
+        dets: Detections | None = None,
+    ) -> None:
+        now = frame.pts_s if frame is not None else max((e.end_s for e in events), default=0.0)
+        events = self._alerts.publish(events, now, where=_where(frame, dets))
+        if not events:
+            return
         with self.engine.begin() as conn:
             for event in events:
                 previous = result.events.get(event.id)
@@ -142,16 +178,12 @@ class Analyzer:
                 result.events[event.id] = stored
                 repo.upsert_event(conn, event=stored, source_id=result.source_id, run_id=run_id)
 
+    def _event_log(self) -> EventLog:
+        policy = AlertPolicy(self.config.alerts.cooldown_s, self.config.alerts.max_per_hour)
+        return EventLog(policy, suppressions=self.suppressions)
+
     def _snapshot(self, event: AnyEvent, frame: Frame, dets: Detections | None) -> str:
-        image = frame.image
-        if self.config.store.blur_heads and dets is not None:
-            image = blur_heads(image, dets[dets.class_id == PERSON])
-        scale = 960 / max(image.shape[:2])
-        if scale < 1:
-            image = cv2.resize(image, (int(image.shape[1] * scale), int(image.shape[0] * scale)),
-                               interpolation=cv2.INTER_AREA)
-        rel = f"{event.camera}/{make_source_id(event.source)}/event-{event.id}.jpg"
-        return self.media.save_jpeg(rel, np.ascontiguousarray(image))
+        return save_snapshot(self.media, event, frame, dets, blur=self.config.store.blur_heads)
 
     def _store_tracks(self, pipe: CameraPipeline, states: list[TrackState], result: SourceResult, run_id: str) -> None:
         log_ = pipe.tracklog
@@ -172,21 +204,9 @@ class Analyzer:
             self._store_events(extra, result, run_id, None)
 
     def _record(self, log_: TrackLog, state: TrackState) -> TrackRecord:
-        crop = state.best_crop
-        thumb = None
-        if crop is not None:
-            image = thumbnail_image(crop, blur_head=self.config.store.blur_heads and state.class_id == PERSON)
-            thumb = self.media.save_jpeg(f"{log_.ctx.camera}/{log_.ctx.source_id}/track-{state.tracker_id}.jpg", image)
-        appearance = None
-        if self.describer is not None:
-            appearance = self.describer.describe(
-                object_class=COCO_NAMES.get(state.class_id, "object"),
-                observations=state.observations,
-                crops=state.kept_crops(),
-            )
-        return log_.record(state, thumbnail=thumb, appearance=appearance)
+        return track_record(self.media, log_, state, blur=self.config.store.blur_heads, describer=self.describer)
 
-    def _finish(self, result: SourceResult, run_id: str, status: str) -> None:
+    def _finish(self, result: SourceResult, run_id: str, status: SourceStatus) -> None:
         with self.engine.begin() as conn:
             repo.finish_source(
                 conn,
@@ -201,3 +221,10 @@ class Analyzer:
                 finished_at=datetime.now(UTC),
             )
 
+
+def _where(frame: Frame | None, dets: Detections | None) -> Where | None:
+    """Where an event's first track stands in this frame (for suppression regions), if known."""
+    if frame is None or dets is None:
+        return None
+    height, width = frame.image.shape[:2]
+    return lambda e: placement(dets, e.track_ids[0], width, height) if e.track_ids else None

@@ -13,10 +13,11 @@ from datetime import datetime
 
 import numpy as np
 
-from camsight.config.models import CameraConfig, Config
+from camsight.config.models import CLASS_IDS, CameraConfig, Config
 from camsight.core.detections import Detections
 from camsight.core.frame import Frame
 from camsight.events.models import AnyEvent
+from camsight.perception.blobs import with_motion_objects
 from camsight.perception.detect import OnnxDetector
 from camsight.perception.motion import MotionGate
 from camsight.perception.privacy import apply_masks
@@ -98,8 +99,9 @@ class CameraPipeline:
         ctx = RuleContext(self.camera.id, self.source, frame.width, frame.height, self.wall_origin)
         self.rules = build_rules(self.camera, ctx)
         zones = {z.name: z.to_polygon().scaled(*size) for z in self.camera.zones}
-        track_ctx = TrackContext(self.camera.id, self.source, self.source_id, frame.width, frame.height,
-                                 self.wall_origin)
+        track_ctx = TrackContext(
+            self.camera.id, self.source, self.source_id, frame.width, frame.height, self.wall_origin
+        )
         lost = 0.0 if self.still else self.config.tracker.lost_track_s + 1.0
         self.tracklog = TrackLog(track_ctx, zones=zones, lost_after_s=lost)
         self.tracker.reset()
@@ -116,15 +118,21 @@ class CameraPipeline:
         now = frame.pts_s
         times = self.stats.times
         t0 = time.perf_counter()
-        run = self.still or self.gate.gate(
-            frame, tracking=self.tracker.active, now=now, boxes=self._held.xyxy if len(self._held) else None
-        ).run_detector
+        run = (
+            self.still
+            or self.gate.gate(
+                frame, tracking=self.tracker.active, now=now, boxes=self._held.xyxy if len(self._held) else None
+            ).run_detector
+        )
         t1 = time.perf_counter()
         dets = self.detector.detect(frame) if run else Detections.empty()
+        if run and not self.still and self.camera.motion_objects is not None:
+            blobs = self.gate.moving_boxes(self.camera.motion_object_min_area)
+            dets = with_motion_objects(dets, blobs, CLASS_IDS[self.camera.motion_objects])
         t2 = time.perf_counter()
         # Skipped frame: nothing moved outside the tracked boxes, so the tracked objects are held in place.
         tracked = self._track(dets) if run else self._held
-        if run and not len(dets):
+        if run and not len(dets):  # motion objects count: absorbing them would erase them from the mask
             self.gate.absorb()
         self._held = tracked
         t3 = time.perf_counter()

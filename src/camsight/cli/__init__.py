@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from camsight.cli import analyze, config_cmd, events, models_cmd
+from camsight.cli import alerts, analyze, audit_cmd, config_cmd, events, live, models_cmd, queries, search
 from camsight.cli.common import console_err
 from camsight.errors import CamsightError
 
@@ -22,30 +22,28 @@ app = typer.Typer(
 app.command("analyze")(analyze.analyze_command)
 app.command("demo")(analyze.demo_command)
 app.command("events")(events.events_command)
+app.command("search")(search.search_command)
 app.add_typer(config_cmd.app, name="config")
-app.command("models")(models_cmd.models_command)
+app.add_typer(models_cmd.app, name="models")
+app.command("run")(live.run_command)
+app.command("status")(live.status_command)
+app.command("clip")(live.clip_command)
+app.add_typer(queries.app, name="queries")
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(alerts.rules_app, name="rules")
+app.command("audit")(audit_cmd.audit_command)
 
 
 def main() -> None:
-    """Entry point: run the app; expected errors print one line and exit 2, never a traceback."""
-    logging.basicConfig(level=os.environ.get("CAMSIGHT_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s")
+    """Entry point: expected errors print one line and exit 2, never a traceback; usage errors exit 2 too."""
+    logging.basicConfig(
+        level=os.environ.get("CAMSIGHT_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
-        app(standalone_mode=False)
+        app()
     except CamsightError as exc:
         console_err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        console_err.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         console_err.print("interrupted; what was found so far is stored")
         sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise

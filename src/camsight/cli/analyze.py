@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from camsight.apps.analyze import Analyzer, SourceResult
@@ -20,11 +20,17 @@ from camsight.errors import CamsightError, SourceError
 from camsight.events.models import AnyEvent
 from camsight.sources import SourceSpec, expand_paths
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Video files, still images or folders of them.", show_default=False)]
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Video files, still images or folders of them.", show_default=False)
+]
 CameraOption = Annotated[
     str | None,
-    typer.Option("--camera", help="Camera from the config whose zones and rules apply; default: see docs/cli.md.",
-                 show_default=False),
+    typer.Option(
+        "--camera",
+        help="Config camera whose zones and rules apply; default: the camera whose source is "
+        "the file, else the first camera without a source.",
+        show_default=False,
+    ),
 ]
 
 
@@ -65,40 +71,71 @@ def print_events(events: list[AnyEvent], *, as_json: bool) -> None:
     for col in ("kind", "camera", "source", "start", "end", "zone", "tracks", "score", "id"):
         table.add_column(col, overflow="fold")
     for e in events:
-        table.add_row(e.kind, e.camera, Path(e.source).name, f"{e.start_s:.1f}s", f"{e.end_s:.1f}s", e.zone or "-",
-                      ",".join(map(str, e.track_ids)) or "-", f"{e.score:.2f}", e.id[:10])
+        table.add_row(
+            e.kind,
+            e.camera,
+            Path(e.source).name,
+            f"{e.start_s:.1f}s",
+            f"{e.end_s:.1f}s",
+            e.zone or "-",
+            ",".join(map(str, e.track_ids)) or "-",
+            f"{e.score:.2f}",
+            e.id[:10],
+        )
     console.print(table)
 
 
 def print_summary(results: list[SourceResult]) -> None:
     """Frames, detections, tracks, events and speed, per source and in total."""
     table = Table(title="summary", title_justify="left")
-    for col in ("source", "decoded", "analysed", "skipped by motion gate", "detections", "tracks", "events",
-                "video s", "speed"):
+    for col in (
+        "source",
+        "decoded",
+        "analysed",
+        "skipped by motion gate",
+        "detections",
+        "tracks",
+        "events",
+        "video s",
+        "speed",
+    ):
         table.add_column(col, justify="right" if col != "source" else "left")
     for r in results:
         speed = r.video_s / r.wall_s if r.wall_s > 0 and r.kind == "video" else 0.0
-        table.add_row(Path(r.source).name, str(r.frames_decoded), str(r.stats.frames_analysed),
-                      str(r.stats.frames_skipped), str(r.stats.detections), str(len(r.tracks)), str(len(r.events)),
-                      f"{r.video_s:.1f}", f"{speed:.1f}x real time" if speed else "-")
+        table.add_row(
+            Path(r.source).name,
+            str(r.frames_decoded),
+            str(r.stats.frames_analysed),
+            str(r.stats.frames_skipped),
+            str(r.stats.detections),
+            str(len(r.tracks)),
+            str(len(r.events)),
+            f"{r.video_s:.1f}",
+            f"{speed:.1f}x real time" if speed else "-",
+        )
     console_err.print(table)
 
 
-def run_analysis(paths: list[Path], config: Config, db: str | None, camera: str | None,
-                 as_json: bool) -> tuple[list[SourceResult], list[str]]:
+def run_analysis(
+    paths: list[Path], config: Config, db: str | None, camera: str | None, as_json: bool
+) -> tuple[list[SourceResult], list[str]]:
     """Analyse every source with a progress bar; returns results and the problems met."""
     specs = expand_paths(paths)
     engine, media = open_store(config, db)
     analyzer: Analyzer = make_analyzer(config, engine=engine, media=media)
     results: list[SourceResult] = []
     problems: list[str] = []
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console_err, transient=True) as bar:
         for spec in specs:
             task = bar.add_task(spec.path.name, total=1.0)
 
-            def advance(now: float, duration: float | None, task: int = task) -> None:
+            def advance(now: float, duration: float | None, task: TaskID = task) -> None:
                 bar.update(task, completed=min(1.0, now / duration) if duration else 0.0)
 
             cam = pick_camera(config, spec, camera)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +13,6 @@ from rich.console import Console
 from camsight.config import Config, load_config
 from camsight.store.db import connect, create_schema
 from camsight.store.media import MediaStore
-
-import sys
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 console_err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)

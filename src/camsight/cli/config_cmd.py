@@ -22,6 +22,9 @@ def check_command(
     console.print(f"[green]ok[/]: {path}")
     for cam in cfg.cameras:
         rules = ", ".join(f"{r.kind}" for r in cam.rules) or "no rules"
-        console.print(f"  camera {cam.id}: {cam.fps:g} fps, {len(cam.zones)} zone(s), {len(cam.lines)} line(s), {rules}")
-    console.print(f"  detector: input {cfg.detector.input_size}, provider {cfg.detector.provider}; "
-                  f"store: {cfg.store.database}")
+        console.print(
+            f"  camera {cam.id}: {cam.fps:g} fps, {len(cam.zones)} zone(s), {len(cam.lines)} line(s), {rules}"
+        )
+    console.print(
+        f"  detector: input {cfg.detector.input_size}, provider {cfg.detector.provider}; store: {cfg.store.database}"
+    )

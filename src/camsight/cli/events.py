@@ -28,7 +28,9 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise CamsightError(f"--since {text!r}: use a duration like 30m, 2h, 7d or a time like 2026-11-23T17:00") from None
+        raise CamsightError(
+            f"--since {text!r}: use a duration like 30m, 2h, 7d or a time like 2026-11-23T17:00"
+        ) from None
     return parsed if parsed.tzinfo else parsed.astimezone(UTC)
 
 
@@ -37,7 +39,9 @@ def events_command(
     db: DbOption = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind (loitering, crowd, ...).")] = None,
     camera: Annotated[str | None, typer.Option("--camera", help="Only this camera.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only events from then on: 30m, 2h, 7d or ISO time.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only events from then on: 30m, 2h, 7d or ISO time.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000, help="At most this many, newest first.")] = 100,
     as_json: JsonOption = False,
 ) -> None:

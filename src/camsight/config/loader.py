@@ -48,9 +48,7 @@ def parse_config(text: str, *, origin: str = "<config>") -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         problems = explain(exc)
-        raise ConfigError(
-            f"{origin}: {len(problems)} problem(s) in the config:\n  " + "\n  ".join(problems)
-        ) from None
+        raise ConfigError(f"{origin}: {len(problems)} problem(s) in the config:\n  " + "\n  ".join(problems)) from None
 
 
 def load_config(path: Path | None) -> Config:

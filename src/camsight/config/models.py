@@ -85,7 +85,8 @@ class RuleBase(Model):
     """Fields every rule has."""
 
     name: str | None = Field(
-        default=None, description="Name shown in events; defaults to '<kind>' or '<kind>:<zone>'.",
+        default=None,
+        description="Name shown in events; defaults to '<kind>' or '<kind>:<zone>'.",
         pattern=_ID.pattern,
     )
     schedule: Schedule | None = Field(default=None, description="Only active during this daily window.")
@@ -121,7 +122,9 @@ class LoiteringRule(RuleBase):
     zone: str | None = Field(default=None, description="Zone to watch; omit for the whole view.")
     min_dwell_s: float = Field(default=30.0, gt=0, le=86400, description="Dwell time that raises the event.")
     max_gap_s: float = Field(
-        default=3.0, ge=0, le=600,
+        default=3.0,
+        ge=0,
+        le=600,
         description="A track may leave the zone (or be lost) this long without its dwell restarting.",
     )
     classes: tuple[ClassName, ...] = Field(default=("person",), description="Object classes that count.")
@@ -156,14 +159,18 @@ class PersonDownRule(RuleBase):
         default=2.0, gt=0, le=3600, description="How long the person must stay down before the event starts."
     )
     max_fall_s: float = Field(
-        default=2.5, gt=0, le=30,
+        default=2.5,
+        gt=0,
+        le=30,
         description="Longest time from the last upright sighting to the first lying one; slower changes "
-                    "(lying down on purpose) do not count.",
+        "(lying down on purpose) do not count.",
     )
     max_unseen_s: float = Field(
-        default=4.0, ge=0, le=600,
+        default=4.0,
+        ge=0,
+        le=600,
         description="A person lying still is often missed by the detector: how long they may go unseen "
-                    "while down before the rule gives up on them.",
+        "while down before the rule gives up on them.",
     )
 
 
@@ -178,11 +185,14 @@ class EdgeDwellRule(RuleBase):
     distance_unit: Literal["body_heights", "normalised"] = Field(
         default="body_heights",
         description="'body_heights': multiples of the person's own box height (works at any depth); "
-                    "'normalised': image units 0..1 (x by width, y by height).",
+        "'normalised': image units 0..1 (x by width, y by height).",
     )
     min_dwell_s: float = Field(default=10.0, gt=0, le=86400, description="Time at the edge that raises the event.")
     max_gap_s: float = Field(
-        default=2.0, ge=0, le=600, description="A person may step away (or be lost) this long without the dwell restarting."
+        default=2.0,
+        ge=0,
+        le=600,
+        description="A person may step away (or be lost) this long without the dwell restarting.",
     )
     classes: tuple[ClassName, ...] = Field(default=("person",), description="Object classes that count.")
 
@@ -193,15 +203,19 @@ class RunningRule(RuleBase):
     kind: Literal["running"] = Field(description="Rule type.")
     zone: str | None = Field(default=None, description="Zone to watch; omit for the whole view.")
     min_speed: float = Field(
-        default=1.8, gt=0, le=50,
+        default=1.8,
+        gt=0,
+        le=50,
         description="Speed that counts as running, in the person's own box heights per second (walking is "
-                    "about 0.5-1).",
+        "about 0.5-1).",
     )
     min_duration_s: float = Field(default=1.0, ge=0, le=60, description="How long the speed must last.")
     sudden_rise: float = Field(
-        default=1.5, ge=0, le=50,
+        default=1.5,
+        ge=0,
+        le=50,
         description="Rise in speed (body heights/s) within one second from nearly still that raises a "
-                    "'sudden_start' event at once; 0 turns it off.",
+        "'sudden_start' event at once; 0 turns it off.",
     )
     end_after_s: float = Field(default=1.0, ge=0, le=600, description="How long below the speed ends the event.")
 
@@ -233,7 +247,9 @@ class WrongWayRule(RuleBase):
         default=0.1, gt=0, le=2, description="Distance against the direction that raises the event, normalised units."
     )
     straightness: float = Field(
-        default=0.6, gt=0, le=1,
+        default=0.6,
+        gt=0,
+        le=1,
         description="Share of the path travelled that must be against the direction (rejects jitter and turns).",
     )
     classes: tuple[ClassName, ...] = Field(default=VEHICLES, description="Object classes that count.")
@@ -260,9 +276,11 @@ class ErraticVehicleRule(RuleBase):
     )
     min_swing_deg: float = Field(default=15.0, gt=0, le=180, description="Smallest heading swing that counts, degrees.")
     speed_change: float = Field(
-        default=2.0, ge=0, le=100,
+        default=2.0,
+        ge=0,
+        le=100,
         description="Speed change within one second that counts as abrupt, in vehicle lengths per second; "
-                    "0 turns it off.",
+        "0 turns it off.",
     )
     classes: tuple[ClassName, ...] = Field(default=MOTOR_VEHICLES, description="Object classes that count.")
 
@@ -283,8 +301,16 @@ class CrowdFormingRule(RuleBase):
 
 
 RuleConfig = Annotated[
-    ZoneIntrusionRule | LineCrossingRule | LoiteringRule | CrowdRule
-    | PersonDownRule | EdgeDwellRule | RunningRule | DispersalRule | WrongWayRule | ErraticVehicleRule
+    ZoneIntrusionRule
+    | LineCrossingRule
+    | LoiteringRule
+    | CrowdRule
+    | PersonDownRule
+    | EdgeDwellRule
+    | RunningRule
+    | DispersalRule
+    | WrongWayRule
+    | ErraticVehicleRule
     | CrowdFormingRule,
     Field(discriminator="kind"),
 ]
@@ -308,6 +334,18 @@ class CameraConfig(Model):
         default=(), description="Privacy masks: polygons blacked out before any analysis or storage."
     )
     rules: tuple[RuleConfig, ...] = Field(default=(), description="Behaviour rules for this camera.")
+    motion_objects: ClassName | None = Field(
+        default=None,
+        description="Give large moving blobs that no detection explains this class (e.g. car), with "
+        "confidence 0.5 — for views the detector cannot read, such as cars filmed from straight above; "
+        "off by default.",
+    )
+    motion_object_min_area: float = Field(
+        default=0.01,
+        gt=0,
+        le=1,
+        description="Smallest moving blob made a motion object, as a share of the image (0.01 = 1%).",
+    )
 
     @model_validator(mode="after")
     def _references_exist(self) -> CameraConfig:
@@ -348,8 +386,18 @@ class DetectorConfig(Model):
     confidence: float = Field(default=0.3, gt=0, lt=1, description="Minimum detection score kept.")
     iou: float = Field(default=0.5, gt=0, lt=1, description="IoU above which NMS suppresses a box.")
     classes: tuple[ClassName, ...] = Field(
-        default=("person", "bicycle", "car", "motorcycle", "bus", "truck", "backpack", "umbrella", "handbag",
-                 "suitcase"),
+        default=(
+            "person",
+            "bicycle",
+            "car",
+            "motorcycle",
+            "bus",
+            "truck",
+            "backpack",
+            "umbrella",
+            "handbag",
+            "suitcase",
+        ),
         description="COCO classes kept; everything else is dropped.",
     )
     provider: Literal["cpu", "cuda", "openvino", "auto"] = Field(
@@ -366,14 +414,18 @@ class MotionConfig(Model):
         default=20, ge=1, le=255, description="Grey-level change (0..255) for a pixel to count as moving."
     )
     min_area: float = Field(
-        default=0.002, ge=0, le=1,
+        default=0.002,
+        ge=0,
+        le=1,
         description="Share of the image that must move to run the detector (0.002 = 0.2%).",
     )
     keyframe_s: float = Field(
         default=2.0, ge=0, le=3600, description="Run the detector at least this often even if nothing moves."
     )
     track_refresh_s: float = Field(
-        default=2.0, ge=0, le=60,
+        default=2.0,
+        ge=0,
+        le=60,
         description="While only tracked objects move within their own boxes, re-detect this often; "
         "in between their boxes are held.",
     )
@@ -435,6 +487,39 @@ class LiveConfig(Model):
     )
 
 
+class AlertsConfig(Model):
+    """How rule events become alerts: one per track and rule, cooldown and an hourly budget.
+
+    See ``camsight.events.lifecycle``.
+    """
+
+    cooldown_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=86400,
+        description="A new alert of the same rule, camera and zone (and track) within this many seconds of the "
+        "last one ending is merged into it instead of raised again.",
+    )
+    max_per_hour: int = Field(
+        default=60,
+        ge=1,
+        le=100000,
+        description="At most this many alerts per rule and camera per hour; past it one summary alert "
+        "(kind alert_budget) counts the rest.",
+    )
+
+
+class SearchConfig(Model):
+    """Natural-language search settings."""
+
+    clip_model: Path | None = Field(
+        default=None,
+        description="Folder with a CLIP-style image/text ONNX encoder pair and tokenizer.json (see "
+        "`camsight models pull clip`); when set, thumbnails are embedded while indexing and queries use it. "
+        "The CAMSIGHT_CLIP environment variable is used when this is not set.",
+    )
+
+
 class Config(Model):
     """The whole configuration file."""
 
@@ -447,6 +532,8 @@ class Config(Model):
     store: StoreConfig = Field(default_factory=StoreConfig, description="Database and media folder.")
     recording: RecordingConfig = Field(default_factory=RecordingConfig, description="Recording of live cameras.")
     live: LiveConfig = Field(default_factory=LiveConfig, description="Live cameras: queues, reconnection, metrics.")
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="Alert lifecycle: cooldown and budget.")
+    search: SearchConfig = Field(default_factory=SearchConfig, description="Natural-language search.")
 
     @field_validator("cameras")
     @classmethod

@@ -135,12 +135,14 @@ class Detections:
 
     def is_class(self, classes: frozenset[int] | set[int] | Sequence[int]) -> NDArray[np.bool_]:
         """Boolean mask of the boxes whose class is in ``classes``."""
-        return np.isin(self.class_id, list(classes))
+        mask: NDArray[np.bool_] = np.isin(self.class_id, list(classes))
+        return mask
 
     @property
     def tracked(self) -> NDArray[np.bool_]:
         """Boolean mask of the boxes that carry a track id."""
-        return self.tracker_id != NO_TRACK
+        mask: NDArray[np.bool_] = self.tracker_id != NO_TRACK
+        return mask
 
 
 def box_iou(a: NDArray[np.floating[Any]], b: NDArray[np.floating[Any]]) -> NDArray[np.float32]:

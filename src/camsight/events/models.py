@@ -76,8 +76,105 @@ class CrowdEvent(EventBase):
     min_people: int = Field(ge=1, description="The rule's threshold.")
 
 
+class PersonDownEvent(EventBase):
+    """A person went from upright to lying fast and stayed down (see ``camsight.rules.person_down``)."""
+
+    kind: Literal["person_down"] = "person_down"
+    fall_s: float = Field(description="Last time the person was seen upright, seconds into the source.")
+    down_s: float = Field(ge=0, description="Time the person has been down so far, seconds.")
+
+
+class EdgeDwellEvent(EventBase):
+    """A person stayed within a set distance of an edge line (railing, platform edge) for at least T s."""
+
+    kind: Literal["edge_dwell"] = "edge_dwell"
+    dwell_s: float = Field(ge=0, description="Time spent near the edge so far, seconds.")
+    min_distance: float = Field(
+        ge=0, description="Closest approach to the edge, in the rule's unit (body heights or normalised)."
+    )
+
+
+class RunningEvent(EventBase):
+    """A person ran (speed relative to their own height) or started moving abruptly."""
+
+    kind: Literal["running"] = "running"
+    reason: Literal["running", "sudden_start"] = Field(
+        description="'running': fast for the rule's minimum duration; 'sudden_start': from still to fast at once."
+    )
+    speed: float = Field(ge=0, description="Peak speed, body heights per second.")
+
+
+class DispersalEvent(EventBase):
+    """A group of people standing together suddenly moved apart fast."""
+
+    kind: Literal["dispersal"] = "dispersal"
+    count: int = Field(ge=0, description="People in the group that dispersed.")
+
+
+class WrongWayEvent(EventBase):
+    """A vehicle travelled against the configured lane direction for at least the minimum distance."""
+
+    kind: Literal["wrong_way"] = "wrong_way"
+    object_class: str = Field(description="Class name of the vehicle.")
+    distance: float = Field(ge=0, description="Distance travelled against the lane direction, normalised units.")
+
+
+class ErraticVehicleEvent(EventBase):
+    """A vehicle zig-zagged or changed speed abruptly (see ``camsight.rules.erratic_vehicle``)."""
+
+    kind: Literal["erratic_vehicle"] = "erratic_vehicle"
+    object_class: str = Field(description="Class name of the vehicle.")
+    reason: Literal["zigzag", "speed_change"] = Field(description="Which definition was met first.")
+    swings: int = Field(ge=0, description="Heading swings (alternating left/right turns) in the window.")
+    speed_change: float = Field(ge=0, description="Largest speed change within one second, vehicle lengths per s.")
+
+
+class CrowdFormingEvent(EventBase):
+    """The number of people in a zone rose by at least K within T seconds."""
+
+    kind: Literal["crowd_forming"] = "crowd_forming"
+    baseline: int = Field(ge=0, description="Count before the rise.")
+    count: int = Field(ge=0, description="Largest count seen during the event.")
+    min_rise: int = Field(ge=1, description="The rule's threshold K.")
+
+
+class StandingQueryEvent(EventBase):
+    """A finished track matched a saved (standing) search query (see ``camsight.search.standing``)."""
+
+    kind: Literal["standing_query"] = "standing_query"
+    query_id: int = Field(description="Id of the standing query.")
+    query_name: str = Field(description="Name of the standing query.")
+    query_version: int = Field(default=1, ge=1, description="Version of the standing query that matched.")
+    object_class: str = Field(default="object", description="Class name of the matching track.")
+    evidence: str = Field(default="", description="Why it matched, part by part (e.g. 'upper body: orange 0.71').")
+
+
+class AlertBudgetEvent(EventBase):
+    """A rule raised more alerts in an hour than its budget; the rest are counted here, not raised.
+
+    See ``camsight.events.lifecycle``: one summary per rule and budget window, updated as more are
+    suppressed.
+    """
+
+    kind: Literal["alert_budget"] = "alert_budget"
+    suppressed: int = Field(ge=0, description="Alerts of the rule suppressed in this window so far.")
+    max_per_hour: int = Field(ge=1, description="The budget: alerts allowed per rule per hour.")
+
+
 AnyEvent = Annotated[
-    ZoneIntrusionEvent | LineCrossingEvent | LoiteringEvent | CrowdEvent,
+    ZoneIntrusionEvent
+    | LineCrossingEvent
+    | LoiteringEvent
+    | CrowdEvent
+    | PersonDownEvent
+    | EdgeDwellEvent
+    | RunningEvent
+    | DispersalEvent
+    | WrongWayEvent
+    | ErraticVehicleEvent
+    | CrowdFormingEvent
+    | StandingQueryEvent
+    | AlertBudgetEvent,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

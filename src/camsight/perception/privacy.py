@@ -62,6 +62,15 @@ def blur_regions(image: Image, boxes: NDArray[np.int32]) -> Image:
     return out
 
 
+def fit_within(image: Image, max_side: int) -> Image:
+    """The image scaled down (never up) so that its longer side is at most ``max_side``."""
+    scale = max_side / max(image.shape[:2])
+    if scale >= 1:
+        return image
+    size = (max(1, int(image.shape[1] * scale)), max(1, int(image.shape[0] * scale)))
+    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
 def blur_heads(image: Image, dets: Detections) -> Image:
     """A copy of the image with every person's head region blurred."""
     return blur_regions(image, head_boxes(dets))

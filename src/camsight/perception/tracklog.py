@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -22,6 +21,7 @@ from camsight.core.frame import Frame
 from camsight.core.geometry import Polygon
 from camsight.core.records import Appearance, TrackRecord
 from camsight.events.models import AnyEvent
+from camsight.perception.privacy import blur_regions, fit_within, head_boxes
 
 Box = tuple[float, float, float, float]
 
@@ -236,14 +236,8 @@ def crop_box(image: NDArray[np.uint8], box: Box, pad: float = 0.08) -> tuple[NDA
 
 def thumbnail_image(crop: Crop, *, blur_head: bool, max_side: int = 256) -> NDArray[np.uint8]:
     """The crop resized for storage, with the head blurred when asked."""
-    from camsight.perception.privacy import blur_regions, head_boxes
-
     image = crop.image
     if blur_head:
         dets = Detections.from_arrays(xyxy=[crop.box], confidence=[1.0], class_id=[PERSON])
         image = blur_regions(image, head_boxes(dets))
-    scale = max_side / max(image.shape[:2])
-    if scale < 1:
-        image = cv2.resize(image, (max(1, int(image.shape[1] * scale)), max(1, int(image.shape[0] * scale))),
-                           interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(image)
+    return fit_within(image, max_side)

@@ -50,7 +50,8 @@ class StillImage:
         image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
         if image is None:
             raise SourceError(f"{self.path}: not a readable image (corrupt or unsupported format)")
-        return Frame(camera=self.camera, source=str(self.path), index=0, pts_s=0.0, wall=self.wall, image=image)
+        pixels = np.ascontiguousarray(image, dtype=np.uint8)
+        return Frame(camera=self.camera, source=str(self.path), index=0, pts_s=0.0, wall=self.wall, image=pixels)
 
     def __iter__(self) -> Iterator[Frame]:
         """Yield the single frame."""

@@ -23,7 +23,9 @@ from camsight.errors import SourceError
 
 log = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".avi", ".mov", ".m4v", ".ts", ".webm", ".mjpeg", ".mjpg", ".h264", ".h265"})
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".mkv", ".avi", ".mov", ".m4v", ".ts", ".webm", ".mjpeg", ".mjpg", ".h264", ".h265"}
+)
 
 
 @dataclass
@@ -71,7 +73,9 @@ class VideoFile:
         codec = self._stream.codec_context
         if codec is None or not codec.name:
             self._container.close()
-            raise SourceError(f"{self.path}: unsupported video codec; convert it to H.264 (ffmpeg -i IN -c:v libx264 OUT.mp4)")
+            raise SourceError(
+                f"{self.path}: unsupported video codec; convert it to H.264 (ffmpeg -i IN -c:v libx264 OUT.mp4)"
+            )
         self.codec = codec.name
         self.width = int(self._stream.width)
         self.height = int(self._stream.height)

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from camsight.store import audit as audit  # registers the audit_log table on the shared metadata
 from camsight.store.db import connect, create_schema, schema_version
 from camsight.store.media import MediaStore
 from camsight.store.repository import (

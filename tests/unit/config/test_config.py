@@ -30,7 +30,10 @@ def test_good_config_parses() -> None:
     [
         ("cameras:\n  - id: a\n    colour: red\n", "cameras.0.colour: unknown key"),
         ("cameras:\n  - id: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1]]\n", "at least 3 points"),
-        ("cameras:\n  - id: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1], [2, 0]]\n", "less than or equal to 1"),
+        (
+            "cameras:\n  - id: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1], [2, 0]]\n",
+            "less than or equal to 1",
+        ),
         ("cameras:\n  - id: a\n    rules:\n      - kind: crowd\n        min_people: 0\n", "greater than or equal to 1"),
         ("cameras:\n  - id: a\n    rules:\n      - kind: teleport\n", "unknown rule kind"),
         ("cameras:\n  - id: a\n    rules:\n      - kind: loitering\n        zone: nowhere\n", "unknown zone 'nowhere'"),
