@@ -74,9 +74,12 @@ def test_bad_since(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the MJPEG clip")
-def test_mjpeg_avi_is_read(tmp_path: Path) -> None:
-    avi = tmp_path / "clip.avi"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(CLIP), "-t", "1", "-c:v", "mjpeg", str(avi)], check=True)
-    result = camsight("analyze", str(avi), "--db", str(tmp_path / "x.db"), "--json", cwd=tmp_path)
+@pytest.mark.parametrize(("codec", "suffix"), [("mjpeg", ".avi"), ("libx265", ".mkv"), ("libx264", ".mkv")])
+def test_other_codecs_and_containers_are_read(tmp_path: Path, codec: str, suffix: str) -> None:
+    if shutil.which("ffmpeg") is None:
+        pytest.fail("ffmpeg is needed to make the test clips (scripts/install-system.sh installs it)")
+    clip = tmp_path / f"clip{suffix}"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(CLIP), "-t", "1", "-c:v", codec, str(clip)], check=True)
+    result = camsight("analyze", str(clip), "--db", str(tmp_path / "x.db"), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert "decoded" in result.stderr  # the summary table
