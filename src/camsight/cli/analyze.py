@@ -193,6 +193,7 @@ def demo_command(
     console_err.print(
         f"\nStored in {database}. Next:\n"
         f"  camsight events --db {database}            list stored events\n"
+        f'  camsight search "person in a grey top" --db {database}   search what was seen\n'
         f"  camsight analyze YOUR_CLIP.mp4 --config FILE  analyse your own footage (docs/config.md)\n"
         "The web console is not built yet (it is a planned issue); use the commands above meanwhile."
     )
