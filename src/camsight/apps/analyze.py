@@ -15,16 +15,15 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from camsight.apps.persist import save_snapshot, track_record
-from camsight.apps.pipeline import CameraPipeline, PipelineStats, min_frames
+from camsight.apps.persist import StoreWriter, TrackHook
+from camsight.apps.pipeline import CameraPipeline, PipelineStats
 from camsight.config.models import CameraConfig, Config
-from camsight.core.detections import Detections
 from camsight.core.frame import Frame
 from camsight.core.records import TrackRecord
-from camsight.events.lifecycle import AlertPolicy, EventLog, Suppression, Where, placement
+from camsight.events.lifecycle import AlertPolicy, EventLog, Suppression
 from camsight.events.models import AnyEvent
 from camsight.perception.detect import OnnxDetector
-from camsight.perception.tracklog import Describer, TrackLog, TrackState
+from camsight.perception.tracklog import Describer
 from camsight.sources import SourceSpec, StillImage, VideoFile
 from camsight.store import repository as repo
 from camsight.store.media import MediaStore
@@ -33,7 +32,6 @@ from camsight.store.repository import source_id as make_source_id
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, float | None], None]
-TrackHook = Callable[[TrackRecord], list[AnyEvent]]
 
 
 @dataclass
@@ -75,7 +73,6 @@ class Analyzer:
         self.describer = describer
         self.on_track = on_track
         self.suppressions = tuple(suppressions)
-        self._alerts = self._event_log()
 
     def analyze(self, spec: SourceSpec, camera: CameraConfig, progress: Progress | None = None) -> SourceResult:
         """Analyse one video file or still, storing everything it finds."""
@@ -91,7 +88,7 @@ class Analyzer:
             reader = VideoFile(spec.path, camera=camera.id, fps=camera.fps)
             frames, wall_origin, fps, duration = reader, reader.wall_origin, camera.fps, reader.stats.duration_s or 0.0
         run_id = uuid.uuid4().hex
-        self._alerts = self._event_log()
+        writer = self._writer(result, run_id)
         started = time.perf_counter()
         with self.engine.begin() as conn:
             repo.upsert_camera(conn, camera_id=camera.id, source=camera.source)
@@ -116,10 +113,10 @@ class Analyzer:
         )
         status: SourceStatus = "failed"  # interrupted or crashed: keep what an earlier run stored
         try:
-            now = self._run(pipe, frames, result, run_id, progress, duration)
+            now = self._run(pipe, writer, frames, progress, duration)
             events, finished = pipe.close(now)
-            self._store_events(events, result, run_id, None)
-            self._store_tracks(pipe, finished, result, run_id)
+            writer.store_events(events, None)
+            writer.store_tracks(pipe, finished)
             status = "complete"
         finally:
             if reader is not None:
@@ -135,12 +132,33 @@ class Analyzer:
             self._finish(result, run_id, status)
         return result
 
+    def _writer(self, result: SourceResult, run_id: str) -> StoreWriter:
+        """A writer for one source that collects what it stores into ``result``."""
+
+        def on_track(record: TrackRecord) -> list[AnyEvent]:
+            result.tracks.append(record)
+            return self.on_track(record) if self.on_track else []
+
+        def on_stored(event: AnyEvent) -> None:
+            result.events[event.id] = event
+
+        return StoreWriter(
+            self.config,
+            self.engine,
+            self.media,
+            source_id=result.source_id,
+            run_id=run_id,
+            describer=self.describer,
+            on_track=on_track,
+            event_log=make_event_log(self.config, self.suppressions),
+            on_stored=on_stored,
+        )
+
+    @staticmethod
     def _run(
-        self,
         pipe: CameraPipeline,
+        writer: StoreWriter,
         frames: Iterable[Frame],
-        result: SourceResult,
-        run_id: str,
         progress: Progress | None,
         duration: float,
     ) -> float:
@@ -149,62 +167,12 @@ class Analyzer:
             now = frame.pts_s
             step = pipe.step(frame)
             if step.events:
-                self._store_events(step.events, result, run_id, step.frame, step.detections)
+                writer.store_events(step.events, step.frame, step.detections)
             if step.finished:
-                self._store_tracks(pipe, step.finished, result, run_id)
+                writer.store_tracks(pipe, step.finished)
             if progress:
                 progress(now, duration)
         return now
-
-    def _store_events(
-        self,
-        events: list[AnyEvent],
-        result: SourceResult,
-        run_id: str,
-        frame: Frame | None,
-        dets: Detections | None = None,
-    ) -> None:
-        now = frame.pts_s if frame is not None else max((e.end_s for e in events), default=0.0)
-        events = self._alerts.publish(events, now, where=_where(frame, dets))
-        if not events:
-            return
-        with self.engine.begin() as conn:
-            for event in events:
-                previous = result.events.get(event.id)
-                snapshot = previous.snapshot if previous else None
-                if snapshot is None and frame is not None:
-                    snapshot = self._snapshot(event, frame, dets)
-                stored = event.model_copy(update={"snapshot": snapshot}) if snapshot else event
-                result.events[event.id] = stored
-                repo.upsert_event(conn, event=stored, source_id=result.source_id, run_id=run_id)
-
-    def _event_log(self) -> EventLog:
-        policy = AlertPolicy(self.config.alerts.cooldown_s, self.config.alerts.max_per_hour)
-        return EventLog(policy, suppressions=self.suppressions)
-
-    def _snapshot(self, event: AnyEvent, frame: Frame, dets: Detections | None) -> str:
-        return save_snapshot(self.media, event, frame, dets, blur=self.config.store.blur_heads)
-
-    def _store_tracks(self, pipe: CameraPipeline, states: list[TrackState], result: SourceResult, run_id: str) -> None:
-        log_ = pipe.tracklog
-        if log_ is None:
-            return
-        records = [self._record(log_, s) for s in min_frames(states, still=pipe.still)]
-        if not records:
-            return
-        extra: list[AnyEvent] = []
-        with self.engine.begin() as conn:
-            for record in records:
-                repo.upsert_track(conn, record=record, run_id=run_id)
-        for record in records:
-            result.tracks.append(record)
-            if self.on_track:
-                extra.extend(self.on_track(record))
-        if extra:
-            self._store_events(extra, result, run_id, None)
-
-    def _record(self, log_: TrackLog, state: TrackState) -> TrackRecord:
-        return track_record(self.media, log_, state, blur=self.config.store.blur_heads, describer=self.describer)
 
     def _finish(self, result: SourceResult, run_id: str, status: SourceStatus) -> None:
         with self.engine.begin() as conn:
@@ -222,9 +190,6 @@ class Analyzer:
             )
 
 
-def _where(frame: Frame | None, dets: Detections | None) -> Where | None:
-    """Where an event's first track stands in this frame (for suppression regions), if known."""
-    if frame is None or dets is None:
-        return None
-    height, width = frame.image.shape[:2]
-    return lambda e: placement(dets, e.track_ids[0], width, height) if e.track_ids else None
+def make_event_log(config: Config, suppressions: Sequence[Suppression]) -> EventLog:
+    """The alert policy between rules and the store (one per source), from the config."""
+    return EventLog(AlertPolicy(config.alerts.cooldown_s, config.alerts.max_per_hour), suppressions=suppressions)

@@ -1,9 +1,9 @@
-"""Writing what the pipeline found: event snapshots, track records with thumbnails, and a live writer.
+"""Writing what the pipeline found: events (with snapshots) and track records (with thumbnails).
 
-The file analyser (:mod:`camsight.apps.analyze`) and the live runner (:mod:`camsight.apps.edge`)
-share :func:`save_snapshot` and :func:`track_record`, so a stored event or track looks the same
-whichever produced it. :class:`LiveWriter` is the live runner's writer: it keeps only what open
-events need in memory (a stream never ends, so nothing may grow with it).
+The file analyser (:mod:`camsight.apps.analyze`) and the live worker (:mod:`camsight.apps.worker`)
+both store through :class:`StoreWriter`, so a stored event or track looks the same whichever
+produced it. The writer keeps only what open events need in memory (a stream never ends, so
+nothing may grow with it); a caller that wants every stored event passes ``on_stored``.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ class StoredEvent:
     latency_s: float
 
 
-class LiveWriter:
-    """Stores a live camera's events and tracks as they happen.
+class StoreWriter:
+    """Stores one source's events and tracks as they happen.
 
     Args:
         config: For the head-blur setting.
@@ -86,7 +86,8 @@ class LiveWriter:
         describer: Optional appearance describer for track records.
         on_track: Optional hook called with each stored track; the events it returns are stored too.
         event_log: Dedupe, cooldown, budget and suppression regions between rules and the store
-            (one per stream, as the file analyser keeps one per source); None stores rule events as they are.
+            (one per source); None stores rule events as they are.
+        on_stored: Optional callback with every event version written (the file analyser collects them).
     """
 
     def __init__(
@@ -100,8 +101,10 @@ class LiveWriter:
         describer: Describer | None = None,
         on_track: TrackHook | None = None,
         event_log: EventLog | None = None,
+        on_stored: Callable[[AnyEvent], None] | None = None,
     ) -> None:
         self.event_log = event_log
+        self.on_stored = on_stored
         self.blur = config.store.blur_heads
         self.engine = engine
         self.media = media
@@ -135,6 +138,8 @@ class LiveWriter:
                     snapshot = save_snapshot(self.media, event, frame, dets, blur=self.blur)
                 stored = event.model_copy(update={"snapshot": snapshot}) if snapshot else event
                 repo.upsert_event(conn, event=stored, source_id=self.source_id, run_id=self.run_id)
+                if self.on_stored is not None:
+                    self.on_stored(stored)
                 if not known:
                     new.append(stored)
                 if stored.status == "closed":
@@ -153,7 +158,7 @@ class LiveWriter:
             return []
         records = [
             track_record(self.media, log_, s, blur=self.blur, describer=self.describer)
-            for s in min_frames(states, still=False)
+            for s in min_frames(states, still=pipe.still)
         ]
         if not records:
             return []

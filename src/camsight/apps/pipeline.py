@@ -16,6 +16,7 @@ import numpy as np
 from camsight.config.models import CLASS_IDS, CameraConfig, Config
 from camsight.core.detections import Detections
 from camsight.core.frame import Frame
+from camsight.core.geometry import Point
 from camsight.events.models import AnyEvent
 from camsight.perception.blobs import with_motion_objects
 from camsight.perception.detect import OnnxDetector
@@ -45,7 +46,6 @@ class PipelineStats:
     frames_skipped: int = 0
     detections: int = 0
     tracks: int = 0
-    events: int = 0
     times: StageTimes = field(default_factory=StageTimes)
 
 
@@ -90,6 +90,7 @@ class CameraPipeline:
         self.rules: list[Rule] = []
         self.tracklog: TrackLog | None = None
         self._held = Detections.empty()
+        self._masks: list[tuple[Point, ...]] = [tuple((x, y) for x, y in mask) for mask in camera.masks]
 
     def _bind(self, frame: Frame) -> list[TrackState]:
         """(Re)build size-dependent state; returns the tracks ended by a resolution change."""
@@ -148,14 +149,13 @@ class CameraPipeline:
         self.stats.frames_analysed += int(run)
         self.stats.frames_skipped += int(not run)
         self.stats.detections += len(dets)
-        self.stats.events += sum(e.status == "open" and e.end_s == e.start_s for e in events)
         self.stats.tracks += len(finished)
         return StepResult(frame=frame, detections=tracked, events=events, finished=finished)
 
     def _masked(self, frame: Frame) -> Frame:
-        if not self.camera.masks:
+        if not self._masks:
             return frame
-        image = apply_masks(frame.image, [tuple(tuple(p) for p in m) for m in self.camera.masks])  # type: ignore[misc]
+        image = apply_masks(frame.image, self._masks)
         return Frame(frame.camera, frame.source, frame.index, frame.pts_s, frame.wall, image)
 
     def _track(self, dets: Detections) -> Detections:

@@ -1,12 +1,17 @@
-"""Building the analysis job from the config: which detector, describer and hooks to use."""
+"""Building the analysis job from the config: which detector, describer, hooks and suppressions to use.
+
+The live workers take the same pieces from here, so a live camera stores what ``camsight analyze`` would.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from camsight.apps.analyze import Analyzer, TrackHook
+from camsight.apps.analyze import Analyzer
+from camsight.apps.persist import TrackHook
 from camsight.config.models import Config
 from camsight.core.records import TrackRecord
+from camsight.events.lifecycle import Suppression
 from camsight.events.models import AnyEvent
 from camsight.perception.detect import OnnxDetector
 from camsight.perception.tracklog import Describer
@@ -19,11 +24,6 @@ def make_analyzer(config: Config, *, engine: sa.Engine, media: MediaStore) -> An
     Every finished track is matched against the stored standing queries, and the enabled
     suppression regions are applied to rule events.
     """
-    from camsight.store.alerts_repo import ensure_tables, list_suppressions
-
-    with engine.begin() as conn:
-        ensure_tables(conn)
-        regions = [row.region for row in list_suppressions(conn, enabled=True)]
     return Analyzer(
         config,
         engine=engine,
@@ -31,8 +31,18 @@ def make_analyzer(config: Config, *, engine: sa.Engine, media: MediaStore) -> An
         detector=OnnxDetector(config.detector),
         describer=make_describer(config),
         on_track=track_hooks(config, engine=engine, media=media),
-        suppressions=regions,
+        suppressions=enabled_suppressions(engine),
     )
+
+
+def enabled_suppressions(engine: sa.Engine, *, create: bool = True) -> list[Suppression]:
+    """The suppression regions an operator enabled (``camsight rules suppress``)."""
+    from camsight.store.alerts_repo import ensure_tables, list_suppressions
+
+    with engine.begin() as conn:
+        if create:
+            ensure_tables(conn)
+        return [row.region for row in list_suppressions(conn, enabled=True)]
 
 
 def track_hooks(config: Config, *, engine: sa.Engine, media: MediaStore) -> TrackHook:

@@ -34,13 +34,12 @@ from pathlib import Path
 from types import FrameType
 
 from camsight.apps.health import CameraHealth
-from camsight.apps.persist import LiveWriter, StoredEvent
+from camsight.apps.persist import StoredEvent, StoreWriter
 from camsight.apps.pipeline import CameraPipeline
 from camsight.apps.recorder import SegmentRecorder
 from camsight.config.models import CameraConfig, Config
 from camsight.core.frame import Frame
 from camsight.errors import CamsightError
-from camsight.events.lifecycle import AlertPolicy, EventLog
 from camsight.perception.detect import OnnxDetector
 from camsight.sources.rtsp import Backoff, DropQueue, LiveStream, redact_url
 from camsight.store import recordings as rec
@@ -116,15 +115,14 @@ class CameraWorker:
         self._now = 0.0
         self.parent = os.getppid()
 
-    def _writer(self, media: MediaStore) -> LiveWriter:
+    def _writer(self, media: MediaStore) -> StoreWriter:
         """The same describer, standing queries and alert policy as ``camsight analyze`` (apps.wiring)."""
-        from camsight.apps.wiring import make_describer, track_hooks
-        from camsight.store.alerts_repo import list_suppressions
+        from camsight.apps.analyze import make_event_log
+        from camsight.apps.wiring import enabled_suppressions, make_describer, track_hooks
 
-        with self.engine.begin() as conn:  # the supervisor created the tables (workers creating them would race)
-            regions = [row.region for row in list_suppressions(conn, enabled=True)]
-        alerts = self.config.alerts
-        return LiveWriter(
+        # the supervisor created the tables (workers creating them would race)
+        regions = enabled_suppressions(self.engine, create=False)
+        return StoreWriter(
             self.config,
             self.engine,
             media,
@@ -132,7 +130,7 @@ class CameraWorker:
             run_id=self.run_id,
             describer=make_describer(self.config),
             on_track=track_hooks(self.config, engine=self.engine, media=media),
-            event_log=EventLog(AlertPolicy(alerts.cooldown_s, alerts.max_per_hour), suppressions=regions),
+            event_log=make_event_log(self.config, regions),
         )
 
     def _same_stream(self) -> bool:
