@@ -176,8 +176,10 @@ def describe(outcome: Outcome) -> str:
     spans = ", ".join(f"{e.start_s:.1f}-{e.end_s:.1f}" for e in outcome.events) or "-"
     verdict = "pass" if s.passed and not outcome.problem else "FAIL"
     extra = f"  ({outcome.problem})" if outcome.problem else ""
-    return (f"{Path(case['file']).name:44} {case['kind']:15} {str(case.get('expect', True)).lower():6} "
-            f"{len(outcome.events):3} {s.tp:3} {s.fp:3} {s.fn:3} {verdict:5} {outcome.wall_s:6.1f}  {spans}{extra}")
+    return (
+        f"{Path(case['file']).name:44} {case['kind']:15} {str(case.get('expect', True)).lower():6} "
+        f"{len(outcome.events):3} {s.tp:3} {s.fp:3} {s.fn:3} {verdict:5} {outcome.wall_s:6.1f}  {spans}{extra}"
+    )
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:

@@ -133,8 +133,10 @@ def run_queries(analyzer: Analyzer, cases: list[tuple[str, list[Expected]]], *, 
             print(f"    parsed: {query.describe()}")
             for h in hits[:5]:
                 hit = "*" if any(e.matches(h.record) for e in expect) else " "
-                print(f"    {hit}{h.rank:2d} {h.score:.3f} {_label(h.record)} {h.record.object_class}: "
-                      f"{'; '.join(h.evidence)}")
+                print(
+                    f"    {hit}{h.rank:2d} {h.score:.3f} {_label(h.record)} {h.record.object_class}: "
+                    f"{'; '.join(h.evidence)}"
+                )
     return firsts
 
 

@@ -53,14 +53,20 @@ def _colours(rng: np.random.Generator) -> dict[str, float]:
 
 def _appearance(rng: np.random.Generator, person: bool) -> Appearance:
     if not person:
-        return Appearance(upper=_colours(rng), motion=str(rng.choice(["still", "moving"])),  # type: ignore[arg-type]
-                          speed=float(rng.uniform(0, 80)))
+        return Appearance(
+            upper=_colours(rng),
+            motion=str(rng.choice(["still", "moving"])),  # type: ignore[arg-type]
+            speed=float(rng.uniform(0, 80)),
+        )
     posture = str(rng.choice(["standing", "standing", "standing", "sitting", "lying"]))
     return Appearance(
-        head=_colours(rng), upper=_colours(rng), lower=_colours(rng),
+        head=_colours(rng),
+        upper=_colours(rng),
+        lower=_colours(rng),
         headwear=round(float(rng.beta(0.5, 3)), 3),
         carried={str(rng.choice(CARRIED)): 0.5} if rng.random() < 0.15 else {},
-        posture=posture, postures={posture: 1.0},  # type: ignore[arg-type]
+        posture=posture,
+        postures={posture: 1.0},  # type: ignore[arg-type]
         motion=str(rng.choice(["still", "walking", "walking", "running"])),  # type: ignore[arg-type]
         speed=float(rng.uniform(0, 1.5)),
         garments={"vest": 0.8} if rng.random() < 0.05 else ({"jeans": 0.9} if rng.random() < 0.3 else {}),
@@ -76,14 +82,25 @@ def make_records(n: int, seed: int = 0) -> list[TrackRecord]:
         person = rng.random() < 0.8
         start = NOW - timedelta(days=30) + timedelta(seconds=float(source * 1296 + tid * 20))
         x, y = rng.uniform(0.1, 0.9, size=2)
-        records.append(TrackRecord(
-            id=f"src{source:05d}:{tid}", camera=f"cam{source % 10}", source=f"/footage/{source:05d}.mp4",
-            source_id=f"src{source:05d}", tracker_id=tid, object_class="person" if person else "car",
-            start_s=tid * 20.0, end_s=tid * 20.0 + 15, started_at=start, ended_at=start + timedelta(seconds=15),
-            frames=int(rng.integers(2, 80)), confidence=round(float(rng.uniform(0.3, 0.95)), 3),
-            path=tuple((tid * 20.0 + k * 5, float(x), float(y)) for k in range(4)),
-            thumbnail=f"cam{source % 10}/src{source:05d}/track-{tid}.jpg", appearance=_appearance(rng, person),
-        ))
+        records.append(
+            TrackRecord(
+                id=f"src{source:05d}:{tid}",
+                camera=f"cam{source % 10}",
+                source=f"/footage/{source:05d}.mp4",
+                source_id=f"src{source:05d}",
+                tracker_id=tid,
+                object_class="person" if person else "car",
+                start_s=tid * 20.0,
+                end_s=tid * 20.0 + 15,
+                started_at=start,
+                ended_at=start + timedelta(seconds=15),
+                frames=int(rng.integers(2, 80)),
+                confidence=round(float(rng.uniform(0.3, 0.95)), 3),
+                path=tuple((tid * 20.0 + k * 5, float(x), float(y)) for k in range(4)),
+                thumbnail=f"cam{source % 10}/src{source:05d}/track-{tid}.jpg",
+                appearance=_appearance(rng, person),
+            )
+        )
     return records
 
 
@@ -94,7 +111,7 @@ def build(db: Path, n: int) -> float:
     started = time.perf_counter()
     records = make_records(n)
     for start in range(0, n, 5000):
-        chunk = records[start:start + 5000]
+        chunk = records[start : start + 5000]
         with engine.begin() as conn:
             upsert_tracks(conn, records=chunk, run_id="bench")
             indexing.index_tracks(conn, chunk, run_ids=dict.fromkeys((r.id for r in chunk), "bench"))
@@ -149,8 +166,10 @@ def main() -> None:
         print("\nscored in memory (long-running process with a FeatureCache)")
         cached = measure(db, args.repeat, cached=True)
     print(f"sql: p50={np.percentile(sql, 50):.1f} ms p95={np.percentile(sql, 95):.1f} ms")
-    print(f"latency: p50={np.percentile(cached, 50):.1f} ms p95={np.percentile(cached, 95):.1f} ms "
-          f"searches={len(cached)} tracks={args.tracks} (in memory; sql above)")
+    print(
+        f"latency: p50={np.percentile(cached, 50):.1f} ms p95={np.percentile(cached, 95):.1f} ms "
+        f"searches={len(cached)} tracks={args.tracks} (in memory; sql above)"
+    )
 
 
 if __name__ == "__main__":

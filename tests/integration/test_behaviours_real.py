@@ -86,16 +86,24 @@ def falls(analyse: Any) -> dict[str, list[AnyEvent]]:
 
 @pytest.fixture(scope="module")
 def table(analyse: Any) -> list[AnyEvent]:
-    return analyse("intel_one-by-one-person-detection.mp4", {
-        "zones": [{"name": "table", "polygon": TABLE}],
-        "lines": [{"name": "table-edge", "a": [0.35, 0.75], "b": [0.8, 0.75]}],
-        "rules": [
-            {"kind": "loitering", "zone": "table", "min_dwell_s": 5},
-            {"kind": "edge_dwell", "line": "table-edge", "distance_unit": "normalised", "max_distance": 0.2,
-             "min_dwell_s": 5},
-            *PEOPLE_RULES,
-        ],
-    })
+    return analyse(
+        "intel_one-by-one-person-detection.mp4",
+        {
+            "zones": [{"name": "table", "polygon": TABLE}],
+            "lines": [{"name": "table-edge", "a": [0.35, 0.75], "b": [0.8, 0.75]}],
+            "rules": [
+                {"kind": "loitering", "zone": "table", "min_dwell_s": 5},
+                {
+                    "kind": "edge_dwell",
+                    "line": "table-edge",
+                    "distance_unit": "normalised",
+                    "max_distance": 0.2,
+                    "min_dwell_s": 5,
+                },
+                *PEOPLE_RULES,
+            ],
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -161,10 +169,13 @@ def test_one_worker_is_never_a_crowd_of_two(analyse: Any) -> None:
 
 @pytest.mark.slow
 def test_cars_driving_down_a_lane_that_goes_up_are_wrong_way(analyse_source: Any) -> None:
-    result: SourceResult = analyse_source("intel_car-detection.mp4", {
-        "motion_objects": "car",
-        "rules": [{"kind": "wrong_way", "direction": [0, -1]}],
-    })
+    result: SourceResult = analyse_source(
+        "intel_car-detection.mp4",
+        {
+            "motion_objects": "car",
+            "rules": [{"kind": "wrong_way", "direction": [0, -1]}],
+        },
+    )
     events = sorted(of_kind(list(result.events.values()), "wrong_way"), key=lambda e: e.start_s)
     spans = [(e.start_s, e.end_s) for e in events]
     windows = [(14.5, 22.5), (25.5, 28.0)]  # cars 2 and 4 of labels/intel_car-detection.cars.csv

@@ -45,8 +45,9 @@ def people(detector: OnnxDetector) -> dict[str, People]:
         image: NDArray[np.uint8] = np.asarray(read, dtype=np.uint8)
         dets = detector.detect_image(image)
         keep = (dets.class_id == PERSON) & (dets.confidence >= 0.5)
-        boxes: list[Box] = sorted(((float(x1), float(y1), float(x2), float(y2)) for x1, y1, x2, y2 in dets.xyxy[keep]),
-                                  key=lambda b: b[0])
+        boxes: list[Box] = sorted(
+            ((float(x1), float(y1), float(x2), float(y2)) for x1, y1, x2, y2 in dets.xyxy[keep]), key=lambda b: b[0]
+        )
         out[path.stem] = [(b, describe_image_box(image, b, "person", describer=describer)) for b in boxes]
     return out
 
@@ -74,9 +75,17 @@ def test_no_hat_on_the_people_at_the_table(people: dict[str, People], still: str
     assert "dress" not in app.garments  # a long grey cardigan over dark leggings is not a dress
 
 
-@pytest.mark.parametrize(("still", "upper"), [
-    ("t12s", "grey"), ("t30s", "black"), ("t60s", "black"), ("t80s", "black"), ("t105s", "grey"), ("t130s", "grey"),
-])
+@pytest.mark.parametrize(
+    ("still", "upper"),
+    [
+        ("t12s", "grey"),
+        ("t30s", "black"),
+        ("t60s", "black"),
+        ("t80s", "black"),
+        ("t105s", "grey"),
+        ("t130s", "grey"),
+    ],
+)
 def test_upper_body_colour_at_the_table(people: dict[str, People], still: str, upper: str) -> None:
     app = only(people, f"intel_one-by-one_{still}")
     assert max(app.upper, key=app.upper.__getitem__) == upper, app.upper
@@ -127,8 +136,13 @@ def test_describing_a_real_track(tmp_path: Path) -> None:
     config = Config()
     engine = connect(str(tmp_path / "camsight.db"))
     create_schema(engine)
-    analyzer = Analyzer(config, engine=engine, media=MediaStore(tmp_path / "media"),
-                        detector=OnnxDetector(config.detector), describer=AppearanceDescriber())
+    analyzer = Analyzer(
+        config,
+        engine=engine,
+        media=MediaStore(tmp_path / "media"),
+        detector=OnnxDetector(config.detector),
+        describer=AppearanceDescriber(),
+    )
     result = analyzer.analyze(SourceSpec(DATA / "intel_worker-zone-detection_preview.mp4", "video"), config.cameras[0])
     engine.dispose()
     people = [t for t in result.tracks if t.object_class == "person"]

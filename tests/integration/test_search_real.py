@@ -30,11 +30,19 @@ WORKER = {"intel_worker-zone-detection_preview.mp4", "intel_worker-zone_f20.jpg"
 FILES = [
     DATA / "intel_worker-zone-detection_preview.mp4",
     DATA / "gmdcsa24_s1_fall_14.mp4",
-    *(DATA / "photos" / name for name in (
-        "intel_worker-zone_f20.jpg", "intel_one-by-one_t12s.jpg", "intel_one-by-one_t30s.jpg",
-        "intel_one-by-one_t130s.jpg", "intel_face-demographics-walking_f30.jpg", "meva_rvmot-a1c9_frame0075.jpg",
-        "opencv_vtest_t5s.png", "intel_one-by-one_t80s.jpg",
-    )),
+    *(
+        DATA / "photos" / name
+        for name in (
+            "intel_worker-zone_f20.jpg",
+            "intel_one-by-one_t12s.jpg",
+            "intel_one-by-one_t30s.jpg",
+            "intel_one-by-one_t130s.jpg",
+            "intel_face-demographics-walking_f30.jpg",
+            "meva_rvmot-a1c9_frame0075.jpg",
+            "opencv_vtest_t5s.png",
+            "intel_one-by-one_t80s.jpg",
+        )
+    ),
 ]
 
 

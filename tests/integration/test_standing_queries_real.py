@@ -36,8 +36,15 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
     with engine.begin() as conn:
         for name, text in (("vests", "person in an orange vest"), ("cars", "red car")):
             query = parse(text, semantic=False, now=NOW)
-            add_standing_query(conn, name=name, text=text, query=query.model_dump(mode="json"), min_score=0.5,
-                               cameras=["floor"], now=NOW)
+            add_standing_query(
+                conn,
+                name=name,
+                text=text,
+                query=query.model_dump(mode="json"),
+                min_score=0.5,
+                cameras=["floor"],
+                now=NOW,
+            )
     analyzer = make_analyzer(config, engine=engine, media=MediaStore(tmp / "media"))
     analyzer.analyze(SourceSpec(CLIP, "video"), config.cameras[0])
     return engine

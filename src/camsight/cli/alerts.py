@@ -43,8 +43,9 @@ def _store(config: Config, db: str | None) -> sa.Engine:
 def list_command(
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind (crowd, standing_query, ...).")] = None,
     camera: Annotated[str | None, typer.Option("--camera", help="Only this camera.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only alerts from then on: 30m, 2h, 7d or ISO time.")]
-    = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only alerts from then on: 30m, 2h, 7d or ISO time.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000, help="At most this many, newest first.")] = 50,
     config: ConfigOption = None,
     db: DbOption = None,
@@ -66,8 +67,18 @@ def list_command(
         table.add_column(col, overflow="fold")
     for e in events:
         fb = verdicts[e.id]
-        table.add_row(e.id[:10], e.kind, e.rule, e.camera, e.started_at.strftime("%Y-%m-%d %H:%M:%S"), e.zone or "-",
-                      ",".join(map(str, e.track_ids)) or "-", f"{e.score:.2f}", e.status, fb[0] if fb else "-")
+        table.add_row(
+            e.id[:10],
+            e.kind,
+            e.rule,
+            e.camera,
+            e.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.zone or "-",
+            ",".join(map(str, e.track_ids)) or "-",
+            f"{e.score:.2f}",
+            e.status,
+            fb[0] if fb else "-",
+        )
     console.print(table)
 
 
@@ -101,16 +112,25 @@ def _print_suppressions(rows: list[SuppressionRow]) -> None:
     for s in rows:
         r = s.region
         poly = " ".join(f"({x:.2f},{y:.2f})" for x, y in r.polygon)
-        table.add_row(str(r.id), r.rule, r.camera, r.zone or "-", r.object_class or "any", poly,
-                      "yes" if r.enabled else "suggested", s.reason)
+        table.add_row(
+            str(r.id),
+            r.rule,
+            r.camera,
+            r.zone or "-",
+            r.object_class or "any",
+            poly,
+            "yes" if r.enabled else "suggested",
+            s.reason,
+        )
     console.print(table)
 
 
 @rules_app.command("stats")
 def stats_command(
     per_day: Annotated[bool, typer.Option("--per-day", help="One row per rule and day (UTC).")] = False,
-    since: Annotated[str | None, typer.Option("--since", help="Only alerts from then on: 30m, 2h, 7d or ISO time.")]
-    = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only alerts from then on: 30m, 2h, 7d or ISO time.")
+    ] = None,
     config: ConfigOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -127,9 +147,19 @@ def stats_command(
         regions = list_suppressions(conn)
     if as_json:
         for s in stats:
-            console.file.write(json.dumps({"rule": s.rule, "day": s.day.isoformat() if s.day else None,
-                                           "alerts": s.alerts, "confirmed": s.confirmed, "false": s.false,
-                                           "precision": s.precision}) + "\n")
+            console.file.write(
+                json.dumps(
+                    {
+                        "rule": s.rule,
+                        "day": s.day.isoformat() if s.day else None,
+                        "alerts": s.alerts,
+                        "confirmed": s.confirmed,
+                        "false": s.false,
+                        "precision": s.precision,
+                    }
+                )
+                + "\n"
+            )
         return
     table = Table(title="alerts per rule", title_justify="left")
     for col in ("rule", *(("day",) if per_day else ()), "alerts", "confirmed", "false", "precision"):

@@ -201,8 +201,12 @@ def clip_command(
         audit.record(
             conn,
             action="clip.export" if result.blurred else "clip.export_unblurred",
-            detail={"event_id": event_id, "output": str(result.path), "blurred": result.blurred,
-                    "duration_s": round(result.duration_s, 2)},
+            detail={
+                "event_id": event_id,
+                "output": str(result.path),
+                "blurred": result.blurred,
+                "duration_s": round(result.duration_s, 2),
+            },
         )
     how = "heads blurred, re-encoded" if result.blurred else "copied without re-encoding, heads NOT blurred"
     console_err.print(

@@ -55,8 +55,17 @@ def _print_rows(rows: list[StandingQueryRow], *, as_json: bool) -> None:
         table.add_column(col, overflow="fold")
     for r in rows:
         schedule = f"{r.schedule['start']}-{r.schedule['end']}" if r.schedule else "always"
-        table.add_row(str(r.id), r.name, r.text, ",".join(r.cameras) or "all", ",".join(r.zones) or "any", schedule,
-                      f"{r.min_score:.2f}", "yes" if r.enabled else "no", str(r.version))
+        table.add_row(
+            str(r.id),
+            r.name,
+            r.text,
+            ",".join(r.cameras) or "all",
+            ",".join(r.zones) or "any",
+            schedule,
+            f"{r.min_score:.2f}",
+            "yes" if r.enabled else "no",
+            str(r.version),
+        )
     console.print(table)
 
 
@@ -65,11 +74,13 @@ def add_command(
     name: Annotated[str, typer.Argument(help="A short unique name.", show_default=False)],
     text: Annotated[str, typer.Argument(help="What to look for, in plain English.", show_default=False)],
     camera: Annotated[list[str] | None, typer.Option("--camera", help="Only this camera (repeatable).")] = None,
-    zone: Annotated[list[str] | None, typer.Option("--zone", help="Only tracks that entered this zone (repeatable).")]
-    = None,
+    zone: Annotated[
+        list[str] | None, typer.Option("--zone", help="Only tracks that entered this zone (repeatable).")
+    ] = None,
     min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0, help="Match score needed.")] = 0.5,
-    schedule: Annotated[str | None, typer.Option("--schedule", help="Daily window, local time, e.g. 22:00-06:00.")]
-    = None,
+    schedule: Annotated[
+        str | None, typer.Option("--schedule", help="Daily window, local time, e.g. 22:00-06:00.")
+    ] = None,
     config: ConfigOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -80,11 +91,22 @@ def add_command(
     query = parse(text, cameras=[c.id for c in cfg.cameras], zones=zones)
     window = Schedule.parse(schedule).as_json() if schedule else None
     with _store(cfg, db).begin() as conn:
-        row = add_standing_query(conn, name=name, text=text, query=query.model_dump(mode="json"),
-                                 cameras=camera or [], zones=zone or [], schedule=window, min_score=min_score,
-                                 now=datetime.now(UTC))
-        audit.record(conn, action="standing_query.add", detail={"id": row.id, "name": name, "text": text,
-                                                                 "cameras": camera or [], "zones": zone or []})
+        row = add_standing_query(
+            conn,
+            name=name,
+            text=text,
+            query=query.model_dump(mode="json"),
+            cameras=camera or [],
+            zones=zone or [],
+            schedule=window,
+            min_score=min_score,
+            now=datetime.now(UTC),
+        )
+        audit.record(
+            conn,
+            action="standing_query.add",
+            detail={"id": row.id, "name": name, "text": text, "cameras": camera or [], "zones": zone or []},
+        )
     _print_rows([row], as_json=as_json)
     if not as_json:
         console.print(f"matches: {query.describe()}")
@@ -113,8 +135,11 @@ def show_command(ref: RefArg, config: ConfigOption = None, db: DbOption = None, 
 def _set_enabled(ref: str, enabled: bool, config: ConfigOption, db: DbOption) -> None:
     with _store(load(config), db).begin() as conn:
         row = update_standing_query(conn, query_id=_get(conn, ref).id, now=datetime.now(UTC), enabled=enabled)
-        audit.record(conn, action="standing_query.enable" if enabled else "standing_query.disable",
-                     detail={"id": row.id, "name": row.name, "version": row.version})
+        audit.record(
+            conn,
+            action="standing_query.enable" if enabled else "standing_query.disable",
+            detail={"id": row.id, "name": row.name, "version": row.version},
+        )
     console.print(f"standing query {row.id} ({row.name}) {'enabled' if enabled else 'disabled'}, version {row.version}")
 
 
@@ -137,13 +162,19 @@ def history_command(ref: RefArg, config: ConfigOption = None, db: DbOption = Non
         versions = query_history(conn, query_id=_get(conn, ref).id)
     if as_json:
         for v in versions:
-            console.file.write(json.dumps({"version": v.version, "changed_at": v.changed_at.isoformat(),
-                                           **v.snapshot}) + "\n")
+            console.file.write(
+                json.dumps({"version": v.version, "changed_at": v.changed_at.isoformat(), **v.snapshot}) + "\n"
+            )
         return
     table = Table(title=f"{len(versions)} version(s)", title_justify="left")
     for col in ("version", "changed at (UTC)", "text", "min score", "enabled"):
         table.add_column(col, overflow="fold")
     for v in versions:
-        table.add_row(str(v.version), v.changed_at.strftime("%Y-%m-%d %H:%M:%S"), v.text, f"{v.min_score:.2f}",
-                      "yes" if v.enabled else "no")
+        table.add_row(
+            str(v.version),
+            v.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            v.text,
+            f"{v.min_score:.2f}",
+            "yes" if v.enabled else "no",
+        )
     console.print(table)

@@ -24,19 +24,24 @@ from camsight.store import repository as repo
 from camsight.store.media import MediaStore
 from camsight.store.schema import events as event_table
 
-TextArg = Annotated[str, typer.Argument(help='What to look for, e.g. "person in a red jacket after 5pm".',
-                                        show_default=False)]
+TextArg = Annotated[
+    str, typer.Argument(help='What to look for, e.g. "person in a red jacket after 5pm".', show_default=False)
+]
 LimitOption = Annotated[int, typer.Option("--limit", min=1, max=1000, help="Results per page.")]
 OffsetOption = Annotated[int, typer.Option("--offset", min=0, help="Skip this many results (next pages).")]
 CameraOption = Annotated[str | None, typer.Option("--camera", help="Only this camera.", show_default=False)]
 SinceOption = Annotated[
-    str | None, typer.Option("--since", help="Only tracks seen from then on: 30m, 2h, 7d or ISO time.",
-                             show_default=False)
+    str | None,
+    typer.Option("--since", help="Only tracks seen from then on: 30m, 2h, 7d or ISO time.", show_default=False),
 ]
 ClipOption = Annotated[
     Path | None,
-    typer.Option("--clip", help="Folder with a CLIP-style image/text ONNX encoder pair and tokenizer.json "
-                 f"(default: ${clip_embedder.ENV_FOLDER}, if set).", show_default=False),
+    typer.Option(
+        "--clip",
+        help="Folder with a CLIP-style image/text ONNX encoder pair and tokenizer.json "
+        f"(default: ${clip_embedder.ENV_FOLDER}, if set).",
+        show_default=False,
+    ),
 ]
 
 
@@ -66,10 +71,19 @@ def _apply_options(query: Query, camera: str | None, since: str | None, now: dat
 def _row(hit_rank: int, score: float, record: Any, evidence: tuple[str, ...], media: MediaStore) -> dict[str, Any]:
     thumb = str(media.root / record.thumbnail) if record.thumbnail else None
     return {
-        "rank": hit_rank, "score": score, "track_id": record.id, "camera": record.camera, "source": record.source,
-        "source_id": record.source_id, "start_s": record.start_s, "end_s": record.end_s,
-        "started_at": record.started_at.isoformat(), "ended_at": record.ended_at.isoformat(),
-        "object_class": record.object_class, "evidence": list(evidence), "thumbnail": thumb,
+        "rank": hit_rank,
+        "score": score,
+        "track_id": record.id,
+        "camera": record.camera,
+        "source": record.source,
+        "source_id": record.source_id,
+        "start_s": record.start_s,
+        "end_s": record.end_s,
+        "started_at": record.started_at.isoformat(),
+        "ended_at": record.ended_at.isoformat(),
+        "object_class": record.object_class,
+        "evidence": list(evidence),
+        "thumbnail": thumb,
     }
 
 
@@ -88,9 +102,15 @@ def print_results(result: SearchResult, media: MediaStore, *, as_json: bool) -> 
         table.add_column(col, overflow="fold")
     for row, hit in zip(rows, result.hits, strict=True):
         local = hit.record.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(str(row["rank"]), f"{row['score']:.2f}", f"{row['camera']}\n{Path(row['source']).name}",
-                      f"{local}\n@ {row['start_s']:.1f}-{row['end_s']:.1f} s", row["object_class"],
-                      "\n".join(row["evidence"]) or "-", row["thumbnail"] or "-")
+        table.add_row(
+            str(row["rank"]),
+            f"{row['score']:.2f}",
+            f"{row['camera']}\n{Path(row['source']).name}",
+            f"{local}\n@ {row['start_s']:.1f}-{row['end_s']:.1f} s",
+            row["object_class"],
+            "\n".join(row["evidence"]) or "-",
+            row["thumbnail"] or "-",
+        )
     console.print(table)
     if result.more:
         console_err.print(f"more results: --offset {result.offset + len(rows)}")
@@ -118,6 +138,15 @@ def search_command(
         query = _apply_options(query, camera, since, now)
         (console_err if as_json else console).print(f"query: {query.describe()}", highlight=False, markup=False)
         result = search(conn, query, limit=limit, offset=offset, embedder=embedder, media_root=media.root)
-        audit.record(conn, action="search", detail={"text": text, "query": query.describe(), "limit": limit,
-                                                     "offset": offset, "results": len(result.hits)})
+        audit.record(
+            conn,
+            action="search",
+            detail={
+                "text": text,
+                "query": query.describe(),
+                "limit": limit,
+                "offset": offset,
+                "results": len(result.hits),
+            },
+        )
     print_results(result, media, as_json=as_json)

@@ -205,7 +205,7 @@ class EventLog:
             k for k, a in self._alerts.items() if not a.open_parts and a.event.end_s < now - self.policy.cooldown_s
         }
         self._alerts = {k: a for k, a in self._alerts.items() if k not in stale}
-        dropped = [k for k, v in self._alias.items() if v is None][-10 * KEEP_ALERTS:]
+        dropped = [k for k, v in self._alias.items() if v is None][-10 * KEEP_ALERTS :]
         kept = {k: v for k, v in self._alias.items() if v is not None and v not in stale}
         self._alias = {**dict.fromkeys(dropped), **kept}
         self._last = {k: v for k, v in self._last.items() if v not in stale}

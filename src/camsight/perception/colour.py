@@ -45,7 +45,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 COLOUR_NAMES: tuple[str, ...] = (
-    "black", "grey", "white", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "beige",
+    "black",
+    "grey",
+    "white",
+    "red",
+    "orange",
+    "yellow",
+    "green",
+    "blue",
+    "purple",
+    "pink",
+    "brown",
+    "beige",
 )
 """The basic colour names; every pixel gets exactly one of these (or a shade of blue)."""
 
@@ -156,8 +167,11 @@ def _hue_names(
     purple = (hue >= 315.0) & (hue < 345.0)
     return [
         ("red", red),
-        ("pink", ((red | purple) & ((lit & (chroma < 1.1 * light)) | pale))
-                 | (red & ((hue < 15.0) | (hue >= 345.0)) & (light >= 50.0))),
+        (
+            "pink",
+            ((red | purple) & ((lit & (chroma < 1.1 * light)) | pale))
+            | (red & ((hue < 15.0) | (hue >= 345.0)) & (light >= 50.0)),
+        ),
         ("purple", purple & ~lit & ~pale),
         ("orange", orange),
         ("brown", (orange & ((dark & (chroma < 50.0)) | (dull & ~lit))) | (red & (light < 35.0) & (chroma < 30.0))),

@@ -246,9 +246,7 @@ def carried_summary(observations: Sequence[Observation]) -> tuple[dict[str, floa
         return {}, None
     counts = Counter(c for o in observations for c in set(o.near))
     carried = {
-        CARRIED[c]: round(k / n, 3)
-        for c, k in counts.items()
-        if c in CARRIED and k / n >= 0.2 and k >= min(2, n)
+        CARRIED[c]: round(k / n, 3) for c, k in counts.items() if c in CARRIED and k / n >= 0.2 and k >= min(2, n)
     }
     ridden = [(k, RIDDEN[c]) for c, k in counts.items() if c in RIDDEN and k / n >= 0.3]
     return carried, max(ridden)[1] if ridden else None
@@ -319,10 +317,17 @@ class AppearanceDescriber:
             colours = self._person(crops, by_t)
         else:
             colours = self._object(crops, VEHICLE_BAND if object_class in VEHICLES else OTHER_BAND)
-        return colours.model_copy(update={
-            "carried": carried, "riding": riding, "posture": posture, "postures": postures,
-            "motion": motion, "speed": speed, "heading_deg": heading,
-        })
+        return colours.model_copy(
+            update={
+                "carried": carried,
+                "riding": riding,
+                "posture": posture,
+                "postures": postures,
+                "motion": motion,
+                "speed": speed,
+                "heading_deg": heading,
+            }
+        )
 
     def _object(self, crops: Sequence[Crop], band: Band) -> Appearance:
         acc = _Accumulator()
@@ -415,7 +420,11 @@ def _garments(shares: dict[str, NDArray[np.float64]], vest: float, *, monochrome
 
 
 def describe_image_box(
-    image: NDArray[np.uint8], box: Box, object_class: str, *, near: Sequence[int] = (),
+    image: NDArray[np.uint8],
+    box: Box,
+    object_class: str,
+    *,
+    near: Sequence[int] = (),
     describer: AppearanceDescriber | None = None,
 ) -> Appearance:
     """Describe one object seen once in a still image (a single sighting).

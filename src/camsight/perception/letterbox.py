@@ -96,7 +96,12 @@ def letterbox(
     resized = image if (new_w, new_h) == (w, h) else cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     left, top = (in_w - new_w) // 2, (in_h - new_h) // 2
     padded = cv2.copyMakeBorder(
-        resized, top, in_h - new_h - top, left, in_w - new_w - left, cv2.BORDER_CONSTANT,
+        resized,
+        top,
+        in_h - new_h - top,
+        left,
+        in_w - new_w - left,
+        cv2.BORDER_CONSTANT,
         value=(PAD_VALUE, PAD_VALUE, PAD_VALUE),
     )
     geo = LetterboxGeometry(new_w / w, new_h / h, left, top, w, h, in_w, in_h)

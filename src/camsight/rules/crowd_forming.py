@@ -110,5 +110,8 @@ class CrowdForming(ZoneRule[CrowdFormingRule]):
         event, self._event = self._event, None
         if event is None:
             return []
-        return [closed(event, self._last_high_s, count=self._peak, track_ids=tuple(sorted(self._ids)),
-                       score=self._score.value)]
+        return [
+            closed(
+                event, self._last_high_s, count=self._peak, track_ids=tuple(sorted(self._ids)), score=self._score.value
+            )
+        ]

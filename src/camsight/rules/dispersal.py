@@ -117,8 +117,11 @@ class Dispersal(ZoneRule[DispersalRule]):
     def _groups(self, now: float) -> list[tuple[list[int], tuple[float, float]]]:
         """Groups of at least ``min_people`` free people ``within_s`` ago, with their centre."""
         then = now - self._config.within_s
-        past = {k: s for k, p in self._paths.items()
-                if k not in self._cooldown and (s := self._at(p, then)) and self._still(p, s.t)}
+        past = {
+            k: s
+            for k, p in self._paths.items()
+            if k not in self._cooldown and (s := self._at(p, then)) and self._still(p, s.t)
+        }
         ids = list(past)
         found = groups([past[k].anchor for k in ids], [past[k].height for k in ids], self._config.group_radius)
         out = []

@@ -113,5 +113,4 @@ class EdgeDwell(LineRule[EdgeDwellRule]):
 
     def _end(self, stay: _Stay) -> EdgeDwellEvent:
         assert stay.event is not None
-        return closed(stay.event, stay.last_s, score=stay.score.value, dwell_s=stay.dwell_s,
-                      min_distance=stay.closest)
+        return closed(stay.event, stay.last_s, score=stay.score.value, dwell_s=stay.dwell_s, min_distance=stay.closest)

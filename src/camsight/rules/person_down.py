@@ -191,5 +191,4 @@ class PersonDown(ZoneRule[PersonDownRule]):
 
     def _end(self, down: _Down) -> PersonDownEvent:
         assert down.event is not None
-        return closed(down.event, down.last_lying_s, score=down.score.value,
-                      down_s=down.last_lying_s - down.start_s)
+        return closed(down.event, down.last_lying_s, score=down.score.value, down_s=down.last_lying_s - down.start_s)

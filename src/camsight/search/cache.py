@@ -28,6 +28,7 @@ from camsight.search.features import NUMERIC_COLUMNS, TEXT_COLUMNS, ensure_table
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class Columns:
     """The copied columns: ids, numeric and text columns by name, start and end times (UTC, µs)."""

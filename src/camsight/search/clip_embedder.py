@@ -122,10 +122,13 @@ class ClipEmbedder:
     def _pixels(self, image: NDArray[np.uint8]) -> NDArray[np.float32]:
         h, w = self.size
         scale = max(h / image.shape[0], w / image.shape[1])
-        resized = cv2.resize(image, (max(w, round(image.shape[1] * scale)), max(h, round(image.shape[0] * scale))),
-                             interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        resized = cv2.resize(
+            image,
+            (max(w, round(image.shape[1] * scale)), max(h, round(image.shape[0] * scale))),
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC,
+        )
         y, x = (resized.shape[0] - h) // 2, (resized.shape[1] - w) // 2
-        rgb = cv2.cvtColor(resized[y:y + h, x:x + w], cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+        rgb = cv2.cvtColor(resized[y : y + h, x : x + w], cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
         return np.ascontiguousarray(((rgb - MEAN) / STD).transpose(2, 0, 1), dtype=np.float32)
 
     def embed_images(self, images: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
@@ -155,8 +158,12 @@ def load(folder: Path | None) -> ClipEmbedder | None:
     return ClipEmbedder(chosen) if chosen else None
 
 
-def embed_tracks(conn: sa.Connection, embedder: ClipEmbedder, records: Sequence[TrackRecord], media_root: Path,
-                 ) -> int:
+def embed_tracks(
+    conn: sa.Connection,
+    embedder: ClipEmbedder,
+    records: Sequence[TrackRecord],
+    media_root: Path,
+) -> int:
     """Embed the thumbnails of ``records`` that have none yet under this model; returns how many."""
     store.ensure_table(conn)
     have = store.get_embeddings(conn, track_ids=[r.id for r in records], model=embedder.model)

@@ -36,8 +36,23 @@ REGIONS = ("head", "upper", "lower")
 """Body regions with colour columns."""
 
 GARMENTS: tuple[str, ...] = (
-    "vest", "dress", "hooded jacket", "jacket", "coat", "cardigan", "shirt", "t-shirt", "top", "sweater",
-    "uniform", "overalls", "suit", "trousers", "jeans", "shorts", "skirt",
+    "vest",
+    "dress",
+    "hooded jacket",
+    "jacket",
+    "coat",
+    "cardigan",
+    "shirt",
+    "t-shirt",
+    "top",
+    "sweater",
+    "uniform",
+    "overalls",
+    "suit",
+    "trousers",
+    "jeans",
+    "shorts",
+    "skirt",
 )
 """Canonical garment names with a column (the describer's garment cues, read through the lexicon)."""
 
@@ -64,13 +79,21 @@ def colour_column(region: str, colour: str) -> str:
 NUMERIC_COLUMNS: tuple[str, ...] = (
     *(colour_column(r, c) for r in REGIONS for c in COLOURS),
     *(f"{r}_seen" for r in REGIONS),
-    "described", "headwear", "pattern",
+    "described",
+    "headwear",
+    "pattern",
     *(f"carried_{c}" for c in CARRIED),
-    *(f"posture_{p}" for p in POSTURES), "posture_known",
-    *(f"motion_{m}" for m in MOTIONS), "motion_known", "speed",
+    *(f"posture_{p}" for p in POSTURES),
+    "posture_known",
+    *(f"motion_{m}" for m in MOTIONS),
+    "motion_known",
+    "speed",
     *(f"riding_{r}" for r in RIDDEN),
     *(f"garment_{slug(g)}" for g in GARMENTS),
-    "near_others", "near_share", "quality", "duration",
+    "near_others",
+    "near_share",
+    "quality",
+    "duration",
 )
 """Every numeric feature column, in a fixed order."""
 
@@ -216,8 +239,9 @@ def quality(record: TrackRecord) -> float:
     return float(record.confidence) * min(record.frames / 8.0, 1.0)
 
 
-def feature_row(record: TrackRecord, *, run_id: str = "", event_kinds: Iterable[str] = (),
-                near: tuple[int, float] = (0, 0.0)) -> dict[str, Any]:
+def feature_row(
+    record: TrackRecord, *, run_id: str = "", event_kinds: Iterable[str] = (), near: tuple[int, float] = (0, 0.0)
+) -> dict[str, Any]:
     """The ``search_features`` row of one record.
 
     Args:
@@ -227,11 +251,20 @@ def feature_row(record: TrackRecord, *, run_id: str = "", event_kinds: Iterable[
         near: How many other people were near it, and for what share of its path (see :func:`nearness`).
     """
     row: dict[str, Any] = {
-        "id": record.id, "run_id": run_id, "source_id": record.source_id,
-        "camera": record.camera, "object_class": record.object_class, "started_at": record.started_at,
-        "ended_at": record.ended_at, "started_ts": record.started_at.timestamp(),
-        "ended_ts": record.ended_at.timestamp(), "event_kinds": tokens(event_kinds), "zones": tokens(record.zones),
-        "near_others": float(near[0]), "near_share": float(near[1]), "quality": quality(record),
+        "id": record.id,
+        "run_id": run_id,
+        "source_id": record.source_id,
+        "camera": record.camera,
+        "object_class": record.object_class,
+        "started_at": record.started_at,
+        "ended_at": record.ended_at,
+        "started_ts": record.started_at.timestamp(),
+        "ended_ts": record.ended_at.timestamp(),
+        "event_kinds": tokens(event_kinds),
+        "zones": tokens(record.zones),
+        "near_others": float(near[0]),
+        "near_share": float(near[1]),
+        "quality": quality(record),
         "duration": float(record.end_s - record.start_s),
     }
     row.update(_appearance(record.appearance))
@@ -267,7 +300,7 @@ def nearness(records: Sequence[TrackRecord]) -> dict[str, tuple[int, float]]:
     for people in by_source.values():
         people.sort(key=lambda r: r.start_s)
         for i, a in enumerate(people):
-            for b in people[i + 1:]:
+            for b in people[i + 1 :]:
                 if b.start_s > a.end_s + 0.5:
                     break
                 ab, ba = _close(paths[a.id], paths[b.id]), _close(paths[b.id], paths[a.id])

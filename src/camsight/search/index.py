@@ -136,7 +136,7 @@ def _ranked_cached(cols: Columns, query: Query, *, limit: int, offset: int) -> l
         rows = rows[scores[rows] >= cut]
     started = cols.started[rows].astype(np.int64)
     order = sorted(range(rows.size), key=lambda i: (-scores[rows[i]], -started[i], str(cols.ids[rows[i]])))
-    return [(str(cols.ids[rows[i]]), float(scores[rows[i]])) for i in order[offset:offset + limit]]
+    return [(str(cols.ids[rows[i]]), float(scores[rows[i]])) for i in order[offset : offset + limit]]
 
 
 def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, TrackRecord], list[str]]:
@@ -147,13 +147,22 @@ def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict
         sa.select(track_table.c.id, track_table.c.run_id, track_table.c.record).where(track_table.c.id.in_(ids))
     ).all()
     records = {t.id: TrackRecord.model_validate(t.record) for t in tracks}
-    stale = [t.id for t in tracks if t.id not in rows or rows[t.id]["run_id"] != t.run_id
-             or rows[t.id]["ended_at"] != records[t.id].ended_at]
+    stale = [
+        t.id
+        for t in tracks
+        if t.id not in rows or rows[t.id]["run_id"] != t.run_id or rows[t.id]["ended_at"] != records[t.id].ended_at
+    ]
     return rows, records, stale
 
 
-def _clip_scores(conn: sa.Connection, embedder: ClipEmbedder, query: Query, ids: Sequence[str],
-                 records: dict[str, TrackRecord], media_root: Path | None) -> dict[str, float]:
+def _clip_scores(
+    conn: sa.Connection,
+    embedder: ClipEmbedder,
+    query: Query,
+    ids: Sequence[str],
+    records: dict[str, TrackRecord],
+    media_root: Path | None,
+) -> dict[str, float]:
     """Image-text similarity of each candidate as a 0..1 score: its rank among the candidates that have one."""
     if media_root is not None:
         embed_tracks(conn, embedder, [records[i] for i in ids if i in records], media_root)
@@ -167,8 +176,14 @@ def _clip_scores(conn: sa.Connection, embedder: ClipEmbedder, query: Query, ids:
     return {i: float(r) / max(1, len(have) - 1) for i, r in zip(have, ranks, strict=True)}
 
 
-def _hits(query: Query, order: list[tuple[str, float]], rows: dict[str, Any], records: dict[str, TrackRecord],
-          offset: int, clip: dict[str, float] | None) -> list[Hit]:
+def _hits(
+    query: Query,
+    order: list[tuple[str, float]],
+    rows: dict[str, Any],
+    records: dict[str, TrackRecord],
+    offset: int,
+    clip: dict[str, float] | None,
+) -> list[Hit]:
     present = [(i, s) for i, s in order if i in rows and i in records]
     if not present:
         return []
@@ -180,13 +195,21 @@ def _hits(query: Query, order: list[tuple[str, float]], rows: dict[str, Any], re
         if clip is not None:
             part_scores["clip"] = round(clip.get(track_id, NEUTRAL), 3)
             evidence += (f"looks like the text: {clip[track_id]:.2f}" if track_id in clip else "looks like: no image",)
-        hits.append(Hit(rank=offset + n + 1, score=round(score, 4), record=records[track_id], evidence=evidence,
-                        parts=part_scores))
+        hits.append(
+            Hit(
+                rank=offset + n + 1,
+                score=round(score, 4),
+                record=records[track_id],
+                evidence=evidence,
+                parts=part_scores,
+            )
+        )
     return hits
 
 
-def _ranked(conn: sa.Connection, query: Query, cache: FeatureCache | None, *, limit: int,
-            offset: int) -> list[tuple[str, float]]:
+def _ranked(
+    conn: sa.Connection, query: Query, cache: FeatureCache | None, *, limit: int, offset: int
+) -> list[tuple[str, float]]:
     """``(track id, score)`` best first: in memory when a cache is given and holds the index, else in SQL."""
     cols = cache.view(conn) if cache is not None else None
     if cols is not None:
@@ -194,18 +217,23 @@ def _ranked(conn: sa.Connection, query: Query, cache: FeatureCache | None, *, li
     return _ranked_ids(conn, query, limit=limit, offset=offset)
 
 
-def _rerank(conn: sa.Connection, query: Query, embedder: ClipEmbedder, media_root: Path | None,
-            cache: FeatureCache | None, *, limit: int, offset: int,
-            ) -> tuple[list[tuple[str, float]], dict[str, Any], dict[str, TrackRecord], dict[str, float]]:
+def _rerank(
+    conn: sa.Connection,
+    query: Query,
+    embedder: ClipEmbedder,
+    media_root: Path | None,
+    cache: FeatureCache | None,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[str, float]], dict[str, Any], dict[str, TrackRecord], dict[str, float]]:
     pool = _ranked(conn, query, cache, limit=max(CLIP_POOL, 3 * (offset + limit)), offset=0)
     rows, records, _ = _load(conn, [i for i, _ in pool])
     clip = _clip_scores(conn, embedder, query, [i for i, _ in pool], records, media_root)
     weight = sum(p.weight for p in parts(query, SqlOps(feat.track_features, conn.dialect.name))) or 1.0
-    mixed = [
-        (i, (s * weight + clip.get(i, NEUTRAL) * CLIP_WEIGHT) / (weight + CLIP_WEIGHT)) for i, s in pool
-    ]
+    mixed = [(i, (s * weight + clip.get(i, NEUTRAL) * CLIP_WEIGHT) / (weight + CLIP_WEIGHT)) for i, s in pool]
     mixed.sort(key=lambda item: -item[1])
-    return mixed[offset:offset + limit + 1], rows, records, clip
+    return mixed[offset : offset + limit + 1], rows, records, clip
 
 
 def search(
@@ -239,8 +267,7 @@ def search(
     clip: dict[str, float] | None = None
     for _attempt in range(2):
         if embedder is not None and query.embed_text:
-            order, rows, records, clip = _rerank(conn, query, embedder, media_root, cache, limit=limit,
-                                                 offset=offset)
+            order, rows, records, clip = _rerank(conn, query, embedder, media_root, cache, limit=limit, offset=offset)
             stale: list[str] = []
         else:
             order = _ranked(conn, query, cache, limit=limit + 1, offset=offset)
@@ -251,5 +278,6 @@ def search(
         if cache is not None:
             cache.invalidate()
     more = len(order) > limit
-    return SearchResult(query=query, hits=_hits(query, order[:limit], rows, records, offset, clip), offset=offset,
-                        more=more)
+    return SearchResult(
+        query=query, hits=_hits(query, order[:limit], rows, records, offset, clip), offset=offset, more=more
+    )

@@ -61,14 +61,18 @@ def index_tracks(conn: sa.Connection, records: Sequence[TrackRecord], *, run_ids
     near = nearness(records)
     seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(track_features.c.seq), 0))).scalar_one()) + 1
     rows = [
-        feature_row(r, run_id=run_ids.get(r.id, ""), near=near[r.id],
-                    event_kinds=kinds.get(r.id, set()).union(*(kinds.get(e, set()) for e in r.events)))
+        feature_row(
+            r,
+            run_id=run_ids.get(r.id, ""),
+            near=near[r.id],
+            event_kinds=kinds.get(r.id, set()).union(*(kinds.get(e, set()) for e in r.events)),
+        )
         for r in records
     ]
     for row in rows:
         row["seq"] = seq
     for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start:start + _CHUNK]
+        chunk = rows[start : start + _CHUNK]
         upsert(conn, track_features, chunk)
         upsert(conn, feature_vectors, [{"id": row["id"], "vector": vector(row)} for row in chunk])
     return len(rows)
@@ -106,8 +110,9 @@ def reindex(conn: sa.Connection, windows: dict[str, tuple[float, float]]) -> int
     t = track_table
     for sid, (lo, hi) in windows.items():
         rows = conn.execute(
-            sa.select(t.c.id, t.c.run_id, t.c.record).where(t.c.source_id == sid, t.c.start_s <= hi + 0.5,
-                                                            t.c.end_s >= lo - 0.5)
+            sa.select(t.c.id, t.c.run_id, t.c.record).where(
+                t.c.source_id == sid, t.c.start_s <= hi + 0.5, t.c.end_s >= lo - 0.5
+            )
         ).all()
         records = [TrackRecord.model_validate(r.record) for r in rows]
         written += index_tracks(conn, records, run_ids={r.id: r.run_id for r in rows})

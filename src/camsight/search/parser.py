@@ -42,9 +42,11 @@ TYPO_CUTOFF = 0.85
 
 _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 _PERSON_CUES = ("crowd", "loitering", "person_down")
-_EXAMPLES = ("colours (red, navy, light blue), clothing (jacket, jeans, dress, hard hat), objects (person, car, "
-             "bicycle, backpack, suitcase), posture (sitting, lying), behaviour (loitering, crowd) or a time "
-             "(today, after 5pm)")
+_EXAMPLES = (
+    "colours (red, navy, light blue), clothing (jacket, jeans, dress, hard hat), objects (person, car, "
+    "bicycle, backpack, suitcase), posture (sitting, lying), behaviour (loitering, crowd) or a time "
+    "(today, after 5pm)"
+)
 
 
 class WordMapper(Protocol):
@@ -69,10 +71,35 @@ def _lookup(phrase: str) -> tuple[str, Sense] | None:
 
 _BREAK = Sense(term="|")
 """Marks a word such as "with" or "in" between two others: a colour before it is not the next noun's."""
-_BREAK_WORDS = frozenset((
-    "with", "wearing", "wears", "wore", "in", "on", "carrying", "holding", "who", "that", "which", "near", "at",
-    "by", "while", "has", "have", "having", "is", "are", "was", "were", "dressed", "of", "and",
-))
+_BREAK_WORDS = frozenset(
+    (
+        "with",
+        "wearing",
+        "wears",
+        "wore",
+        "in",
+        "on",
+        "carrying",
+        "holding",
+        "who",
+        "that",
+        "which",
+        "near",
+        "at",
+        "by",
+        "while",
+        "has",
+        "have",
+        "having",
+        "is",
+        "are",
+        "was",
+        "were",
+        "dressed",
+        "of",
+        "and",
+    )
+)
 
 
 def _segment(words: list[str]) -> list[tuple[str, Sense | None]]:
@@ -84,9 +111,9 @@ def _segment(words: list[str]) -> list[tuple[str, Sense | None]]:
     i = 0
     while i < len(words):
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
-            found = _lookup(" ".join(words[i:i + n]))
+            found = _lookup(" ".join(words[i : i + n]))
             if found is not None and (n > 1 or words[i] not in STOPWORDS or found[1].negation):
-                out.append((" ".join(words[i:i + n]), found[1]))
+                out.append((" ".join(words[i : i + n]), found[1]))
                 i += n
                 break
         else:
@@ -210,14 +237,23 @@ class _Builder:
 
     def _person_cues(self) -> bool:
         return bool(
-            self.garments or self.headwear is not None or self.carried or self.not_carried or self.posture
-            or self.riding or self.patterned or any(b in _PERSON_CUES for b in self.behaviours)
+            self.garments
+            or self.headwear is not None
+            or self.carried
+            or self.not_carried
+            or self.posture
+            or self.riding
+            or self.patterned
+            or any(b in _PERSON_CUES for b in self.behaviours)
             or any(c.region != "any" for c in self.colours)
         )
 
 
-def _resolve(items: list[tuple[str, Sense | None]], names: set[str], mapper: WordMapper | None,
-             ) -> tuple[list[tuple[str, Sense]], list[IgnoredWord], list[WordMapping], list[str]]:
+def _resolve(
+    items: list[tuple[str, Sense | None]],
+    names: set[str],
+    mapper: WordMapper | None,
+) -> tuple[list[tuple[str, Sense]], list[IgnoredWord], list[WordMapping], list[str]]:
     """Give unknown words a meaning (typo, then embedder) or report them."""
     unknown = [w for w, s in items if s is None and w not in names]
     mapped: dict[str, tuple[str, float]] = {}
@@ -251,7 +287,7 @@ def _identity_opening(text: str) -> tuple[str, list[IgnoredWord]]:
     m = re.match(r"\s*(who\s+(?:is|was|are|were)|who's|whose)\b", text)
     if m is None:
         return text, []
-    return text[m.end():], [IgnoredWord(word=m.group(1), reason="identity")]
+    return text[m.end() :], [IgnoredWord(word=m.group(1), reason="identity")]
 
 
 def parse(
@@ -296,8 +332,9 @@ def parse(
     lower, camera, zone = places(lower, cameras, zones)
     names, first = person_names(text, {normalise_name(n) for n in (*cameras, *zones)})
     items = _segment(_WORD.findall(lower))
-    resolved, name_words, mappings, unknown = _resolve(items, names, _default_mapper() if semantic and mapper is None
-                                                       else mapper)
+    resolved, name_words, mappings, unknown = _resolve(
+        items, names, _default_mapper() if semantic and mapper is None else mapper
+    )
     if first in unknown:
         unknown.remove(first)
         name_words.insert(0, IgnoredWord(word=first, reason="name"))
@@ -312,18 +349,39 @@ def parse(
     return query
 
 
-def _query(text: str, b: _Builder, camera: str | None, zone: str | None, since: datetime | None,
-           until: datetime | None, mappings: list[WordMapping], unknown: list[str]) -> Query:
+def _query(
+    text: str,
+    b: _Builder,
+    camera: str | None,
+    zone: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    mappings: list[WordMapping],
+    unknown: list[str],
+) -> Query:
     colours: list[ColourTerm] = []
     for term in b.colours:
         if all((c.region, c.colours) != (term.region, term.colours) for c in colours):
             colours.append(term)
     return Query(
-        text=text.strip(), object_classes=tuple(b.classes), colours=tuple(colours), garments=tuple(b.garments),
-        patterned=b.patterned, headwear=b.headwear, carried=tuple(dict.fromkeys(b.carried)),
-        not_carried=tuple(dict.fromkeys(b.not_carried)), posture=b.posture,
-        motion=tuple(b.motion), riding=b.riding, behaviours=tuple(b.behaviours), camera=camera, zone=zone,
-        since=since, until=until, ignored_words=tuple(b.ignored), unknown_words=tuple(dict.fromkeys(unknown)),
+        text=text.strip(),
+        object_classes=tuple(b.classes),
+        colours=tuple(colours),
+        garments=tuple(b.garments),
+        patterned=b.patterned,
+        headwear=b.headwear,
+        carried=tuple(dict.fromkeys(b.carried)),
+        not_carried=tuple(dict.fromkeys(b.not_carried)),
+        posture=b.posture,
+        motion=tuple(b.motion),
+        riding=b.riding,
+        behaviours=tuple(b.behaviours),
+        camera=camera,
+        zone=zone,
+        since=since,
+        until=until,
+        ignored_words=tuple(b.ignored),
+        unknown_words=tuple(dict.fromkeys(unknown)),
         mapped_words=tuple(mappings),
     )
 
@@ -342,8 +400,9 @@ def _nothing_message(query: Query) -> str:
     if query.unknown_words:
         hints = []
         for word in query.unknown_words:
-            close = difflib.get_close_matches(word, [k for k, s in LEXICON.items() if s.privacy is None], n=2,
-                                              cutoff=0.6)
+            close = difflib.get_close_matches(
+                word, [k for k, s in LEXICON.items() if s.privacy is None], n=2, cutoff=0.6
+            )
             hints.append(f"{word} (did you mean {' or '.join(close)}?)" if close else word)
         parts.append("not understood: " + ", ".join(hints))
     said = "; ".join(parts) + "; " if parts else ""

@@ -26,7 +26,8 @@ def person_names(text: str, known: set[str]) -> tuple[set[str], str | None]:
     words = _WORD.findall(text.replace("’", "'").lower())
     originals = re.findall(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*", text)
     names = {
-        lo for lo, orig in zip(words, originals, strict=False)
+        lo
+        for lo, orig in zip(words, originals, strict=False)
         if orig[:1].isupper() and orig[1:].islower() and lo not in LEXICON and lo not in STOPWORDS and lo not in known
     }
     first = words[0] if words and words[0] in names else None
@@ -43,14 +44,15 @@ def _known_place(text: str, names: Sequence[str], label: str) -> tuple[str, str 
         pattern = r"\b(?:(?:in|inside|near|at|by|around|on|from)\s+)?(?:the\s+)?(?:" + label + r"\s+)?"
         m = re.search(pattern + r"[\s_-]+".join(map(re.escape, words)) + r"(?!\w)", text)
         if m:
-            return text[: m.start()] + " " + text[m.end():], name
+            return text[: m.start()] + " " + text[m.end() :], name
     return text, None
 
 
 def _explicit_place(text: str, names: Sequence[str], label: str) -> tuple[str, str | None]:
     words = r"cam(?:era)?" if label == "camera" else label
-    m = re.search(r"\b(?:(?:in|inside|near|at|by|on|from)\s+)?(?:the\s+)?" + words + r"\s*[#:]?\s*([a-z0-9][\w.-]*)",
-                  text)
+    m = re.search(
+        r"\b(?:(?:in|inside|near|at|by|on|from)\s+)?(?:the\s+)?" + words + r"\s*[#:]?\s*([a-z0-9][\w.-]*)", text
+    )
     if m is None or m.group(1) in STOPWORDS or (m.group(1) in LEXICON and not names):
         return text, None
     value = m.group(1)
@@ -59,7 +61,7 @@ def _explicit_place(text: str, names: Sequence[str], label: str) -> tuple[str, s
         if not match:
             raise QueryError(f"{label} {value!r} is not known; {label}s: {', '.join(sorted(names)) or 'none yet'}")
         value = match[0]
-    return text[: m.start()] + " " + text[m.end():], value
+    return text[: m.start()] + " " + text[m.end() :], value
 
 
 def places(text: str, cameras: Sequence[str], zones: Sequence[str]) -> tuple[str, str | None, str | None]:

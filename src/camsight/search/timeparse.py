@@ -29,8 +29,24 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from camsight.errors import QueryError
 
 _NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "few": 3, "couple of": 2, "couple": 2,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "few": 3,
+    "couple of": 2,
+    "couple": 2,
 }
 _UNITS = {"sec": 1, "second": 1, "min": 60, "minute": 60, "hr": 3600, "hour": 3600, "day": 86400, "week": 604800}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -91,7 +107,7 @@ def _relative(text: str, now: datetime) -> tuple[str, datetime | None, str | Non
     count = m.group(1)
     n = 1 if count is None else int(count) if count.isdigit() else _NUMBERS[count]
     since = now - timedelta(seconds=n * _UNITS[m.group(2)])
-    return text[: m.start()] + " " + text[m.end():], since, m.group(0)
+    return text[: m.start()] + " " + text[m.end() :], since, m.group(0)
 
 
 def _day(text: str, today: date) -> tuple[str, date, tuple[int, int] | None, str | None]:
@@ -117,7 +133,7 @@ def _day(text: str, today: date) -> tuple[str, date, tuple[int, int] | None, str
             raise QueryError(f"{iso!r} is not a date; write YYYY-MM-DD") from exc
     elif weekday:
         day = today - timedelta(days=(today.weekday() - _WEEKDAYS.index(weekday)) % 7)
-    return text[: m.start()] + " " + text[m.end():], day, hours, m.group(0)
+    return text[: m.start()] + " " + text[m.end() :], day, hours, m.group(0)
 
 
 def _clock_range(text: str) -> tuple[str, time | None, time | None, str | None]:
@@ -126,12 +142,12 @@ def _clock_range(text: str) -> tuple[str, time | None, time | None, str | None]:
         start, end = _clock(m.group(1)), _clock(m.group(2))
         if m.group(1).strip().isdigit() and "m" in m.group(2) and start.hour + 12 <= end.hour:
             start = start.replace(hour=start.hour + 12)  # "between 2 and 4pm": both in the afternoon
-        return text[: m.start()] + " " + text[m.end():], start, end, m.group(0)
+        return text[: m.start()] + " " + text[m.end() :], start, end, m.group(0)
     m = _AFTER.search(text)
     if m is None:
         return text, None, None, None
     word, value = m.group(1) or m.group(3), _clock(m.group(2) or m.group(4))
-    rest = text[: m.start()] + " " + text[m.end():]
+    rest = text[: m.start()] + " " + text[m.end() :]
     if word in ("after", "since", "from"):
         return rest, value, None, m.group(0)
     if word in ("at", "around"):
@@ -171,8 +187,9 @@ def extract_time(text: str, *, now: datetime, tz: tzinfo) -> tuple[str, TimeRang
     return text, TimeRange(since=since, until=until, phrases=phrases)
 
 
-def _bounds(day: date, part: tuple[int, int] | None, start: time | None, end: time | None, tz: tzinfo,
-            *, dated: bool) -> tuple[datetime | None, datetime | None]:
+def _bounds(
+    day: date, part: tuple[int, int] | None, start: time | None, end: time | None, tz: tzinfo, *, dated: bool
+) -> tuple[datetime | None, datetime | None]:
     if not dated:
         return None, None
     lo, hi = part or (0, 24)

@@ -77,10 +77,23 @@ class FalseAlert:
 def false_alert_places(conn: sa.Connection) -> list[FalseAlert]:
     """Alerts marked false whose first track is in the store, with the track's position at the start."""
     stmt = (
-        sa.select(events.c.id, events.c.rule, events.c.camera, events.c.zone, events.c.source_id,
-                  events.c.track_ids, events.c.start_s, tracks.c.path, tracks.c.object_class, tracks.c.tracker_id)
-        .select_from(events.join(feedback, feedback.c.event_id == events.c.id)
-                     .join(tracks, tracks.c.source_id == events.c.source_id))
+        sa.select(
+            events.c.id,
+            events.c.rule,
+            events.c.camera,
+            events.c.zone,
+            events.c.source_id,
+            events.c.track_ids,
+            events.c.start_s,
+            tracks.c.path,
+            tracks.c.object_class,
+            tracks.c.tracker_id,
+        )
+        .select_from(
+            events.join(feedback, feedback.c.event_id == events.c.id).join(
+                tracks, tracks.c.source_id == events.c.source_id
+            )
+        )
         .where(feedback.c.verdict == "false", events.c.kind != "alert_budget")
         .order_by(events.c.id)
     )
@@ -115,6 +128,9 @@ def suggest_suppressions(
                 continue
             reason = f"{len(members)} false alerts of {cls} near ({cx:.2f}, {cy:.2f})"
             polygon = region_around([points[i] for i in members])
-            new_ids.append(add_suppression(conn, rule=rule, camera=camera, zone=zone, object_class=cls,
-                                           polygon=polygon, reason=reason, now=now))
+            new_ids.append(
+                add_suppression(
+                    conn, rule=rule, camera=camera, zone=zone, object_class=cls, polygon=polygon, reason=reason, now=now
+                )
+            )
     return [s for s in list_suppressions(conn) if s.region.id in new_ids]

@@ -114,8 +114,14 @@ class StandingQueryRow:
     def snapshot(self) -> dict[str, Any]:
         """The editable fields, as JSON, for the version history."""
         return {
-            "name": self.name, "text": self.text, "query": self.query, "cameras": list(self.cameras),
-            "zones": list(self.zones), "schedule": self.schedule, "min_score": self.min_score, "enabled": self.enabled,
+            "name": self.name,
+            "text": self.text,
+            "query": self.query,
+            "cameras": list(self.cameras),
+            "zones": list(self.zones),
+            "schedule": self.schedule,
+            "min_score": self.min_score,
+            "enabled": self.enabled,
         }
 
 
@@ -144,17 +150,33 @@ class SuppressionRow:
 def _query_row(row: sa.Row[Any]) -> StandingQueryRow:
     m = row._mapping
     return StandingQueryRow(
-        id=int(m["id"]), name=m["name"], text=m["text"], query=dict(m["query"]), cameras=tuple(m["cameras"]),
-        zones=tuple(m["zones"]), schedule=m["schedule"], min_score=float(m["min_score"]), enabled=bool(m["enabled"]),
-        version=int(m["version"]), created_at=m["created_at"], updated_at=m["updated_at"],
+        id=int(m["id"]),
+        name=m["name"],
+        text=m["text"],
+        query=dict(m["query"]),
+        cameras=tuple(m["cameras"]),
+        zones=tuple(m["zones"]),
+        schedule=m["schedule"],
+        min_score=float(m["min_score"]),
+        enabled=bool(m["enabled"]),
+        version=int(m["version"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
     )
 
 
 def _record_version(conn: sa.Connection, row: StandingQueryRow, now: datetime) -> None:
-    conn.execute(sa.insert(standing_query_versions).values(
-        query_id=row.id, version=row.version, text=row.text, min_score=row.min_score, enabled=row.enabled,
-        changed_at=now, snapshot=row.snapshot(),
-    ))
+    conn.execute(
+        sa.insert(standing_query_versions).values(
+            query_id=row.id,
+            version=row.version,
+            text=row.text,
+            min_score=row.min_score,
+            enabled=row.enabled,
+            changed_at=now,
+            snapshot=row.snapshot(),
+        )
+    )
 
 
 def add_standing_query(
@@ -178,8 +200,16 @@ def add_standing_query(
     if get_standing_query(conn, ref=name) is not None:
         raise StoreError(f"a standing query named {name!r} exists already; choose another name or edit that one")
     values = {
-        "name": name, "text": text, "query": query, "cameras": list(cameras), "zones": list(zones),
-        "schedule": schedule, "min_score": min_score, "enabled": enabled, "version": 1, "created_at": now,
+        "name": name,
+        "text": text,
+        "query": query,
+        "cameras": list(cameras),
+        "zones": list(zones),
+        "schedule": schedule,
+        "min_score": min_score,
+        "enabled": enabled,
+        "version": 1,
+        "created_at": now,
         "updated_at": now,
     }
     new_id = conn.execute(sa.insert(standing_queries).values(**values)).inserted_primary_key
@@ -272,8 +302,14 @@ def add_suppression(
 ) -> int:
     """Store a suppression region (disabled unless ``enabled``); returns its id."""
     values = {
-        "rule": rule, "camera": camera, "zone": zone, "polygon": [list(p) for p in polygon],
-        "object_class": object_class, "enabled": enabled, "created_at": now, "reason": reason,
+        "rule": rule,
+        "camera": camera,
+        "zone": zone,
+        "polygon": [list(p) for p in polygon],
+        "object_class": object_class,
+        "enabled": enabled,
+        "created_at": now,
+        "reason": reason,
     }
     key = conn.execute(sa.insert(suppressions).values(**values)).inserted_primary_key
     assert key is not None
@@ -303,8 +339,12 @@ def list_suppressions(conn: sa.Connection, *, enabled: bool | None = None) -> li
     out = []
     for r in conn.execute(stmt):
         region = Suppression(
-            id=int(r.id), rule=r.rule, camera=r.camera, zone=r.zone,
-            polygon=tuple((float(x), float(y)) for x, y in r.polygon), object_class=r.object_class,
+            id=int(r.id),
+            rule=r.rule,
+            camera=r.camera,
+            zone=r.zone,
+            polygon=tuple((float(x), float(y)) for x, y in r.polygon),
+            object_class=r.object_class,
             enabled=bool(r.enabled),
         )
         out.append(SuppressionRow(region=region, created_at=r.created_at, reason=r.reason))

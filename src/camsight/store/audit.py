@@ -50,8 +50,9 @@ def current_actor() -> str:
         return "os:unknown"
 
 
-def record(conn: sa.Connection, *, action: str, detail: dict[str, Any], actor: str | None = None,
-           at: datetime | None = None) -> None:
+def record(
+    conn: sa.Connection, *, action: str, detail: dict[str, Any], actor: str | None = None, at: datetime | None = None
+) -> None:
     """Append one entry (e.g. ``action="search"``, ``detail={"text": ..., "results": 7}``)."""
     metadata.create_all(conn, tables=[audit_log], checkfirst=True)
     conn.execute(
@@ -61,8 +62,9 @@ def record(conn: sa.Connection, *, action: str, detail: dict[str, Any], actor: s
     )
 
 
-def list_audit(conn: sa.Connection, *, action: str | None = None, since: datetime | None = None,
-               limit: int = 100) -> list[AuditEntry]:
+def list_audit(
+    conn: sa.Connection, *, action: str | None = None, since: datetime | None = None, limit: int = 100
+) -> list[AuditEntry]:
     """Entries, newest first, optionally of one action and from ``since`` on."""
     if limit < 0:
         raise ValueError("limit must be >= 0")

@@ -60,7 +60,7 @@ def upsert_embeddings(conn: sa.Connection, *, model: str, vectors: dict[str, NDA
         for tid, v in vectors.items()
     ]
     for start in range(0, len(rows), _CHUNK):
-        upsert(conn, track_embeddings, rows[start:start + _CHUNK])
+        upsert(conn, track_embeddings, rows[start : start + _CHUNK])
 
 
 def get_embeddings(conn: sa.Connection, *, track_ids: Sequence[str], model: str) -> dict[str, NDArray[np.float32]]:
@@ -68,7 +68,7 @@ def get_embeddings(conn: sa.Connection, *, track_ids: Sequence[str], model: str)
     out: dict[str, NDArray[np.float32]] = {}
     t = track_embeddings
     for start in range(0, len(track_ids), _CHUNK):
-        chunk = list(track_ids[start:start + _CHUNK])
+        chunk = list(track_ids[start : start + _CHUNK])
         stmt = sa.select(t.c.track_id, t.c.vector).where(t.c.model == model, t.c.track_id.in_(chunk))
         for track_id, blob in conn.execute(stmt):
             out[str(track_id)] = np.frombuffer(blob, dtype=np.float32)

@@ -28,8 +28,17 @@ def ev() -> ModuleType:
 
 
 def event(start: float, end: float) -> LoiteringEvent:
-    return LoiteringEvent(id=f"e{start}", rule="r", camera="c", source="s", start_s=start, end_s=end,
-                          started_at=datetime(2024, 1, 1, tzinfo=UTC), score=0.9, dwell_s=end - start)
+    return LoiteringEvent(
+        id=f"e{start}",
+        rule="r",
+        camera="c",
+        source="s",
+        start_s=start,
+        end_s=end,
+        started_at=datetime(2024, 1, 1, tzinfo=UTC),
+        score=0.9,
+        dwell_s=end - start,
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,15 +55,26 @@ def event(start: float, end: float) -> LoiteringEvent:
         ({"expect": False}, [], (0, 0, 0)),
     ],
 )
-def test_score(ev: ModuleType, case: dict[str, Any], spans: list[tuple[float, float]],
-               expected: tuple[int, int, int]) -> None:
+def test_score(
+    ev: ModuleType, case: dict[str, Any], spans: list[tuple[float, float]], expected: tuple[int, int, int]
+) -> None:
     s = ev.score(case, [event(a, b) for a, b in spans])
     assert (s.tp, s.fp, s.fn) == expected
 
 
 def test_camera_for_maps_case_fields_onto_the_rule(ev: ModuleType) -> None:
-    camera = ev.camera_for({"file": "x.mp4", "kind": "loitering", "zone": [[0, 0], [1, 0], [1, 1]],
-                            "min_dwell_s": 5, "expect": True, "windows": [[1, 2]], "note": "n"}, 5.0)
+    camera = ev.camera_for(
+        {
+            "file": "x.mp4",
+            "kind": "loitering",
+            "zone": [[0, 0], [1, 0], [1, 1]],
+            "min_dwell_s": 5,
+            "expect": True,
+            "windows": [[1, 2]],
+            "note": "n",
+        },
+        5.0,
+    )
     (rule,) = camera.rules
     assert (rule.kind, rule.zone, rule.min_dwell_s) == ("loitering", "case", 5.0)
     assert camera.zone("case").polygon == [(0, 0), (1, 0), (1, 1)]

@@ -27,10 +27,22 @@ def db(tmp_path: Path) -> Path:
     create_schema(engine)
     t0 = datetime(2024, 5, 1, 12, tzinfo=UTC)
     records = [
-        TrackRecord(id=f"s:{n}", camera="gate", source="/footage/gate.mp4", source_id="s", tracker_id=n,
-                    object_class="person", start_s=10.0 * n, end_s=10.0 * n + 4, started_at=t0 + timedelta(minutes=n),
-                    ended_at=t0 + timedelta(minutes=n, seconds=4), frames=20, confidence=0.8,
-                    thumbnail=f"gate/s/track-{n}.jpg", appearance=Appearance(upper={colour: 0.8}))
+        TrackRecord(
+            id=f"s:{n}",
+            camera="gate",
+            source="/footage/gate.mp4",
+            source_id="s",
+            tracker_id=n,
+            object_class="person",
+            start_s=10.0 * n,
+            end_s=10.0 * n + 4,
+            started_at=t0 + timedelta(minutes=n),
+            ended_at=t0 + timedelta(minutes=n, seconds=4),
+            frames=20,
+            confidence=0.8,
+            thumbnail=f"gate/s/track-{n}.jpg",
+            appearance=Appearance(upper={colour: 0.8}),
+        )
         for n, colour in enumerate(("grey", "red", "black"), start=1)
     ]
     with engine.begin() as conn:
@@ -47,15 +59,22 @@ def test_json_results_come_after_the_query_shown_on_stderr(db: Path) -> None:
     assert len(rows) == 2
     first = rows[0]
     assert {k: first[k] for k in ("rank", "track_id", "source", "start_s", "end_s", "camera")} == {
-        "rank": 1, "track_id": "s:2", "source": "/footage/gate.mp4", "start_s": 20.0, "end_s": 24.0, "camera": "gate"}
+        "rank": 1,
+        "track_id": "s:2",
+        "source": "/footage/gate.mp4",
+        "start_s": 20.0,
+        "end_s": 24.0,
+        "camera": "gate",
+    }
     assert first["score"] > rows[1]["score"]
     assert first["thumbnail"] == str(db.parent / "media" / "gate" / "s" / "track-2.jpg")
     assert first["evidence"][0] == "upper body: red 0.80"
 
 
 def test_table_shows_rank_score_source_time_object_evidence_thumbnail(db: Path) -> None:
-    result = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["search", "person in black", "--db", str(db),
-                                                            "--limit", "1"])
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(
+        app, ["search", "person in black", "--db", str(db), "--limit", "1"]
+    )
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.index("query: object: person; colour: black") < out.index("results 1-1")
@@ -73,8 +92,15 @@ def test_options_narrow_the_search(db: Path) -> None:
 
 def camsight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(SRC), "CAMSIGHT_CACHE": str(cwd / "cache")}
-    return subprocess.run([sys.executable, "-m", "camsight", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, check=False, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "camsight", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize(

@@ -29,16 +29,38 @@ T0 = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
 def intrusion(ident: str, track: int, start: float, end: float, status: str = "open", **kw: Any) -> ZoneIntrusionEvent:
     """A zone intrusion rule event of rule ``door`` on cam1."""
     return ZoneIntrusionEvent(
-        id=ident, rule="door", camera="cam1", source="clip.mp4", zone="door", track_ids=(track,), start_s=start,
-        end_s=end, started_at=T0, score=0.8, status=status, object_class="person", **kw,  # type: ignore[arg-type]
+        id=ident,
+        rule="door",
+        camera="cam1",
+        source="clip.mp4",
+        zone="door",
+        track_ids=(track,),
+        start_s=start,
+        end_s=end,
+        started_at=T0,
+        score=0.8,
+        status=status,
+        object_class="person",
+        **kw,  # type: ignore[arg-type]
     )
 
 
 def crowd(ident: str, start: float, end: float, status: str, count: int = 3) -> CrowdEvent:
     """A crowd rule event (count-type: its slot has no track)."""
     return CrowdEvent(
-        id=ident, rule="crowd", camera="cam1", source="clip.mp4", zone="door", track_ids=(1, 2, count),
-        start_s=start, end_s=end, started_at=T0, score=0.9, status=status, count=count, min_people=3,  # type: ignore[arg-type]
+        id=ident,
+        rule="crowd",
+        camera="cam1",
+        source="clip.mp4",
+        zone="door",
+        track_ids=(1, 2, count),
+        start_s=start,
+        end_s=end,
+        started_at=T0,
+        score=0.9,
+        status=status,
+        count=count,
+        min_people=3,  # type: ignore[arg-type]
     )
 
 
@@ -79,16 +101,20 @@ def _flicker_detections(t: float) -> Detections:
     xs = [450.0, 500.0, 550.0][:n]
     return Detections.from_arrays(
         xyxy=np.array([[x - 20, 400, x + 20, 500] for x in xs], dtype=np.float64),
-        confidence=[0.9] * n, class_id=[0] * n, tracker_id=list(range(1, n + 1)),
+        confidence=[0.9] * n,
+        class_id=[0] * n,
+        tracker_id=list(range(1, n + 1)),
     )
 
 
 def test_real_crowd_rule_flickering_20_times_in_15_s_gives_one_alert() -> None:
-    camera = CameraConfig.model_validate({
-        "id": "cam1",
-        "zones": [{"name": "door", "polygon": [[0.4, 0.4], [0.6, 0.4], [0.6, 0.6], [0.4, 0.6]]}],
-        "rules": [{"kind": "crowd", "zone": "door", "min_people": 3, "min_duration_s": 0.2, "end_after_s": 0.2}],
-    })
+    camera = CameraConfig.model_validate(
+        {
+            "id": "cam1",
+            "zones": [{"name": "door", "polygon": [[0.4, 0.4], [0.6, 0.4], [0.6, 0.6], [0.4, 0.6]]}],
+            "rules": [{"kind": "crowd", "zone": "door", "min_people": 3, "min_duration_s": 0.2, "end_after_s": 0.2}],
+        }
+    )
     (rule,) = build_rules(camera, RuleContext("cam1", "clip.mp4", 1000, 1000, T0))
     log = EventLog(AlertPolicy(cooldown_s=30, max_per_hour=60))
     raw: list[AnyEvent] = []

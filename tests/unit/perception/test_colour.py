@@ -94,10 +94,13 @@ def test_pale_cloth_keeps_its_name_in_mild_shade(
     assert main_name(shares) == expected, shares
 
 
-@pytest.mark.parametrize(("bgr", "allowed"), [
-    ((160, 195, 215), {"beige", "grey", "white", "brown"}),  # beige
-    ((240, 240, 240), {"white", "grey"}),
-])
+@pytest.mark.parametrize(
+    ("bgr", "allowed"),
+    [
+        ((160, 195, 215), {"beige", "grey", "white", "brown"}),  # beige
+        ((240, 240, 240), {"white", "grey"}),
+    ],
+)
 @pytest.mark.parametrize(("shade", "cast"), [(0.55, (1.0, 1.0, 1.0)), (1.0, BLUE_CAST), (0.55, BLUE_CAST)])
 def test_pale_cloth_never_turns_into_a_strong_hue(
     bgr: tuple[int, int, int], allowed: set[str], shade: float, cast: tuple[float, float, float]
@@ -204,15 +207,18 @@ def test_bin_histogram_lets_a_colour_match_its_neighbouring_bins() -> None:
     assert hist.sum() == pytest.approx(27.0)
 
 
-@pytest.mark.parametrize(("bgr", "kind"), [
-    ((0, 210, 240), "coloured"),  # hard-hat yellow
-    ((30, 30, 220), "coloured"),  # red cap
-    ((250, 250, 250), "white"),
-    ((25, 25, 25), "hair"),  # black hair
-    ((40, 60, 90), "hair"),  # brown hair
-    ((135, 175, 200), "hair"),  # blond hair
-    ((150, 170, 205), "hair"),  # skin
-])
+@pytest.mark.parametrize(
+    ("bgr", "kind"),
+    [
+        ((0, 210, 240), "coloured"),  # hard-hat yellow
+        ((30, 30, 220), "coloured"),  # red cap
+        ((250, 250, 250), "white"),
+        ((25, 25, 25), "hair"),  # black hair
+        ((40, 60, 90), "hair"),  # brown hair
+        ((135, 175, 200), "hair"),  # blond hair
+        ((150, 170, 205), "hair"),  # skin
+    ],
+)
 def test_hat_kinds(bgr: tuple[int, int, int], kind: str) -> None:
     lab = colour.to_lab(np.full((2, 2, 3), bgr, dtype=np.uint8))
     got = int(colour.hat_kind(lab)[0])

@@ -29,8 +29,14 @@ BOX: Box = (90.0, 40.0, 150.0, 280.0)  # 60 x 240: standing
 
 
 def person(
-    *, hair: Colour = BLACK, hat: Colour | None = None, upper: Colour = RED, lower: Colour = BLUE,
-    dress: bool = False, shade: float = 1.0, wall: Colour = WALL,
+    *,
+    hair: Colour = BLACK,
+    hat: Colour | None = None,
+    upper: Colour = RED,
+    lower: Colour = BLUE,
+    dress: bool = False,
+    shade: float = 1.0,
+    wall: Colour = WALL,
 ) -> Image:
     """A painted standing person in ``BOX``: head, torso with arms, two legs with the floor between them."""
     image = np.zeros((320, 240, 3), dtype=np.uint8)
@@ -45,19 +51,19 @@ def person(
         cv2.ellipse(image, (cx, y1 + int(0.05 * h)), (int(0.19 * w), int(0.055 * h)), 0, 180, 360, hat, -1)
         brim = (cx - int(0.19 * w), y1 + int(0.05 * h)), (cx + int(0.19 * w), y1 + int(0.07 * h))
         cv2.rectangle(image, *brim, hat, -1)
-    image[y1 + int(0.15 * h): y1 + int(0.56 * h), x1:x2] = upper
+    image[y1 + int(0.15 * h) : y1 + int(0.56 * h), x1:x2] = upper
     if shade != 1.0:
-        part = image[y1 + int(0.15 * h): y1 + int(0.56 * h), x1: cx]
-        image[y1 + int(0.15 * h): y1 + int(0.56 * h), x1: cx] = (part * shade).astype(np.uint8)
-    legs = image[y1 + int(0.56 * h): y2, x1:x2]
+        part = image[y1 + int(0.15 * h) : y1 + int(0.56 * h), x1:cx]
+        image[y1 + int(0.15 * h) : y1 + int(0.56 * h), x1:cx] = (part * shade).astype(np.uint8)
+    legs = image[y1 + int(0.56 * h) : y2, x1:x2]
     if dress:
         legs[: int(0.25 * h)] = upper
-        legs[int(0.25 * h):, int(0.2 * w): int(0.45 * w)] = (150, 170, 205)
-        legs[int(0.25 * h):, int(0.55 * w): int(0.8 * w)] = (150, 170, 205)
+        legs[int(0.25 * h) :, int(0.2 * w) : int(0.45 * w)] = (150, 170, 205)
+        legs[int(0.25 * h) :, int(0.55 * w) : int(0.8 * w)] = (150, 170, 205)
     else:
-        legs[:, int(0.08 * w): int(0.46 * w)] = lower
-        legs[:, int(0.54 * w): int(0.92 * w)] = lower
-        legs[:int(0.06 * h)] = lower
+        legs[:, int(0.08 * w) : int(0.46 * w)] = lower
+        legs[:, int(0.54 * w) : int(0.92 * w)] = lower
+        legs[: int(0.06 * h)] = lower
     return image
 
 
@@ -98,14 +104,17 @@ def test_a_shadow_over_half_the_shirt_keeps_its_colour(shade: float) -> None:
     assert app.upper.get("red", 0.0) >= 0.8, app.upper
 
 
-@pytest.mark.parametrize(("hat", "hair", "wears"), [
-    (YELLOW, BLACK, True),  # hard hat
-    ((30, 30, 220), BLACK, True),  # red cap
-    (WHITE, BLACK, True),  # white helmet
-    (None, BLACK, False),
-    (None, BLOND, False),
-    (None, (40, 60, 90), False),  # brown hair
-])
+@pytest.mark.parametrize(
+    ("hat", "hair", "wears"),
+    [
+        (YELLOW, BLACK, True),  # hard hat
+        ((30, 30, 220), BLACK, True),  # red cap
+        (WHITE, BLACK, True),  # white helmet
+        (None, BLACK, False),
+        (None, BLOND, False),
+        (None, (40, 60, 90), False),  # brown hair
+    ],
+)
 def test_headwear(hat: Colour | None, hair: Colour, wears: bool) -> None:
     app = describe(person(hat=hat, hair=hair))
     assert app.headwear is not None
@@ -116,18 +125,21 @@ def test_hard_hat_colour_is_the_head_colour() -> None:
     assert top_name(describe(person(hat=YELLOW)).head) == "yellow"
 
 
-@pytest.mark.parametrize(("kwargs", "garment", "present"), [
-    ({"upper": ORANGE}, "vest", True),
-    ({"upper": YELLOW}, "vest", True),
-    ({"upper": RED}, "vest", False),
-    ({"lower": BLUE}, "jeans", True),
-    ({"lower": (110, 70, 45)}, "jeans", True),
-    ({"lower": BLACK}, "jeans", False),
-    ({"upper": WHITE, "dress": True}, "dress", True),
-    ({"upper": RED, "dress": True}, "dress", True),
-    ({"upper": BLACK, "lower": BLACK}, "dress", False),
-    ({"upper": WHITE, "lower": BLACK}, "dress", False),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "garment", "present"),
+    [
+        ({"upper": ORANGE}, "vest", True),
+        ({"upper": YELLOW}, "vest", True),
+        ({"upper": RED}, "vest", False),
+        ({"lower": BLUE}, "jeans", True),
+        ({"lower": (110, 70, 45)}, "jeans", True),
+        ({"lower": BLACK}, "jeans", False),
+        ({"upper": WHITE, "dress": True}, "dress", True),
+        ({"upper": RED, "dress": True}, "dress", True),
+        ({"upper": BLACK, "lower": BLACK}, "dress", False),
+        ({"upper": WHITE, "lower": BLACK}, "dress", False),
+    ],
+)
 def test_garment_cues(kwargs: dict[str, object], garment: str, present: bool) -> None:
     app = describe(person(**kwargs))  # type: ignore[arg-type]
     assert (app.garments.get(garment, 0.0) >= 0.5) == present, app.garments
@@ -200,24 +212,36 @@ def test_degenerate_crops_do_not_fail() -> None:
     assert isinstance(app, Appearance)
 
 
-@pytest.mark.parametrize(("nears", "expected_carried", "expected_riding"), [
-    ([(24,)] * 3 + [()] * 7, {"backpack": 0.3}, None),
-    ([(24,)] * 1 + [()] * 9, {}, None),  # one sighting in ten: a passer-by's bag
-    ([(26, 28)] * 5 + [(26,)] * 5, {"handbag": 1.0, "suitcase": 0.5}, None),
-    ([(1,)] * 4 + [()] * 6, {}, "bicycle"),
-    ([(1,)] * 2 + [()] * 8, {}, None),
-    ([(3, 25)] * 10, {"umbrella": 1.0}, "motorcycle"),
-    ([(24,)], {"backpack": 1.0}, None),  # a still: one sighting is enough
-    ([(2, 7)] * 10, {}, None),  # cars and trucks nearby are neither carried nor ridden
-])
-def test_carried_and_riding(nears: list[tuple[int, ...]], expected_carried: dict[str, float],
-                            expected_riding: str | None) -> None:
+@pytest.mark.parametrize(
+    ("nears", "expected_carried", "expected_riding"),
+    [
+        ([(24,)] * 3 + [()] * 7, {"backpack": 0.3}, None),
+        ([(24,)] * 1 + [()] * 9, {}, None),  # one sighting in ten: a passer-by's bag
+        ([(26, 28)] * 5 + [(26,)] * 5, {"handbag": 1.0, "suitcase": 0.5}, None),
+        ([(1,)] * 4 + [()] * 6, {}, "bicycle"),
+        ([(1,)] * 2 + [()] * 8, {}, None),
+        ([(3, 25)] * 10, {"umbrella": 1.0}, "motorcycle"),
+        ([(24,)], {"backpack": 1.0}, None),  # a still: one sighting is enough
+        ([(2, 7)] * 10, {}, None),  # cars and trucks nearby are neither carried nor ridden
+    ],
+)
+def test_carried_and_riding(
+    nears: list[tuple[int, ...]], expected_carried: dict[str, float], expected_riding: str | None
+) -> None:
     obs = [Observation(t=i * 0.1, box=BOX, confidence=0.9, near=n, occluded=0.0) for i, n in enumerate(nears)]
     assert carried_summary(obs) == (expected_carried, expected_riding)
 
 
-def path(speed_px_s: float, *, height: float = 200.0, heading_deg: float = 0.0, seconds: float = 4.0,
-         fps: float = 5.0, jitter: float = 0.0, grow: float = 0.0) -> list[Observation]:
+def path(
+    speed_px_s: float,
+    *,
+    height: float = 200.0,
+    heading_deg: float = 0.0,
+    seconds: float = 4.0,
+    fps: float = 5.0,
+    jitter: float = 0.0,
+    grow: float = 0.0,
+) -> list[Observation]:
     """A box moving at a steady speed (bottom-centre), optionally jittering or growing (coming closer)."""
     rng = np.random.default_rng(0)
     obs = []
@@ -231,12 +255,15 @@ def path(speed_px_s: float, *, height: float = 200.0, heading_deg: float = 0.0, 
     return obs
 
 
-@pytest.mark.parametrize(("obs", "motion", "speed"), [
-    (path(0.0, jitter=2.0), "still", (0.0, 0.05)),
-    (path(160.0), "walking", (0.75, 0.85)),  # 0.8 body heights per second
-    (path(400.0, heading_deg=90), "running", (1.9, 2.1)),
-    (path(0.0, grow=0.15), "walking", (0.3, 0.6)),  # straight toward the camera
-])
+@pytest.mark.parametrize(
+    ("obs", "motion", "speed"),
+    [
+        (path(0.0, jitter=2.0), "still", (0.0, 0.05)),
+        (path(160.0), "walking", (0.75, 0.85)),  # 0.8 body heights per second
+        (path(400.0, heading_deg=90), "running", (1.9, 2.1)),
+        (path(0.0, grow=0.15), "walking", (0.3, 0.6)),  # straight toward the camera
+    ],
+)
 def test_person_motion(obs: list[Observation], motion: str, speed: tuple[float, float]) -> None:
     got, value, _ = motion_summary(obs, vehicle=False)
     assert got == motion
@@ -261,10 +288,12 @@ def test_parked_vehicle_is_still_and_one_sighting_has_no_motion() -> None:
 
 
 def test_posture_of_a_fall() -> None:
-    standing = [Observation(t=i * 0.2, box=(100, 100, 160, 280), confidence=0.9, near=(), occluded=0.0)
-                for i in range(10)]
-    lying = [Observation(t=2.0 + i * 0.2, box=(60, 230, 240, 290), confidence=0.9, near=(), occluded=0.0)
-             for i in range(15)]
+    standing = [
+        Observation(t=i * 0.2, box=(100, 100, 160, 280), confidence=0.9, near=(), occluded=0.0) for i in range(10)
+    ]
+    lying = [
+        Observation(t=2.0 + i * 0.2, box=(60, 230, 240, 290), confidence=0.9, near=(), occluded=0.0) for i in range(15)
+    ]
     labels = posture_labels(standing + lying)
     assert labels[:10] == ["standing"] * 10
     assert labels[10:] == ["lying"] * 15

@@ -66,8 +66,10 @@ def test_lost_tracks_are_looked_for_at_a_reduced_rate(make_frame: MakeFrame) -> 
 
 
 def held(gate: MotionGate, make_frame: MakeFrame, images: list[np.ndarray], boxes: np.ndarray) -> list[str]:
-    return [gate.gate(make_frame(img, t=i / 5.0), tracking=True, now=i / 5.0, boxes=boxes).reason
-            for i, img in enumerate(images)]
+    return [
+        gate.gate(make_frame(img, t=i / 5.0), tracking=True, now=i / 5.0, boxes=boxes).reason
+        for i, img in enumerate(images)
+    ]
 
 
 def test_motion_inside_a_tracked_box_is_held(make_frame: MakeFrame) -> None:

@@ -45,8 +45,11 @@ def test_vectorised_matches_scalar_and_uses_upright_heights() -> None:
     postures, confidences = classify_postures(dets, upright_heights=[np.nan, 300.0, 0.0])
     assert postures == ["standing", "lying", "lying"]
     assert confidences.dtype == np.float32
-    expected = [classify_posture(boxes[0])[1], classify_posture(boxes[1], upright_height=300)[1],
-                classify_posture(boxes[2])[1]]
+    expected = [
+        classify_posture(boxes[0])[1],
+        classify_posture(boxes[1], upright_height=300)[1],
+        classify_posture(boxes[2])[1],
+    ]
     assert list(confidences) == pytest.approx(expected)
     assert classify_postures(dets)[0] == ["standing", "sitting", "lying"]
 

@@ -14,9 +14,15 @@ from camsight.core.detections import Detections
 from camsight.perception.track import Tracker, match_tracks
 
 # A person standing, then falling sideways within 0.6 s at 5 fps (boxes measured on a real fall clip).
-FALL = [(276, 133, 427, 466)] * 6 + [(240, 171, 481, 464), (200, 188, 476, 459), (171, 208, 386, 449),
-                                    (133, 248, 362, 465), (79, 293, 320, 445), (57, 311, 317, 449),
-                                    (54, 316, 329, 448)]
+FALL = [(276, 133, 427, 466)] * 6 + [
+    (240, 171, 481, 464),
+    (200, 188, 476, 459),
+    (171, 208, 386, 449),
+    (133, 248, 362, 465),
+    (79, 293, 320, 445),
+    (57, 311, 317, 449),
+    (54, 316, 329, 448),
+]
 
 
 def test_falling_box_keeps_its_id() -> None:

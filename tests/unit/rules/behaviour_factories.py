@@ -68,10 +68,15 @@ def box_timeline(
         boxes = np.array([box for _, box in seen], dtype=np.float64).reshape(-1, 4)
         if jitter:
             boxes = boxes + rng.normal(0.0, jitter, boxes.shape)
-        frames.append((t, make_detections(
-            xyxy=boxes,
-            tracker_id=[tr.track_id for tr, _ in seen],
-            class_id=[tr.class_id for tr, _ in seen],
-            confidence=[tr.confidence for tr, _ in seen],
-        )))
+        frames.append(
+            (
+                t,
+                make_detections(
+                    xyxy=boxes,
+                    tracker_id=[tr.track_id for tr, _ in seen],
+                    class_id=[tr.class_id for tr, _ in seen],
+                    confidence=[tr.confidence for tr, _ in seen],
+                ),
+            )
+        )
     return frames

@@ -25,29 +25,42 @@ def _fall() -> Frames:
 
 
 def _group() -> Frames:
-    tracks = [Track(i + 1, ((25, 500 + dx, 500 + dy), (30, 500 + dx, 500 + dy), (31.5, 500 + 8 * dx, 500 + 8 * dy)))
-              for i, (dx, dy) in enumerate([(-40, 0), (40, 0), (0, -40), (0, 40)])]
+    tracks = [
+        Track(i + 1, ((25, 500 + dx, 500 + dy), (30, 500 + dx, 500 + dy), (31.5, 500 + 8 * dx, 500 + 8 * dy)))
+        for i, (dx, dy) in enumerate([(-40, 0), (40, 0), (0, -40), (0, 40)])
+    ]
     return timeline(tracks, 45)
 
 
 # kind → (rule config, frames); each raises exactly one event starting between t = 30 and t = 36.
 SCENARIOS: dict[str, tuple[dict[str, Any], Callable[[], Frames]]] = {
     "person_down": ({"kind": "person_down"}, _fall),
-    "edge_dwell": ({"kind": "edge_dwell", "line": "road", "min_dwell_s": 5},
-                   lambda: timeline([still(1, 500, 530, 30, 42)], 45)),
+    "edge_dwell": (
+        {"kind": "edge_dwell", "line": "road", "min_dwell_s": 5},
+        lambda: timeline([still(1, 500, 530, 30, 42)], 45),
+    ),
     "running": ({"kind": "running"}, lambda: timeline([Track(1, ((30, 100, 500), (33, 850, 500)))], 45)),
     "dispersal": ({"kind": "dispersal"}, _group),
-    "wrong_way": ({"kind": "wrong_way", "direction": [0, -1]},
-                  lambda: timeline([Track(1, ((30, 500, 150), (36, 500, 900)), class_id=2, height=120)], 45)),
-    "erratic_vehicle": ({"kind": "erratic_vehicle"}, lambda: timeline(
-        [Track(1, ((30, 60, 500), (32, 780, 500), (32.4, 800, 500), (40, 800, 500)), class_id=2, height=120)], 45)),
-    "crowd_forming": ({"kind": "crowd_forming", "zone": "door", "min_rise": 3},
-                      lambda: timeline([still(i + 1, 450 + 30 * i, 500, 30 + i, 45) for i in range(3)], 45)),
+    "wrong_way": (
+        {"kind": "wrong_way", "direction": [0, -1]},
+        lambda: timeline([Track(1, ((30, 500, 150), (36, 500, 900)), class_id=2, height=120)], 45),
+    ),
+    "erratic_vehicle": (
+        {"kind": "erratic_vehicle"},
+        lambda: timeline(
+            [Track(1, ((30, 60, 500), (32, 780, 500), (32.4, 800, 500), (40, 800, 500)), class_id=2, height=120)], 45
+        ),
+    ),
+    "crowd_forming": (
+        {"kind": "crowd_forming", "zone": "door", "min_rise": 3},
+        lambda: timeline([still(i + 1, 450 + 30 * i, 500, 30 + i, 45) for i in range(3)], 45),
+    ),
 }
 
 
-def run(kind: str, wall_origin: datetime = ORIGIN, extra: dict[str, Any] | None = None,
-        source: str = "clip.mp4") -> list[AnyEvent]:
+def run(
+    kind: str, wall_origin: datetime = ORIGIN, extra: dict[str, Any] | None = None, source: str = "clip.mp4"
+) -> list[AnyEvent]:
     config, frames = SCENARIOS[kind]
     return drive(make_rule({**config, **(extra or {})}, wall_origin, source), frames())
 

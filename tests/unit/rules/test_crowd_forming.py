@@ -16,8 +16,9 @@ RULE: dict[str, Any] = {"kind": "crowd_forming", "zone": "door", "min_rise": 3, 
 
 def arrivals(times: list[float], until: float = 60.0, leave: float | None = None) -> list[Track]:
     """One person per arrival time, standing in the door zone until ``leave`` (or the end)."""
-    return [still(i + 1, 420 + 20 * i, 450 + 5 * i, t, leave if leave is not None else until)
-            for i, t in enumerate(times)]
+    return [
+        still(i + 1, 420 + 20 * i, 450 + 5 * i, t, leave if leave is not None else until) for i, t in enumerate(times)
+    ]
 
 
 def run(tracks: list[Track], until: float = 60.0, **config: Any) -> list[CrowdFormingEvent]:

@@ -17,16 +17,24 @@ CENTRE = (500.0, 500.0)
 OFFSETS = [(-40, 0), (40, 0), (0, -40), (0, 40)]
 
 
-def group(speed_hps: float, *, n: int = 4, start: float = 5.0, duration: float = 2.0, spread: float = 1.0,
-          height: float = 100.0) -> list[Track]:
+def group(
+    speed_hps: float,
+    *,
+    n: int = 4,
+    start: float = 5.0,
+    duration: float = 2.0,
+    spread: float = 1.0,
+    height: float = 100.0,
+) -> list[Track]:
     """``n`` people standing round CENTRE until ``start``, then moving straight out at ``speed_hps``."""
     tracks = []
     for i, (dx, dy) in enumerate(OFFSETS[:n]):
         x, y = CENTRE[0] + dx * spread, CENTRE[1] + dy * spread
         ux, uy = dx / math.hypot(dx, dy), dy / math.hypot(dx, dy)
         d = speed_hps * height * duration
-        tracks.append(Track(i + 1, ((0, x, y), (start, x, y), (start + duration, x + ux * d, y + uy * d)),
-                            height=height))
+        tracks.append(
+            Track(i + 1, ((0, x, y), (start, x, y), (start + duration, x + ux * d, y + uy * d)), height=height)
+        )
     return tracks
 
 
@@ -59,8 +67,11 @@ def test_dispersal(name: str, tracks: list[Track], config: dict[str, Any], count
 
 
 def test_joggers_crossing_paths_are_not_a_group() -> None:
-    joggers = [Track(1, ((0, 100, 480), (8, 900, 520))), Track(2, ((0, 900, 480), (8, 100, 520))),
-               Track(3, ((0, 500, 100), (8, 500, 900)))]
+    joggers = [
+        Track(1, ((0, 100, 480), (8, 900, 520))),
+        Track(2, ((0, 900, 480), (8, 100, 520))),
+        Track(3, ((0, 500, 100), (8, 500, 900))),
+    ]
     assert run(joggers) == []
 
 

@@ -28,18 +28,45 @@ def run(tracks: list[Track], until: float = 30.0, **config: Any) -> list[EdgeDwe
         ("far-from-the-edge", [still(1, 500, 700, 2, 25)], {}, []),
         ("beyond-the-line-end", [still(1, 960, 500, 2, 25)], {}, []),
         ("just-outside-0.5-heights", [still(1, 500, 555, 2, 25)], {}, []),
-        ("wider-distance-catches-it", [still(1, 500, 555, 2, 25)], {"max_distance": 0.6},
-         [("open", (1,), 2.0, 2.0), ("closed", (1,), 2.0, 25.0)]),
-        ("normalised-unit", [still(1, 500, 540, 2, 25)], {"distance_unit": "normalised", "max_distance": 0.05},
-         [("open", (1,), 2.0, 2.0), ("closed", (1,), 2.0, 25.0)]),
+        (
+            "wider-distance-catches-it",
+            [still(1, 500, 555, 2, 25)],
+            {"max_distance": 0.6},
+            [("open", (1,), 2.0, 2.0), ("closed", (1,), 2.0, 25.0)],
+        ),
+        (
+            "normalised-unit",
+            [still(1, 500, 540, 2, 25)],
+            {"distance_unit": "normalised", "max_distance": 0.05},
+            [("open", (1,), 2.0, 2.0), ("closed", (1,), 2.0, 25.0)],
+        ),
         ("normalised-too-far", [still(1, 500, 560, 2, 25)], {"distance_unit": "normalised", "max_distance": 0.05}, []),
-        ("short-step-back-bridged", [Track(1, ((2, 500, 530), (8, 500, 530), (8.4, 500, 640), (9.4, 500, 640),
-                                               (9.8, 500, 530), (20, 500, 530)))], {},
-         [("open", (1,), 2.0, 2.0), ("closed", (1,), 2.0, 20.0)]),
-        ("long-step-back-restarts", [Track(1, ((2, 500, 530), (8, 500, 530), (8.4, 500, 640), (12, 500, 640),
-                                               (12.4, 500, 530), (20, 500, 530)))], {}, []),
-        ("walking-along-the-edge", [Track(1, ((0, 150, 520), (20, 850, 520)))], {},
-         [("open", (1,), 0.0, 0.0), ("closed", (1,), 0.0, 20.0)]),
+        (
+            "short-step-back-bridged",
+            [
+                Track(
+                    1, ((2, 500, 530), (8, 500, 530), (8.4, 500, 640), (9.4, 500, 640), (9.8, 500, 530), (20, 500, 530))
+                )
+            ],
+            {},
+            [("open", (1,), 2.0, 2.0), ("closed", (1,), 2.0, 20.0)],
+        ),
+        (
+            "long-step-back-restarts",
+            [
+                Track(
+                    1, ((2, 500, 530), (8, 500, 530), (8.4, 500, 640), (12, 500, 640), (12.4, 500, 530), (20, 500, 530))
+                )
+            ],
+            {},
+            [],
+        ),
+        (
+            "walking-along-the-edge",
+            [Track(1, ((0, 150, 520), (20, 850, 520)))],
+            {},
+            [("open", (1,), 0.0, 0.0), ("closed", (1,), 0.0, 20.0)],
+        ),
     ],
 )
 def test_edge_dwell(name: str, tracks: list[Track], config: dict[str, Any], expected: list[tuple[Any, ...]]) -> None:

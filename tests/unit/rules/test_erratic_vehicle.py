@@ -43,8 +43,11 @@ def run(tracks: list[Track], until: float, **config: Any) -> list[ErraticVehicle
         ("gentle-weave-below-min-swing", path(weave(4, 2.0), 6), None),
         ("one-lane-change", path(lambda t: (60 + 150 * t, 500 + 100 / (1 + math.exp(-3 * (t - 3)))), 6), None),
         ("curve", path(lambda t: (500 + 300 * math.cos(t / 3), 500 + 300 * math.sin(t / 3)), 9), None),
-        ("hard-stop", Track(1, ((0, 60, 500), (2, 780, 500), (2.4, 800, 500), (5, 800, 500)), class_id=CAR,
-                            height=LENGTH), "speed_change"),
+        (
+            "hard-stop",
+            Track(1, ((0, 60, 500), (2, 780, 500), (2.4, 800, 500), (5, 800, 500)), class_id=CAR, height=LENGTH),
+            "speed_change",
+        ),
         ("gentle-braking", path(lambda t: (60 + 160 * t - 20 * t * t, 500), 4), None),
     ],
 )

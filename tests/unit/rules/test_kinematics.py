@@ -34,8 +34,9 @@ def test_speed_unknown_until_the_window_is_half_covered(until: float) -> None:
 
 
 def test_sightings_keep_tracked_boxes_of_the_classes_and_mark_the_zone() -> None:
-    dets = make_detections([(10, 10, 20, 40), (50, 50, 60, 90), (0, 0, 5, 5)], tracker_id=[3, 4, -1],
-                           class_id=[0, 2, 0])
+    dets = make_detections(
+        [(10, 10, 20, 40), (50, 50, 60, 90), (0, 0, 5, 5)], tracker_id=[3, 4, -1], class_id=[0, 2, 0]
+    )
     zone = Polygon(((0, 0), (30, 0), (30, 50), (0, 50)))
     seen = sightings(dets, frozenset({0}), zone, 7.0)
     assert list(seen) == [3]

@@ -23,8 +23,11 @@ RECLINED = person(510, 800, 120, 145)  # aspect 0.83
 RULE: dict[str, Any] = {"kind": "person_down", "hold_s": 2.0}
 
 
-def posture_track(*segments: tuple[float, float, tuple[float, float, float, float]], track_id: int = 1,
-                  gaps: tuple[tuple[float, float], ...] = ()) -> BoxTrack:
+def posture_track(
+    *segments: tuple[float, float, tuple[float, float, float, float]],
+    track_id: int = 1,
+    gaps: tuple[tuple[float, float], ...] = (),
+) -> BoxTrack:
     """Hold each box from t0 to t1; the box changes linearly between segments."""
     keys = [k for t0, t1, box in segments for k in (key(t0, box), key(t1, box))]
     return BoxTrack(track_id, keys, gaps=gaps)
@@ -49,12 +52,18 @@ def run(tracks: list[BoxTrack], until: float = 12.0, **config: Any) -> list[Pers
         ("crouching-for-5s", [posture_track((0, 3, STAND), (3.4, 8, CROUCH), (8.4, 12, STAND))], []),
         ("sitting-on-a-chair", [posture_track((0, 3, STAND), (3.6, 12, CHAIR))], []),
         ("sitting-on-the-floor-legs-out", [posture_track((0, 3, STAND), (3.8, 12, FLOOR_SIT))], []),
-        ("sit-then-recline-slowly", [posture_track((0, 3, STAND), (3.6, 7, CHAIR), (7.5, 7.5, RECLINE),
-                                            (10.5, 10.5, RECLINED), (11, 12, LIE))], []),
+        (
+            "sit-then-recline-slowly",
+            [posture_track((0, 3, STAND), (3.6, 7, CHAIR), (7.5, 7.5, RECLINE), (10.5, 10.5, RECLINED), (11, 12, LIE))],
+            [],
+        ),
         ("stumble-up-within-hold", [posture_track((0, 3, STAND), (3.8, 4.8, LIE), (5.4, 12, STAND))], []),
         ("already-lying-from-the-start", [posture_track((0, 12, LIE))], []),
-        ("top-down-turn-without-drop",
-         [posture_track((0, 3, person(500, 560, 120, 60)), (3.4, 12, person(500, 530, 60, 120)))], []),
+        (
+            "top-down-turn-without-drop",
+            [posture_track((0, 3, person(500, 560, 120, 60)), (3.4, 12, person(500, 530, 60, 120)))],
+            [],
+        ),
     ],
 )
 def test_falls_and_everyday_movements(name: str, tracks: list[BoxTrack], expected: list[tuple[Any, ...]]) -> None:

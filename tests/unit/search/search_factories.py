@@ -14,8 +14,9 @@ from camsight.store import upsert_tracks
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
 
-def make_record(n: int, *, source_id: str = "src1", appearance: Appearance | dict[str, Any] | None = None,
-                **fields: Any) -> TrackRecord:
+def make_record(
+    n: int, *, source_id: str = "src1", appearance: Appearance | dict[str, Any] | None = None, **fields: Any
+) -> TrackRecord:
     """Track ``n`` of ``source_id``: a person seen for 10 s, ``n`` minutes after T0."""
     start = fields.pop("started_at", T0 + timedelta(minutes=n))
     app = Appearance(**appearance) if isinstance(appearance, dict) else appearance

@@ -45,7 +45,9 @@ def image_model(dim: int = 4) -> onnx.ModelProto:
         helper.make_node("MatMul", ["mean", "w"], ["image_embeds"]),
     ]
     graph = helper.make_graph(
-        nodes, "tiny-image", [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["n", 3, 8, 8])],
+        nodes,
+        "tiny-image",
+        [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["n", 3, 8, 8])],
         [helper.make_tensor_value_info("image_embeds", TensorProto.FLOAT, ["n", dim])],
         [numpy_helper.from_array(weight, "w")],
     )
@@ -61,7 +63,9 @@ def text_model(dim: int = 4) -> onnx.ModelProto:
         helper.make_node("ReduceMean", ["tokens"], ["text_embeds"], axes=[1], keepdims=0),
     ]
     graph = helper.make_graph(
-        nodes, "tiny-text", [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["n", "t"])],
+        nodes,
+        "tiny-text",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["n", "t"])],
         [helper.make_tensor_value_info("text_embeds", TensorProto.FLOAT, ["n", dim])],
         [numpy_helper.from_array(table, "table")],
     )

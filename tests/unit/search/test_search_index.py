@@ -113,11 +113,21 @@ def test_index_follows_reanalysis_and_deletion(engine: sa.Engine) -> None:
 
 def test_behaviour_from_stored_events(engine: sa.Engine) -> None:
     store_records(engine, [make_record(1), make_record(2)])
-    event = EVENT_ADAPTER.validate_python({
-        "kind": "loitering", "id": event_id("cam1", "/videos/src1.mp4", "loitering", 0), "rule": "r",
-        "camera": "cam1", "source": "/videos/src1.mp4", "track_ids": (2,), "start_s": 20.0, "end_s": 30.0,
-        "started_at": T0, "score": 0.9, "dwell_s": 31.0,
-    })
+    event = EVENT_ADAPTER.validate_python(
+        {
+            "kind": "loitering",
+            "id": event_id("cam1", "/videos/src1.mp4", "loitering", 0),
+            "rule": "r",
+            "camera": "cam1",
+            "source": "/videos/src1.mp4",
+            "track_ids": (2,),
+            "start_s": 20.0,
+            "end_s": 30.0,
+            "started_at": T0,
+            "score": 0.9,
+            "dwell_s": 31.0,
+        }
+    )
     with engine.begin() as conn:
         upsert_event(conn, event=event, source_id="src1", run_id="run1")
         indexing.sync(conn, force=True)
@@ -128,8 +138,14 @@ def test_behaviour_from_stored_events(engine: sa.Engine) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["person in a red jacket", "red car", "person with a backpack", "group of people standing together",
-     "someone without a hat sitting", "person in a striped top on camera cam1"],
+    [
+        "person in a red jacket",
+        "red car",
+        "person with a backpack",
+        "group of people standing together",
+        "someone without a hat sitting",
+        "person in a striped top on camera cam1",
+    ],
 )
 def test_in_memory_scoring_agrees_with_sql(engine: sa.Engine, text: str) -> None:
     records = corpus() + [

@@ -34,8 +34,12 @@ def colours(q: Query) -> set[tuple[str, tuple[str, ...]]]:
         ("gray t-shirts", ("person",), {("upper", ("grey",))}, ("t-shirt",)),
         ("white dress", ("person",), {("body", ("white",))}, ("dress",)),
         ("red and white shirt", ("person",), {("upper", ("red",)), ("upper", ("white",))}, ("shirt",)),
-        ("blue jeans and a white t-shirt", ("person",), {("lower", ("blue",)), ("upper", ("white",))},
-         ("jeans", "t-shirt")),
+        (
+            "blue jeans and a white t-shirt",
+            ("person",),
+            {("lower", ("blue",)), ("upper", ("white",))},
+            ("jeans", "t-shirt"),
+        ),
         ("people in hi-vis vests", ("person",), {("upper", ("yellow", "orange"))}, ("vest",)),
         ("person in a dark jacket", ("person",), {("upper", ("black", "navy", "grey", "brown"))}, ("jacket",)),
         ("jacket in red", ("person",), {("upper", ("red",))}, ("jacket",)),
@@ -46,9 +50,9 @@ def colours(q: Query) -> set[tuple[str, tuple[str, ...]]]:
         ("vehicles", ("car", "truck", "bus", "motorcycle"), set(), ()),
     ],
 )
-def test_colours_attach_to_garments_and_synonyms_map(text: str, classes: tuple[str, ...],
-                                                      expected_colours: set[tuple[str, tuple[str, ...]]],
-                                                      garments: tuple[str, ...]) -> None:
+def test_colours_attach_to_garments_and_synonyms_map(
+    text: str, classes: tuple[str, ...], expected_colours: set[tuple[str, tuple[str, ...]]], garments: tuple[str, ...]
+) -> None:
     q = p(text)
     assert q.object_classes == classes
     assert colours(q) == expected_colours
@@ -134,8 +138,11 @@ def test_typos_of_known_words_are_read_as_them() -> None:
 
 
 def test_time_camera_and_zone() -> None:
-    q = p("red car on camera Lobby near the north gate yesterday after 5pm", cameras=["Lobby", "gate-2"],
-          zones=["North Gate"])
+    q = p(
+        "red car on camera Lobby near the north gate yesterday after 5pm",
+        cameras=["Lobby", "gate-2"],
+        zones=["North Gate"],
+    )
     assert q.camera == "Lobby"
     assert q.zone == "North Gate"
     assert (q.since, q.until) == (datetime(2024, 5, 1, 17, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC))

@@ -9,8 +9,9 @@ from camsight.core.records import TrackRecord
 from camsight.search.query import ColourTerm, Query
 from camsight.search.rank import NEUTRAL, rank_records
 
-RED_JACKET = Query(object_classes=("person",), colours=(ColourTerm(region="upper", colours=("red",)),),
-                   garments=("jacket",))
+RED_JACKET = Query(
+    object_classes=("person",), colours=(ColourTerm(region="upper", colours=("red",)),), garments=("jacket",)
+)
 
 
 def by_id(hits: list[Any]) -> dict[str, Any]:
@@ -19,10 +20,10 @@ def by_id(hits: list[Any]) -> dict[str, Any]:
 
 def test_match_ranks_above_missing_evidence_which_ranks_above_contradiction() -> None:
     records = [
-        make_record(1, appearance={"upper": {"grey": 0.9}}),            # contradicts
-        make_record(2, appearance=None),                                  # never described
+        make_record(1, appearance={"upper": {"grey": 0.9}}),  # contradicts
+        make_record(2, appearance=None),  # never described
         make_record(3, appearance={"upper": {"red": 0.71, "black": 0.2}}),  # matches
-        make_record(4, appearance={"lower": {"red": 0.8}}),              # upper not seen
+        make_record(4, appearance={"lower": {"red": 0.8}}),  # upper not seen
     ]
     hits = rank_records(RED_JACKET, records)
     assert [h.record.tracker_id for h in hits][0] == 3
@@ -59,18 +60,34 @@ def test_neighbouring_colours_get_partial_credit(asked: str, seen: list[dict[str
         (Query(headwear=True), {"headwear": 0.9}, {"headwear": 0.05}, "hat: yes 0.90"),
         (Query(headwear=False), {"headwear": 0.05}, {"headwear": 0.9}, "hat: no 0.05"),
         (Query(carried=("backpack",)), {"carried": {"backpack": 0.6}}, {"carried": {}}, "carrying backpack 0.60"),
-        (Query(not_carried=("backpack",)), {"carried": {}}, {"carried": {"backpack": 0.6}},
-         "not carrying backpack 0.00"),
-        (Query(posture="lying"), {"postures": {"lying": 0.6, "standing": 0.4}}, {"postures": {"standing": 1.0}},
-         "posture: lying 0.60"),
+        (
+            Query(not_carried=("backpack",)),
+            {"carried": {}},
+            {"carried": {"backpack": 0.6}},
+            "not carrying backpack 0.00",
+        ),
+        (
+            Query(posture="lying"),
+            {"postures": {"lying": 0.6, "standing": 0.4}},
+            {"postures": {"standing": 1.0}},
+            "posture: lying 0.60",
+        ),
         (Query(posture="sitting"), {"posture": "sitting"}, {"posture": "standing"}, "posture: sitting 1.00"),
         (Query(motion=("running",)), {"motion": "running"}, {"motion": "walking"}, "motion: running 1.00"),
-        (Query(motion=("still",)), {"motion": "walking", "speed": 0.05}, {"motion": "walking", "speed": 0.8},
-         "motion: still 1.00"),
+        (
+            Query(motion=("still",)),
+            {"motion": "walking", "speed": 0.05},
+            {"motion": "walking", "speed": 0.8},
+            "motion: still 1.00",
+        ),
         (Query(riding="bicycle"), {"riding": "bicycle"}, {"riding": None}, "riding: bicycle 1.00"),
         (Query(garments=("vest",)), {"garments": {"vest": 0.8}}, {"garments": {}}, "vest: yes 0.80"),
-        (Query(patterned=True), {"upper": {"pink": 0.3, "green": 0.3, "white": 0.3}}, {"upper": {"grey": 0.9}},
-         "upper body: patterned: yes 1.00"),
+        (
+            Query(patterned=True),
+            {"upper": {"pink": 0.3, "green": 0.3, "white": 0.3}},
+            {"upper": {"grey": 0.9}},
+            "upper body: patterned: yes 1.00",
+        ),
     ],
 )
 def test_each_part_prefers_evidence_for_it_and_missing_evidence_is_neutral(
@@ -105,8 +122,9 @@ def test_crowd_from_events_or_from_people_near_each_other() -> None:
     group = [at(1, 0.30), at(2, 0.33), at(3, 0.36)]
     alone = at(4, 0.9, source="other")
     event = make_record(5, source_id="ev", appearance={})
-    hits = rank_records(Query(behaviours=("crowd",)), [*group, alone, event],
-                        event_kinds=lambda r: ("crowd",) if r.id == "ev:5" else ())
+    hits = rank_records(
+        Query(behaviours=("crowd",)), [*group, alone, event], event_kinds=lambda r: ("crowd",) if r.id == "ev:5" else ()
+    )
     order = [h.record.id for h in hits]
     assert order[0] == "ev:5"
     assert hits[0].evidence == ("event: crowd",)

@@ -25,11 +25,19 @@ def mapper(tmp_path_factory: pytest.TempPathFactory) -> semantic.MiniLMMapper:
 
 @pytest.mark.parametrize(
     ("word", "term"),
-    [("suitcases", "suitcase"), ("reddish", "red"), ("greenish", "green"), ("trenchcoat", "raincoat"),
-     ("policeman", "officer"), ("collapse", "collapsing"), ("jog", "jogging")],
+    [
+        ("suitcases", "suitcase"),
+        ("reddish", "red"),
+        ("greenish", "green"),
+        ("trenchcoat", "raincoat"),
+        ("policeman", "officer"),
+        ("collapse", "collapsing"),
+        ("jog", "jogging"),
+    ],
 )
-def test_words_missing_from_the_lexicon_map_to_the_nearest_term(mapper: semantic.MiniLMMapper, word: str,
-                                                                 term: str) -> None:
+def test_words_missing_from_the_lexicon_map_to_the_nearest_term(
+    mapper: semantic.MiniLMMapper, word: str, term: str
+) -> None:
     mapped = mapper.map([word])
     assert mapped[word][0] == term
     assert mapped[word][1] >= semantic.THRESHOLD

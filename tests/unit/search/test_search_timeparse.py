@@ -34,8 +34,12 @@ def utc(day: int, hour: int, minute: int = 0) -> datetime:
         ("this morning", UTC, utc(2, 6), utc(2, 12)),
         ("last night", UTC, utc(1, 18), utc(2, 6)),
         ("on monday", UTC, datetime(2024, 4, 29, tzinfo=UTC), datetime(2024, 4, 30, tzinfo=UTC)),
-        ("on 2024-04-30 between 9am and 10:30", UTC, datetime(2024, 4, 30, 9, tzinfo=UTC),
-         datetime(2024, 4, 30, 10, 30, tzinfo=UTC)),
+        (
+            "on 2024-04-30 between 9am and 10:30",
+            UTC,
+            datetime(2024, 4, 30, 9, tzinfo=UTC),
+            datetime(2024, 4, 30, 10, 30, tzinfo=UTC),
+        ),
         ("yesterday in the last 3 days", UTC, utc(1, 0), utc(2, 0)),
     ],
 )

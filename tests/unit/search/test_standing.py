@@ -16,18 +16,36 @@ from camsight.store import connect, create_schema
 from camsight.store.alerts_repo import add_standing_query, update_standing_query
 
 T0 = datetime(2024, 5, 1, 23, 0, tzinfo=UTC)
-ORANGE_VEST = Appearance(head={"yellow": 0.6}, upper={"orange": 0.7, "grey": 0.2}, lower={"blue": 0.8},
-                         headwear=0.9, garments={"vest": 0.8}, posture="standing", motion="walking")
+ORANGE_VEST = Appearance(
+    head={"yellow": 0.6},
+    upper={"orange": 0.7, "grey": 0.2},
+    lower={"blue": 0.8},
+    headwear=0.9,
+    garments={"vest": 0.8},
+    posture="standing",
+    motion="walking",
+)
 RED_CAR = Appearance(upper={"red": 0.8})
 
 
 def record(appearance: Appearance, *, object_class: str = "person", n: int = 1, **fields: Any) -> TrackRecord:
     """A finished track seen 5 s on cam1 from T0."""
     data: dict[str, Any] = {
-        "id": f"src:{n}", "camera": "cam1", "source": "/v/clip.mp4", "source_id": "src", "tracker_id": n,
-        "object_class": object_class, "start_s": 1.0, "end_s": 6.0, "started_at": T0,
-        "ended_at": T0 + timedelta(seconds=5), "frames": 30, "confidence": 0.8, "zones": ("bay",),
-        "appearance": appearance, **fields,
+        "id": f"src:{n}",
+        "camera": "cam1",
+        "source": "/v/clip.mp4",
+        "source_id": "src",
+        "tracker_id": n,
+        "object_class": object_class,
+        "start_s": 1.0,
+        "end_s": 6.0,
+        "started_at": T0,
+        "ended_at": T0 + timedelta(seconds=5),
+        "frames": 30,
+        "confidence": 0.8,
+        "zones": ("bay",),
+        "appearance": appearance,
+        **fields,
     }
     return TrackRecord(**data)
 
@@ -40,8 +58,14 @@ def standing(text: str, **kw: Any) -> StandingQuery:
 
 @pytest.mark.parametrize(
     ("window", "at", "inside"),
-    [("22:00-06:00", time(23, 30), True), ("22:00-06:00", time(5, 59), True), ("22:00-06:00", time(6, 0), False),
-     ("22:00-06:00", time(12, 0), False), ("08:00-17:00", time(12, 0), True), ("08:00-17:00", time(7, 0), False)],
+    [
+        ("22:00-06:00", time(23, 30), True),
+        ("22:00-06:00", time(5, 59), True),
+        ("22:00-06:00", time(6, 0), False),
+        ("22:00-06:00", time(12, 0), False),
+        ("08:00-17:00", time(12, 0), True),
+        ("08:00-17:00", time(7, 0), False),
+    ],
 )
 def test_schedule(window: str, at: time, inside: bool) -> None:
     assert Schedule.parse(window).contains(at) is inside
@@ -54,9 +78,15 @@ def test_bad_schedule() -> None:
 
 @pytest.mark.parametrize(
     ("scope", "inside"),
-    [({}, True), ({"cameras": ("cam1",)}, True), ({"cameras": ("cam2",)}, False), ({"zones": ("bay",)}, True),
-     ({"zones": ("gate",)}, False), ({"schedule": Schedule.parse("22:00-06:00")}, True),
-     ({"schedule": Schedule.parse("08:00-17:00")}, False)],
+    [
+        ({}, True),
+        ({"cameras": ("cam1",)}, True),
+        ({"cameras": ("cam2",)}, False),
+        ({"zones": ("bay",)}, True),
+        ({"zones": ("gate",)}, False),
+        ({"schedule": Schedule.parse("22:00-06:00")}, True),
+        ({"schedule": Schedule.parse("08:00-17:00")}, False),
+    ],
 )
 def test_scope(scope: dict[str, Any], inside: bool) -> None:
     assert in_scope(standing("person in an orange vest", **scope), record(ORANGE_VEST), UTC) is inside
@@ -64,11 +94,13 @@ def test_scope(scope: dict[str, Any], inside: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "appearance", "cls", "matches"),
-    [("person in an orange vest", ORANGE_VEST, "person", True),
-     ("person in a yellow hard hat", ORANGE_VEST, "person", True),
-     ("red car", ORANGE_VEST, "person", False),
-     ("red car", RED_CAR, "car", True),
-     ("person in an orange vest", RED_CAR, "car", False)],
+    [
+        ("person in an orange vest", ORANGE_VEST, "person", True),
+        ("person in a yellow hard hat", ORANGE_VEST, "person", True),
+        ("red car", ORANGE_VEST, "person", False),
+        ("red car", RED_CAR, "car", True),
+        ("person in an orange vest", RED_CAR, "car", False),
+    ],
 )
 def test_match(text: str, appearance: Appearance, cls: str, matches: bool) -> None:
     events = match(record(appearance, object_class=cls), [standing(text, name="watch", id=7)], UTC)

@@ -31,8 +31,16 @@ SQUARE = ((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6))
 def test_standing_query_versions(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         ensure_tables(conn)  # idempotent on a store that has them
-        row = add_standing_query(conn, name="vests", text="person in an orange vest", query={"garments": ["vest"]},
-                                 cameras=["floor"], schedule={"start": "22:00", "end": "06:00"}, min_score=0.6, now=T0)
+        row = add_standing_query(
+            conn,
+            name="vests",
+            text="person in an orange vest",
+            query={"garments": ["vest"]},
+            cameras=["floor"],
+            schedule={"start": "22:00", "end": "06:00"},
+            min_score=0.6,
+            now=T0,
+        )
         assert (row.version, row.cameras, row.schedule) == (1, ("floor",), {"start": "22:00", "end": "06:00"})
         with pytest.raises(StoreError, match="exists already"):
             add_standing_query(conn, name="vests", text="x", query={}, now=T0)
@@ -42,13 +50,21 @@ def test_standing_query_versions(engine: sa.Engine) -> None:
         update_standing_query(conn, query_id=row.id, now=later, min_score=0.7, text="orange vest")
         got = get_standing_query(conn, ref="vests")
         assert got is not None
-        assert (got.version, got.enabled, got.min_score, got.text, got.updated_at) == (3, False, 0.7, "orange vest",
-                                                                                       later)
+        assert (got.version, got.enabled, got.min_score, got.text, got.updated_at) == (
+            3,
+            False,
+            0.7,
+            "orange vest",
+            later,
+        )
         assert get_standing_query(conn, ref=str(row.id)) == got
         assert get_standing_query(conn, ref="nope") is None
         history = query_history(conn, query_id=row.id)
-        assert [(h.version, h.enabled, h.min_score) for h in history] == [(1, True, 0.6), (2, False, 0.6),
-                                                                          (3, False, 0.7)]
+        assert [(h.version, h.enabled, h.min_score) for h in history] == [
+            (1, True, 0.6),
+            (2, False, 0.6),
+            (3, False, 0.7),
+        ]
         assert history[0].snapshot["text"] == "person in an orange vest"
         add_standing_query(conn, name="cars", text="red car", query={}, now=T0)
         assert [q.name for q in list_standing_queries(conn, enabled=True)] == ["cars"]
@@ -69,8 +85,9 @@ def test_feedback_latest_wins(engine: sa.Engine) -> None:
 
 def test_suppressions_enable(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        sid = add_suppression(conn, rule="door", camera="cam1", polygon=SQUARE, reason="test", now=T0,
-                              object_class="person")
+        sid = add_suppression(
+            conn, rule="door", camera="cam1", polygon=SQUARE, reason="test", now=T0, object_class="person"
+        )
         assert list_suppressions(conn, enabled=True) == []
         row = set_suppression_enabled(conn, suppression_id=sid, enabled=True)
         assert row.region.enabled

@@ -31,8 +31,13 @@ def test_the_module_offers_no_way_to_change_entries() -> None:
 def test_search_is_audited(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     create_schema(connect(str(db)))
-    run = subprocess.run([sys.executable, "-m", "camsight", "search", "person in a red jacket", "--db", str(db)],
-                         capture_output=True, text=True, check=False, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "camsight", "search", "person in a red jacket", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     with connect(str(db)).begin() as conn:
         entries = audit.list_audit(conn, action="search")
