@@ -28,10 +28,10 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_engine(postgres_url: str) -> Iterator[sa.Engine]:
     """A camsight store on PostgreSQL with its tables created, shared by the session."""
-    from camsight.store import connect, create_schema
+    from camsight.store import connect, upgrade
 
     engine = connect(postgres_url)
-    create_schema(engine)
+    upgrade(engine, site="test")
     yield engine
     engine.dispose()
 
@@ -39,11 +39,11 @@ def postgres_engine(postgres_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """An empty camsight store with its tables, once on SQLite (a file in tmp_path) and once on PostgreSQL."""
-    from camsight.store import connect, create_schema, metadata
+    from camsight.store import connect, metadata, upgrade
 
     if request.param == "sqlite":
         engine = connect(str(tmp_path / "store" / "camsight.db"))
-        create_schema(engine)
+        upgrade(engine, site="test")
         yield engine
         engine.dispose()
         return

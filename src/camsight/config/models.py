@@ -8,12 +8,22 @@ stages that use them.
 from __future__ import annotations
 
 import re
+import socket
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from camsight.config.checks import (
+    RuleRefs,
+    camera_problems,
+    check_error,
+    mask_problems,
+    polygon_problem,
+    raise_problems,
+    repeated_names,
+)
 from camsight.core.detections import COCO_NAMES
 from camsight.core.geometry import Line, Polygon
 
@@ -25,6 +35,9 @@ ClassName = Literal[
 ]
 VEHICLES: tuple[ClassName, ...] = ("bicycle", "car", "motorcycle", "bus", "truck")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_POLYGON_POINTS = 1000  # hand-drawn zones have tens; the self-crossing test is O(n^2)
+
+MaskPolygon = Annotated[list[NormPoint], Field(min_length=3, max_length=MAX_POLYGON_POINTS)]
 
 
 class Model(BaseModel):
@@ -55,8 +68,20 @@ class ZoneConfig(Model):
 
     name: str = Field(description="Unique name, used by rules and in events.", pattern=_ID.pattern)
     polygon: list[NormPoint] = Field(
-        min_length=3, description="Corners in normalised image coordinates [[x, y], ...], at least 3."
+        min_length=3,
+        max_length=MAX_POLYGON_POINTS,
+        description="Corners in normalised image coordinates [[x, y], ...], 3 to 1000; the outline must not "
+        "cross or touch itself.",
     )
+
+    @field_validator("polygon")
+    @classmethod
+    def _usable(cls, polygon: list[NormPoint], info: ValidationInfo) -> list[NormPoint]:
+        problem = polygon_problem(polygon)
+        if problem is not None:
+            name = info.data.get("name")
+            raise check_error(f"zone {name!r}: {problem}" if name else f"zone: {problem}")
+        return polygon
 
     def to_polygon(self) -> Polygon:
         """The zone as a geometry object (normalised)."""
@@ -70,11 +95,13 @@ class LineConfig(Model):
     a: NormPoint = Field(description="First end, normalised [x, y].")
     b: NormPoint = Field(description="Second end, normalised [x, y].")
 
-    @model_validator(mode="after")
-    def _not_a_point(self) -> LineConfig:
-        if self.a == self.b:
-            raise ValueError(f"line {self.name!r} has both ends at the same point")
-        return self
+    @field_validator("b")
+    @classmethod
+    def _not_a_point(cls, b: NormPoint, info: ValidationInfo) -> NormPoint:
+        if info.data.get("a") == b:
+            name = info.data.get("name")
+            raise check_error(f"line {name!r} has both ends at the same point" if name else "both ends are the same")
+        return b
 
     def to_line(self) -> Line:
         """The line as a geometry object (normalised)."""
@@ -330,8 +357,10 @@ class CameraConfig(Model):
     )
     zones: tuple[ZoneConfig, ...] = Field(default=(), description="Named polygons used by rules.")
     lines: tuple[LineConfig, ...] = Field(default=(), description="Named directed lines used by rules.")
-    masks: tuple[Annotated[list[NormPoint], Field(min_length=3)], ...] = Field(
-        default=(), description="Privacy masks: polygons blacked out before any analysis or storage."
+    masks: tuple[MaskPolygon, ...] = Field(
+        default=(),
+        description="Privacy masks: polygons (3 to 1000 corners, outline not crossing itself) blacked out "
+        "before any analysis or storage.",
     )
     rules: tuple[RuleConfig, ...] = Field(default=(), description="Behaviour rules for this camera.")
     motion_objects: ClassName | None = Field(
@@ -347,21 +376,18 @@ class CameraConfig(Model):
         description="Smallest moving blob made a motion object, as a share of the image (0.01 = 1%).",
     )
 
+    @field_validator("masks")
+    @classmethod
+    def _usable_masks(cls, masks: tuple[list[NormPoint], ...]) -> tuple[list[NormPoint], ...]:
+        raise_problems("CameraConfig.masks", mask_problems(dict(enumerate(masks))), masks)
+        return masks
+
     @model_validator(mode="after")
     def _references_exist(self) -> CameraConfig:
-        zones = [z.name for z in self.zones]
-        lines = [ln.name for ln in self.lines]
-        for kind, names in (("zone", zones), ("line", lines)):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"camera {self.id!r}: {kind} names must be unique, repeated: {dupes}")
-        for rule in self.rules:
-            zone = getattr(rule, "zone", None)
-            if zone is not None and zone not in zones:
-                raise ValueError(f"camera {self.id!r}: rule {rule.kind!r} refers to unknown zone {zone!r}")
-            line = getattr(rule, "line", None)
-            if line is not None and line not in lines:
-                raise ValueError(f"camera {self.id!r}: rule {rule.kind!r} refers to unknown line {line!r}")
+        """Every repeated name and unknown reference at once (the loader's lint pass finds the same)."""
+        refs = [RuleRefs(zone=getattr(r, "zone", None), line=getattr(r, "line", None)) for r in self.rules]
+        problems = camera_problems([z.name for z in self.zones], [ln.name for ln in self.lines], refs)
+        raise_problems("CameraConfig", problems, self.id)
         return self
 
     def zone(self, name: str) -> ZoneConfig:
@@ -447,15 +473,28 @@ class StoreConfig(Model):
         default="camsight-data/camsight.db",
         description="SQLite file path, or a SQLAlchemy URL (postgresql+psycopg://...) for PostgreSQL.",
     )
-    media: Path = Field(default=Path("camsight-data/media"), description="Folder for thumbnails and snapshots.")
+    media: Path | None = Field(
+        default=None,
+        description="Folder for thumbnails and snapshots; default: beside the database, named after it "
+        "(camsight.db → camsight-media/).",
+    )
     blur_heads: bool = Field(default=True, description="Blur heads in every stored thumbnail and snapshot.")
+    share_with_group: bool = Field(
+        default=False,
+        description="Let the owner's group read the database, media, recordings and exports (files 0640, "
+        "folders 0750); by default they are owner-only (0600, 0700).",
+    )
 
 
 class RecordingConfig(Model):
     """Recording live cameras to disk in segments, copied without re-encoding."""
 
     enabled: bool = Field(default=True, description="Record each live camera's record_source (or source).")
-    folder: Path = Field(default=Path("camsight-data/recordings"), description="Folder for the segment files.")
+    folder: Path | None = Field(
+        default=None,
+        description="Folder for the segment files; default: beside the database, named after it "
+        "(camsight.db → camsight-recordings/).",
+    )
     segment_s: float = Field(
         default=30.0, ge=10, le=60, description="Segment length in seconds (cut on the next keyframe after it)."
     )
@@ -490,7 +529,7 @@ class LiveConfig(Model):
 class AlertsConfig(Model):
     """How rule events become alerts: one per track and rule, cooldown and an hourly budget.
 
-    See ``camsight.events.lifecycle``.
+    See ``camsight.events.alerts``.
     """
 
     cooldown_s: float = Field(
@@ -523,6 +562,12 @@ class SearchConfig(Model):
 class Config(Model):
     """The whole configuration file."""
 
+    site: str | None = Field(
+        default=None,
+        pattern=_ID.pattern,
+        description="Name of this site (letters, digits, '.', '_', '-'); carried by every event and track so a "
+        "hub can tell sites apart. Default: this machine's host name.",
+    )
     cameras: tuple[CameraConfig, ...] = Field(
         default=(CameraConfig(id="default"),), description="Cameras (or file templates) and their rules."
     )
@@ -538,14 +583,19 @@ class Config(Model):
     @field_validator("cameras")
     @classmethod
     def _unique_ids(cls, cameras: tuple[CameraConfig, ...]) -> tuple[CameraConfig, ...]:
-        ids = [c.id for c in cameras]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"camera ids must be unique, repeated: {dupes}")
         if not cameras:
-            raise ValueError("at least one camera is needed")
+            raise check_error("at least one camera is needed")
+        ids = [c.id for c in cameras]
+        raise_problems("Config", repeated_names(ids, what="camera id", section="cameras", key="id"), ids)
         return cameras
 
     def camera(self, camera_id: str) -> CameraConfig:
         """The camera with that id."""
         return next(c for c in self.cameras if c.id == camera_id)
+
+    def site_name(self) -> str:
+        """The configured site, or this machine's host name made into a valid id."""
+        if self.site:
+            return self.site
+        host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname()).strip("-._")
+        return host[:64] or "site"

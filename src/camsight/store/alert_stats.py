@@ -18,9 +18,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from camsight.core.geometry import Polygon
-from camsight.events.lifecycle import cluster_points, region_around
-from camsight.store.alerts_repo import SuppressionRow, add_suppression, feedback, list_suppressions
-from camsight.store.schema import events, tracks
+from camsight.events.alerts import cluster_points, region_around
+from camsight.store.alerts_repo import SuppressionRow, add_suppression, list_suppressions
+from camsight.store.schema import events, feedback, tracks
 
 
 @dataclass(frozen=True)

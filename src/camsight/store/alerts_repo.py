@@ -1,15 +1,13 @@
 """Standing queries (with version history), operator feedback and suppression regions in the store.
 
-The tables live on the shared :data:`camsight.store.schema.metadata`, so :func:`camsight.store.create_schema`
-creates them once this module is imported; :func:`ensure_tables` creates them in a database written
-before they existed. Functions are keyword-only over a caller-owned connection and run on SQLite and
-PostgreSQL.
+The tables are in :mod:`camsight.store.schema`. Functions are keyword-only over a caller-owned
+connection and run on SQLite and PostgreSQL.
 
 Example:
     >>> from datetime import UTC, datetime
-    >>> from camsight.store import connect, create_schema
+    >>> from camsight.store import connect, upgrade
     >>> engine = connect(":memory:")
-    >>> create_schema(engine)
+    >>> _ = upgrade(engine, site="docs")
     >>> with engine.begin() as conn:
     ...     row = add_standing_query(conn, name="vests", text="person in an orange vest", query={},
     ...                              now=datetime(2024, 1, 1, tzinfo=UTC))
@@ -27,71 +25,12 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from camsight.errors import StoreError
-from camsight.events.lifecycle import Point, Suppression
+from camsight.events.alerts import Point, Suppression
 from camsight.store.db import upsert
-from camsight.store.schema import UTCDateTime, metadata
 from camsight.store.schema import events as event_table
+from camsight.store.schema import feedback, standing_queries, standing_query_versions, suppressions
 
 Verdict = Literal["confirmed", "false"]
-
-standing_queries = sa.Table(
-    "standing_queries",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String, nullable=False, unique=True),
-    sa.Column("text", sa.String, nullable=False),
-    sa.Column("query", sa.JSON, nullable=False),
-    sa.Column("cameras", sa.JSON, nullable=False),
-    sa.Column("zones", sa.JSON, nullable=False),
-    sa.Column("schedule", sa.JSON(none_as_null=True), nullable=True),
-    sa.Column("min_score", sa.Float, nullable=False),
-    sa.Column("enabled", sa.Boolean, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-)
-
-standing_query_versions = sa.Table(
-    "standing_query_versions",
-    metadata,
-    sa.Column("query_id", sa.Integer, primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("text", sa.String, nullable=False),
-    sa.Column("min_score", sa.Float, nullable=False),
-    sa.Column("enabled", sa.Boolean, nullable=False),
-    sa.Column("changed_at", UTCDateTime, nullable=False),
-    sa.Column("snapshot", sa.JSON, nullable=False),
-)
-
-feedback = sa.Table(
-    "feedback",
-    metadata,
-    sa.Column("event_id", sa.String, primary_key=True),
-    sa.Column("verdict", sa.String, nullable=False),
-    sa.Column("note", sa.String, nullable=True),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-)
-
-suppressions = sa.Table(
-    "suppressions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("rule", sa.String, nullable=False),
-    sa.Column("camera", sa.String, nullable=False),
-    sa.Column("zone", sa.String, nullable=True),
-    sa.Column("polygon", sa.JSON, nullable=False),
-    sa.Column("object_class", sa.String, nullable=True),
-    sa.Column("enabled", sa.Boolean, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("reason", sa.String, nullable=False),
-)
-
-TABLES = (standing_queries, standing_query_versions, feedback, suppressions)
-
-
-def ensure_tables(conn: sa.Connection) -> None:
-    """Create this module's tables where they are missing."""
-    metadata.create_all(conn, tables=list(TABLES), checkfirst=True)
 
 
 @dataclass(frozen=True)
@@ -140,7 +79,7 @@ class QueryVersion:
 
 @dataclass(frozen=True)
 class SuppressionRow:
-    """A stored suppression region (see :class:`camsight.events.lifecycle.Suppression`)."""
+    """A stored suppression region (see :class:`camsight.events.alerts.Suppression`)."""
 
     region: Suppression
     created_at: datetime

@@ -1,16 +1,22 @@
 """Opening the database: SQLite (WAL) at the edge, PostgreSQL at the hub, one schema for both.
 
+:func:`connect` opens; :func:`camsight.store.upgrade.upgrade` brings the schema up to date (the only
+way tables are made). A SQLite file is created owner-only (see :mod:`camsight.store.perms`), and one
+that this process may not write is opened read-only (searching and listing still work).
+
 Example:
+    >>> from camsight.store.upgrade import upgrade
     >>> engine = connect(":memory:")
-    >>> create_schema(engine)
+    >>> _ = upgrade(engine, site="docs")
     >>> with engine.begin() as conn:
     ...     schema_version(conn)
-    1
+    2
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from camsight.errors import StoreError
-from camsight.store.schema import SCHEMA_VERSION, meta, metadata
+from camsight.store import perms
+from camsight.store.schema import meta
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +39,29 @@ _SQLITE_PRAGMAS = (
 Upsert = sqlite.Insert | postgresql.Insert
 
 
-def _sqlite_url(database: str) -> str:
-    """The SQLAlchemy URL of a plain SQLite path, creating its parent folder."""
+def _sqlite_url(database: str, *, read_only: bool) -> str:
+    """The SQLAlchemy URL of a plain SQLite path; a new file (and folder) is created owner-only."""
     if database == ":memory:":
         return "sqlite+pysqlite:///:memory:"
-    path = Path(database).expanduser()
+    path = Path(database).expanduser().absolute()
+    if read_only:
+        # A folder this process may not write holds no WAL index it could create: read the file as it is.
+        frozen = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+        return f"sqlite+pysqlite:///file:{path}?mode=ro{frozen}&uri=true"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        perms.make_dir(path.parent)
+        perms.touch_private(path)
     except OSError as exc:
         raise StoreError(_cannot_open(database, exc.strerror or str(exc))) from exc
     return f"sqlite+pysqlite:///{path}"
+
+
+def is_read_only(database: str) -> bool:
+    """Whether a SQLite store exists but this process may not write it (or its folder, for the WAL files)."""
+    if "://" in database or database == ":memory:":
+        return False
+    path = Path(database).expanduser()
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
 def _cannot_open(name: str, reason: str) -> str:
@@ -67,6 +87,15 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _set_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA query_only=ON")
+    finally:
+        cursor.close()
+
+
 def _reason(exc: BaseException) -> str:
     """The first line of a driver error, without SQLAlchemy's background links."""
     orig = getattr(exc, "orig", None) or exc
@@ -74,29 +103,31 @@ def _reason(exc: BaseException) -> str:
     return text[0] if text else type(orig).__name__
 
 
-def connect(database: str) -> sa.Engine:
+def connect(database: str, *, read_only: bool | None = None) -> sa.Engine:
     """Open a database and check that it can be reached.
 
     Args:
         database: A SQLite file path (its folder is created) or ``":memory:"``; or a SQLAlchemy URL
             such as ``postgresql+psycopg://user@host/db``, used as is.
+        read_only: Open a SQLite file read-only; default: when this process may not write it.
 
     Returns:
         An engine. SQLite connections run in WAL mode with foreign keys on, a 5 s busy timeout
-        and ``synchronous=NORMAL``.
+        and ``synchronous=NORMAL`` (read-only ones with ``query_only``).
 
     Raises:
         StoreError: The file cannot be created or opened, the URL is invalid, or the server is
             unreachable.
     """
     name = _display_name(database)
-    url = database if "://" in database else _sqlite_url(database)
+    read_only = is_read_only(database) if read_only is None else read_only
+    url = database if "://" in database else _sqlite_url(database, read_only=read_only)
     try:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise StoreError(_cannot_open(name, _reason(exc))) from exc
     if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _set_sqlite_pragmas)
+        sa.event.listen(engine, "connect", _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
     try:
         with engine.connect():
             pass
@@ -107,35 +138,25 @@ def connect(database: str) -> sa.Engine:
     return engine
 
 
-def create_schema(engine: sa.Engine) -> None:
-    """Create the tables and indexes that are missing, and record the schema version.
-
-    Safe to call on every start: existing tables are left alone.
-
-    Raises:
-        StoreError: The tables cannot be created (read-only file, no permission), or the database
-            was written by a camsight with a different schema version.
-    """
-    try:
-        metadata.create_all(engine)
-        with engine.begin() as conn:
-            found = schema_version(conn)
-            if found is None:
-                conn.execute(sa.insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-    except sa.exc.DBAPIError as exc:
-        name = engine.url.render_as_string(hide_password=True)
-        raise StoreError(f"cannot create tables in {name}: {_reason(exc)}; check permissions or --db") from exc
-    if found is not None and found != SCHEMA_VERSION:
-        raise StoreError(
-            f"database schema version {found} does not match this camsight's {SCHEMA_VERSION}; "
-            "use a new --db or the camsight version that wrote it"
-        )
-
-
 def schema_version(conn: sa.Connection) -> int | None:
     """The schema version recorded in the ``meta`` table, or None if there is none yet."""
-    value = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one_or_none()
+    value = get_meta(conn, "schema_version")
     return None if value is None else int(value)
+
+
+def get_meta(conn: sa.Connection, key: str) -> str | None:
+    """A value of the ``meta`` table, or None."""
+    return conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+
+
+def set_meta(conn: sa.Connection, key: str, value: str) -> None:
+    """Set a value of the ``meta`` table."""
+    upsert(conn, meta, [{"key": key, "value": value}])
+
+
+def is_read_only_engine(engine: sa.Engine) -> bool:
+    """Whether an engine was opened read-only (a SQLite file this process may not write)."""
+    return "mode=ro" in str(engine.url)
 
 
 def upsert_statement(conn: sa.Connection, table: sa.Table) -> Upsert:

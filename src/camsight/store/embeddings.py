@@ -1,17 +1,15 @@
 """Image embeddings of track thumbnails (optional open-vocabulary search), one row per track and model.
 
 The vectors are float32, unit length, stored as bytes (portable: ``LargeBinary`` is ``BLOB`` on SQLite
-and ``bytea`` on PostgreSQL). The table has its own :data:`metadata` and is created on first use by
-:func:`ensure_table`, so databases written before it existed keep working. Rows whose track is gone
+and ``bytea`` on PostgreSQL); the table is in :mod:`camsight.store.schema`. Rows whose track is gone
 are dropped by :func:`prune`.
 
 Example:
     >>> import numpy as np
-    >>> from camsight.store import connect, create_schema
+    >>> from camsight.store import connect, upgrade
     >>> engine = connect(":memory:")
-    >>> create_schema(engine)
+    >>> _ = upgrade(engine, site="docs")
     >>> with engine.begin() as conn:
-    ...     ensure_table(conn)
     ...     upsert_embedding(conn, track_id="s:1", model="clip-b32", vector=np.ones(4, np.float32))
     ...     sorted(get_embeddings(conn, track_ids=["s:1", "s:2"], model="clip-b32"))
     ['s:1']
@@ -26,26 +24,10 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 
 from camsight.store.db import upsert
+from camsight.store.schema import track_embeddings
 from camsight.store.schema import tracks as track_table
 
-metadata = sa.MetaData()
-"""Tables of this module (created on demand)."""
-
-track_embeddings = sa.Table(
-    "track_embeddings",
-    metadata,
-    sa.Column("track_id", sa.String, primary_key=True),
-    sa.Column("model", sa.String, primary_key=True),
-    sa.Column("dim", sa.Integer, nullable=False),
-    sa.Column("vector", sa.LargeBinary, nullable=False),
-)
-
 _CHUNK = 500
-
-
-def ensure_table(conn: sa.Connection) -> None:
-    """Create the embeddings table if it is missing."""
-    metadata.create_all(conn, checkfirst=True)
 
 
 def upsert_embedding(conn: sa.Connection, *, track_id: str, model: str, vector: NDArray[np.float32]) -> None:

@@ -7,7 +7,8 @@ kept in ``payload`` and read back with :data:`camsight.events.models.EVENT_ADAPT
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,11 +17,13 @@ import sqlalchemy as sa
 from camsight.events.models import EVENT_ADAPTER, AnyEvent
 from camsight.store.db import upsert
 from camsight.store.schema import events as event_table
+from camsight.store.schema import feedback, sources
 
 
 def _event_row(event: AnyEvent, *, source_id: str, run_id: str, now: datetime) -> dict[str, Any]:
     return {
         "id": event.id,
+        "site": event.site,
         "kind": event.kind,
         "rule": event.rule,
         "camera": event.camera,
@@ -55,23 +58,34 @@ def upsert_events(conn: sa.Connection, *, events: Iterable[AnyEvent], source_id:
 
 def _filters(
     *,
-    kind: str | None,
-    camera: str | None,
-    source_id: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    kind: str | None = None,
+    camera: str | None = None,
+    source_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    site: str | None = None,
+    rule: str | None = None,
+    status: str | None = None,
+    cameras: Sequence[str] | None = None,
 ) -> list[sa.ColumnElement[bool]]:
+    t = event_table
     conditions: list[sa.ColumnElement[bool]] = []
-    if kind is not None:
-        conditions.append(event_table.c.kind == kind)
-    if camera is not None:
-        conditions.append(event_table.c.camera == camera)
-    if source_id is not None:
-        conditions.append(event_table.c.source_id == source_id)
+    for column, value in (
+        (t.c.kind, kind),
+        (t.c.camera, camera),
+        (t.c.source_id, source_id),
+        (t.c.site, site),
+        (t.c.rule, rule),
+        (t.c.status, status),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if cameras is not None:
+        conditions.append(t.c.camera.in_(list(cameras)))
     if since is not None:
-        conditions.append(event_table.c.started_at >= since)
+        conditions.append(t.c.started_at >= since)
     if until is not None:
-        conditions.append(event_table.c.started_at < until)
+        conditions.append(t.c.started_at < until)
     return conditions
 
 
@@ -85,6 +99,11 @@ def list_events(
     until: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    site: str | None = None,
+    rule: str | None = None,
+    status: str | None = None,
+    cameras: Sequence[str] | None = None,
+    oldest_first: bool = False,
 ) -> list[AnyEvent]:
     """Events matching every given filter, newest first (by ``started_at``).
 
@@ -97,20 +116,65 @@ def list_events(
         until: Only events that started before this time.
         limit: At most this many events.
         offset: Skip this many first (for paging).
+        site: Site.
+        rule: Rule name.
+        status: ``open`` or ``closed``.
+        cameras: Only these cameras (an account's scope); an empty list matches nothing.
+        oldest_first: Oldest first instead.
 
     Raises:
         ValueError: ``limit`` or ``offset`` is negative.
     """
+    rows = list_event_rows(
+        conn,
+        kind=kind,
+        camera=camera,
+        source_id=source_id,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+        site=site,
+        rule=rule,
+        status=status,
+        cameras=cameras,
+        oldest_first=oldest_first,
+    )
+    return [row.event for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """A stored event with what the store knows around it: its source, that source's clock, its verdict."""
+
+    event: AnyEvent
+    source_id: str
+    wall_clock: str | None
+    verdict: str | None
+    note: str | None
+
+
+def list_event_rows(conn: sa.Connection, **filters: Any) -> list[EventRow]:
+    """Like :func:`list_events` (same filters), each event with its source id, wall clock and verdict."""
+    limit, offset = int(filters.pop("limit", 100)), int(filters.pop("offset", 0))
     _check_page(limit, offset)
-    conditions = _filters(kind=kind, camera=camera, source_id=source_id, since=since, until=until)
+    oldest_first = bool(filters.pop("oldest_first", False))
+    t = event_table
+    when = t.c.started_at.asc() if oldest_first else t.c.started_at.desc()
     stmt = (
-        sa.select(event_table.c.payload)
-        .where(*conditions)
-        .order_by(event_table.c.started_at.desc(), event_table.c.id)
+        sa.select(t.c.payload, t.c.source_id, sources.c.wall_clock, feedback.c.verdict, feedback.c.note)
+        .select_from(
+            t.outerjoin(sources, sources.c.id == t.c.source_id).outerjoin(feedback, feedback.c.event_id == t.c.id)
+        )
+        .where(*_filters(**filters))
+        .order_by(when, t.c.id)
         .limit(limit)
         .offset(offset)
     )
-    return [EVENT_ADAPTER.validate_python(payload) for payload in conn.execute(stmt).scalars()]
+    return [
+        EventRow(EVENT_ADAPTER.validate_python(r.payload), r.source_id, r.wall_clock, r.verdict, r.note)
+        for r in conn.execute(stmt)
+    ]
 
 
 def count_events(
@@ -121,9 +185,23 @@ def count_events(
     source_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    site: str | None = None,
+    rule: str | None = None,
+    status: str | None = None,
+    cameras: Sequence[str] | None = None,
 ) -> int:
     """How many events match the filters (same meaning as in :func:`list_events`)."""
-    conditions = _filters(kind=kind, camera=camera, source_id=source_id, since=since, until=until)
+    conditions = _filters(
+        kind=kind,
+        camera=camera,
+        source_id=source_id,
+        since=since,
+        until=until,
+        site=site,
+        rule=rule,
+        status=status,
+        cameras=cameras,
+    )
     stmt = sa.select(sa.func.count()).select_from(event_table).where(*conditions)
     return int(conn.execute(stmt).scalar_one())
 
@@ -132,6 +210,12 @@ def get_event(conn: sa.Connection, *, event_id: str) -> AnyEvent | None:
     """The event with that id, or None."""
     payload = conn.execute(sa.select(event_table.c.payload).where(event_table.c.id == event_id)).scalar_one_or_none()
     return None if payload is None else EVENT_ADAPTER.validate_python(payload)
+
+
+def distinct_values(conn: sa.Connection, column: str) -> list[str]:
+    """The distinct values of one text column of the events (``kind``, ``rule``, ``zone``, ``camera``), sorted."""
+    col = event_table.c[column]
+    return sorted(str(v) for v in conn.execute(sa.select(col).where(col.is_not(None)).distinct()).scalars())
 
 
 def _check_page(limit: int, offset: int) -> None:

@@ -1,7 +1,8 @@
 """The media folder: thumbnails and snapshots as JPEG files, addressed by relative paths.
 
 The database stores only relative paths such as ``"cam1/<source id>/track-7.jpg"``; this class
-turns them into files under one root and refuses any path that would lead outside it.
+turns them into files under one root and refuses any path that would lead outside it. Files are
+owner-only (see :mod:`camsight.store.perms`): they show people.
 
 Example:
     >>> import numpy as np, tempfile
@@ -21,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camsight.errors import StoreError
+from camsight.store import perms
 
 
 class MediaStore:
@@ -67,11 +69,11 @@ class MediaStore:
         target = self.path(relpath)
         data = _encode_jpeg(image, quality)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            perms.make_dir(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    os.fchmod(handle.fileno(), 0o644)  # mkstemp makes it private; the console serves it
+                    os.fchmod(handle.fileno(), perms.file_mode())  # owner-only unless store.share_with_group
                     handle.write(data)
                 os.replace(tmp, target)
             except BaseException:

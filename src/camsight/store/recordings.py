@@ -1,20 +1,25 @@
 """Recordings of live cameras in the store: the segment index, outage gaps, and live-source bookkeeping.
 
-Tables (on the shared :data:`camsight.store.schema.metadata`, so :func:`camsight.store.create_schema`
-creates them once this module is imported; :func:`create_recording_tables` does it explicitly):
+Tables (in :mod:`camsight.store.schema`):
 
 - ``segments``: one row per recorded file, with its wall-clock span. A row is added when the file is
   opened (``complete`` false, ``end_at == start_at``) and completed when it is closed, so a crash
-  leaves a row that :func:`incomplete_segments` finds for repair.
+  leaves a row that :func:`incomplete_segments` finds for repair. ``writer_pid`` and ``writer_host``
+  name the process writing it, so a repair can leave a segment alone while its writer is alive
+  (NULL, as in rows written before these columns existed, counts as a dead writer).
 - ``camera_gaps``: one row per outage of a live camera (stream down from ``start_at`` to ``end_at``).
+
+A live run's source row is kept up to date while it runs: :func:`heartbeat_stream` sets its
+``finished_at`` (the run's latest sign of life, while ``status`` is ``running``) and ``duration_s``
+every few seconds, so :func:`close_dead_runs` can close a crashed run at the time it was last alive.
 
 Per-camera *health* is not a table: it changes every second, so ``camsight run`` keeps it in a
 JSON status file next to the database (see :mod:`camsight.apps.health`).
 
 Example:
-    >>> from camsight.store import connect, create_schema
+    >>> from camsight.store import connect, upgrade
     >>> engine = connect(":memory:")
-    >>> create_schema(engine)
+    >>> _ = upgrade(engine, site="docs")
     >>> with engine.begin() as conn:
     ...     list_segments(conn, camera="gate")
     []
@@ -29,39 +34,7 @@ import sqlalchemy as sa
 
 from camsight.events.models import EVENT_ADAPTER
 from camsight.store.events_repo import upsert_event
-from camsight.store.schema import UTCDateTime, events, metadata, sources
-
-segments = sa.Table(
-    "segments",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("camera", sa.String, nullable=False),
-    sa.Column("path", sa.String, nullable=False, unique=True),
-    sa.Column("start_at", UTCDateTime, nullable=False),
-    sa.Column("end_at", UTCDateTime, nullable=False),
-    sa.Column("size_bytes", sa.BigInteger, nullable=False, default=0),
-    sa.Column("frames", sa.Integer, nullable=False, default=0),
-    sa.Column("codec", sa.String, nullable=True),
-    sa.Column("width", sa.Integer, nullable=True),
-    sa.Column("height", sa.Integer, nullable=True),
-    sa.Column("complete", sa.Boolean, nullable=False, default=False),
-    sa.Index("ix_segments_camera_start_at", "camera", "start_at"),
-    sa.Index("ix_segments_start_at", "start_at"),
-)
-"""Recorded segment files; ``path`` is relative to the recording folder."""
-
-camera_gaps = sa.Table(
-    "camera_gaps",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("camera", sa.String, nullable=False),
-    sa.Column("start_at", UTCDateTime, nullable=False),
-    sa.Column("end_at", UTCDateTime, nullable=False),
-    sa.Column("reason", sa.String, nullable=False),
-    sa.Column("run_id", sa.String, nullable=False),
-    sa.Index("ix_camera_gaps_camera_start_at", "camera", "start_at"),
-)
-"""Outages of live cameras: no stream between ``start_at`` and ``end_at``."""
+from camsight.store.schema import camera_gaps, events, segments, sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +52,8 @@ class SegmentRow:
     width: int | None
     height: int | None
     complete: bool
+    writer_pid: int | None = None
+    writer_host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +68,6 @@ class GapRow:
     run_id: str
 
 
-def create_recording_tables(engine: sa.Engine) -> None:
-    """Create the ``segments`` and ``camera_gaps`` tables if they are missing."""
-    metadata.create_all(engine, tables=[segments, camera_gaps])
-
-
 def add_segment(
     conn: sa.Connection,
     *,
@@ -107,8 +77,10 @@ def add_segment(
     codec: str | None = None,
     width: int | None = None,
     height: int | None = None,
+    writer_pid: int | None = None,
+    writer_host: str | None = None,
 ) -> int:
-    """Index a segment file that has just been opened; returns its id."""
+    """Index a segment file that has just been opened by process ``writer_pid`` on ``writer_host``; returns its id."""
     values = {
         "camera": camera,
         "path": path,
@@ -120,6 +92,8 @@ def add_segment(
         "width": width,
         "height": height,
         "complete": False,
+        "writer_pid": writer_pid,
+        "writer_host": writer_host,
     }
     result = conn.execute(sa.insert(segments).values(**values))
     key = result.inserted_primary_key
@@ -249,3 +223,80 @@ def finish_stream(
         "finished_at": finished_at,
     }
     conn.execute(sa.update(sources).where(sources.c.id == source_id).values(**values))
+
+
+def heartbeat_stream(
+    conn: sa.Connection,
+    *,
+    source_id: str,
+    seen_at: datetime,
+    duration_s: float,
+    frames_decoded: int,
+    frames_analysed: int,
+    frames_skipped: int,
+) -> None:
+    """Record that a live run is alive at ``seen_at`` (``duration_s`` after it started), with its counters.
+
+    While the run is ``running``, ``last_seen_at`` is this latest sign of life; a run that has ended
+    is left as it is.
+    """
+    values = {
+        "last_seen_at": seen_at,
+        "duration_s": duration_s,
+        "frames_decoded": frames_decoded,
+        "frames_analysed": frames_analysed,
+        "frames_skipped": frames_skipped,
+    }
+    stmt = sa.update(sources).where(sources.c.id == source_id, sources.c.status == "running")
+    conn.execute(stmt.values(**values))
+
+
+@dataclass(frozen=True, slots=True)
+class DeadRun:
+    """A live run whose worker died, as :func:`close_dead_runs` closed it."""
+
+    source_id: str
+    last_seen_at: datetime
+    duration_s: float
+    events_closed: int
+
+
+def close_dead_runs(conn: sa.Connection, *, camera: str, error: str) -> list[DeadRun]:
+    """Close the live runs of a camera still marked ``running``: their worker died without closing them.
+
+    Call it only when no worker of the camera is running (the supervisor does, once a worker has
+    exited, and at start while it holds the store lock). Each run ends at its last sign of life, its
+    latest :func:`heartbeat_stream` (its start when it never sent one): its open events are closed
+    with that end time (never before their own), and its source row becomes ``failed`` with
+    ``error`` and ``finished_at`` at that time.
+    """
+    stmt = sa.select(sources.c.id, sources.c.started_at, sources.c.last_seen_at, sources.c.duration_s).where(
+        sources.c.camera == camera, sources.c.kind == "stream", sources.c.status == "running"
+    )
+    dead = []
+    for source_id, started_at, seen_at, seen_s in conn.execute(stmt).all():
+        last_seen_at, duration_s = seen_at or started_at, seen_s or 0.0
+        closed = _close_open_events(conn, source_id=source_id, end_s=duration_s)
+        values = {
+            "status": "failed",
+            "error": error,
+            "finished_at": last_seen_at,
+            "duration_s": duration_s,
+            "owner_pid": None,
+        }
+        conn.execute(sa.update(sources).where(sources.c.id == source_id).values(**values))
+        dead.append(DeadRun(source_id, last_seen_at, duration_s, closed))
+    return dead
+
+
+def _close_open_events(conn: sa.Connection, *, source_id: str, end_s: float) -> int:
+    """Close a source's open events at ``end_s`` (seconds of the source's time); returns how many."""
+    stmt = sa.select(events.c.payload, events.c.run_id).where(
+        events.c.source_id == source_id, events.c.status == "open"
+    )
+    rows = conn.execute(stmt).all()
+    for payload, run_id in rows:
+        event = EVENT_ADAPTER.validate_python(payload)
+        closed = event.model_copy(update={"status": "closed", "end_s": max(event.end_s, end_s)})
+        upsert_event(conn, event=closed, source_id=source_id, run_id=run_id)
+    return len(rows)

@@ -1,9 +1,21 @@
-"""The database tables, as SQLAlchemy Core: one :data:`metadata`, portable to SQLite and PostgreSQL.
+"""Every table of the store, as SQLAlchemy Core on one :data:`metadata`, portable to SQLite and PostgreSQL.
 
-Only portable column types are used (``String``, ``Integer``, ``Float``, ``JSON`` and a UTC
+This module is the current layout; the migrations in :mod:`camsight.store.migrations` build it (a
+test compares what they build with this module), and nothing else creates a table. Only portable
+column types are used (``String``, ``Integer``, ``Float``, ``JSON``, ``LargeBinary`` and a UTC
 ``DateTime``), so the edge (SQLite) and the hub (PostgreSQL) share one schema and one set of
 repository functions. Every full message is kept too (``tracks.record``, ``events.payload``), so a
 row reads back as exactly the model that was written.
+
+Tables, by what they hold:
+
+- the store itself: ``meta`` (schema version, site, media folders), ``alembic_version`` (Alembic's);
+- what was seen: ``cameras``, ``sources`` (a file, folder or run of a live stream), ``tracks``,
+  ``events`` (alerts and rule events), ``search_features`` / ``search_vectors`` (the search index,
+  derived from ``tracks``), ``track_embeddings`` (optional image embeddings);
+- what operators did: ``standing_queries`` (with ``standing_query_versions``), ``feedback``,
+  ``suppressions``, ``audit_log`` (append-only);
+- live cameras: ``segments`` (recorded files), ``camera_gaps`` (outages).
 """
 
 from __future__ import annotations
@@ -12,8 +24,15 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
-"""Version of this table layout, stored in the ``meta`` table under ``schema_version``."""
+from camsight.search.columns import NUMERIC_COLUMNS
+
+SCHEMA_VERSION = 2
+"""Version of this table layout, also stored in the ``meta`` table under ``schema_version``.
+
+1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002)."""
+
+FEATURE_VERSION = 5
+"""Version of how ``search_features`` rows are computed; a store whose rows are older rebuilds them on upgrade."""
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -51,6 +70,7 @@ def _json(*, nullable: bool = False) -> sa.JSON:
 
 
 metadata = sa.MetaData()
+"""The one MetaData of the store."""
 
 meta = sa.Table(
     "meta",
@@ -58,10 +78,13 @@ meta = sa.Table(
     sa.Column("key", sa.String, primary_key=True),
     sa.Column("value", sa.String, nullable=False),
 )
+"""Facts about the store: ``schema_version``, ``site``, ``media_dir``, ``recordings_dir``, ``created_at`` and
+``search_features_version``."""
 
 cameras = sa.Table(
     "cameras",
     metadata,
+    sa.Column("site", sa.String, primary_key=True),
     sa.Column("id", sa.String, primary_key=True),
     sa.Column("source", sa.String, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -71,6 +94,7 @@ sources = sa.Table(
     "sources",
     metadata,
     sa.Column("id", sa.String, primary_key=True),
+    sa.Column("site", sa.String, nullable=False),
     sa.Column("camera", sa.String, nullable=False),
     sa.Column("uri", sa.String, nullable=False),
     sa.Column("kind", sa.String, nullable=False),
@@ -83,12 +107,21 @@ sources = sa.Table(
     sa.Column("duration_s", sa.Float, nullable=True),
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("wall_clock", sa.String, nullable=True),
+    sa.Column("owner_host", sa.String, nullable=True),
+    sa.Column("owner_pid", sa.Integer, nullable=True),
+    sa.Column("last_seen_at", UTCDateTime, nullable=True),
+    sa.Index("ix_sources_uri", "uri"),
 )
+"""``wall_clock`` says where the wall times of a source come from (see :data:`camsight.store.sources_repo.WALL_CLOCKS`);
+``owner_host``/``owner_pid`` name the process analysing it while ``status`` is ``running``; ``last_seen_at`` is
+that process's last sign of life."""
 
 tracks = sa.Table(
     "tracks",
     metadata,
     sa.Column("id", sa.String, primary_key=True),
+    sa.Column("site", sa.String, nullable=False),
     sa.Column("source_id", sa.String, nullable=False),
     sa.Column("camera", sa.String, nullable=False),
     sa.Column("tracker_id", sa.Integer, nullable=False),
@@ -109,12 +142,14 @@ tracks = sa.Table(
     sa.Index("ix_tracks_camera_started_at", "camera", "started_at"),
     sa.Index("ix_tracks_object_class", "object_class"),
     sa.Index("ix_tracks_source_id", "source_id"),
+    sa.Index("ix_tracks_site_started_at", "site", "started_at"),
 )
 
 events = sa.Table(
     "events",
     metadata,
     sa.Column("id", sa.String, primary_key=True),
+    sa.Column("site", sa.String, nullable=False),
     sa.Column("kind", sa.String, nullable=False),
     sa.Column("rule", sa.String, nullable=False),
     sa.Column("camera", sa.String, nullable=False),
@@ -135,4 +170,152 @@ events = sa.Table(
     sa.Index("ix_events_kind_started_at", "kind", "started_at"),
     sa.Index("ix_events_camera_started_at", "camera", "started_at"),
     sa.Index("ix_events_source_id", "source_id"),
+    sa.Index("ix_events_site_started_at", "site", "started_at"),
 )
+
+standing_queries = sa.Table(
+    "standing_queries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("text", sa.String, nullable=False),
+    sa.Column("query", sa.JSON, nullable=False),
+    sa.Column("cameras", sa.JSON, nullable=False),
+    sa.Column("zones", sa.JSON, nullable=False),
+    sa.Column("schedule", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("min_score", sa.Float, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+standing_query_versions = sa.Table(
+    "standing_query_versions",
+    metadata,
+    sa.Column("query_id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("text", sa.String, nullable=False),
+    sa.Column("min_score", sa.Float, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("snapshot", sa.JSON, nullable=False),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("event_id", sa.String, primary_key=True),
+    sa.Column("verdict", sa.String, nullable=False),
+    sa.Column("note", sa.String, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("rule", sa.String, nullable=False),
+    sa.Column("camera", sa.String, nullable=False),
+    sa.Column("zone", sa.String, nullable=True),
+    sa.Column("polygon", sa.JSON, nullable=False),
+    sa.Column("object_class", sa.String, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.String, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_action", "action"),
+)
+"""One row per audited action, never changed once written (see :mod:`camsight.services.audit`)."""
+
+segments = sa.Table(
+    "segments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("camera", sa.String, nullable=False),
+    sa.Column("path", sa.String, nullable=False, unique=True),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False, default=0),
+    sa.Column("frames", sa.Integer, nullable=False, default=0),
+    sa.Column("codec", sa.String, nullable=True),
+    sa.Column("width", sa.Integer, nullable=True),
+    sa.Column("height", sa.Integer, nullable=True),
+    sa.Column("complete", sa.Boolean, nullable=False, default=False),
+    sa.Column("writer_pid", sa.Integer, nullable=True),
+    sa.Column("writer_host", sa.String, nullable=True),
+    sa.Index("ix_segments_camera_start_at", "camera", "start_at"),
+    sa.Index("ix_segments_start_at", "start_at"),
+)
+"""Recorded segment files; ``path`` is relative to the recording folder; the writer is the process writing it."""
+
+camera_gaps = sa.Table(
+    "camera_gaps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("camera", sa.String, nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Index("ix_camera_gaps_camera_start_at", "camera", "start_at"),
+)
+"""Outages of live cameras: no stream between ``start_at`` and ``end_at``."""
+
+track_embeddings = sa.Table(
+    "track_embeddings",
+    metadata,
+    sa.Column("track_id", sa.String, primary_key=True),
+    sa.Column("model", sa.String, primary_key=True),
+    sa.Column("dim", sa.Integer, nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+"""Image embeddings of track thumbnails (float32, unit length, as bytes), one row per track and model."""
+
+track_features = sa.Table(
+    "search_features",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("camera", sa.String, nullable=False),
+    sa.Column("object_class", sa.String, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=False),
+    sa.Column("event_kinds", sa.String, nullable=False),
+    sa.Column("zones", sa.String, nullable=False),
+    sa.Column("started_ts", sa.Float, nullable=False),
+    sa.Column("ended_ts", sa.Float, nullable=False),
+    sa.Column("start_s", sa.Float, nullable=False),
+    sa.Column("end_s", sa.Float, nullable=False),
+    *(sa.Column(name, sa.Float, nullable=False) for name in NUMERIC_COLUMNS),
+    sa.Index("ix_search_features_class_started", "object_class", "started_at"),
+    sa.Index("ix_search_features_camera_started", "camera", "started_at"),
+    sa.Index("ix_search_features_source", "source_id"),
+    sa.Index("ix_search_features_seq", "seq"),
+)
+"""The search index: one row of numbers per track (see :mod:`camsight.search.features`).
+
+``seq`` grows with every write (all rows of one write share one value), so a process-local copy
+(:mod:`camsight.search.cache`) can fetch just what changed; ``started_ts`` and ``ended_ts`` are the
+times as UNIX seconds, for that copy; ``start_s``/``end_s`` the track's span in its source's own time."""
+
+feature_vectors = sa.Table(
+    "search_vectors",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+"""The numeric columns again, as float32 bytes in :data:`~camsight.search.columns.NUMERIC_COLUMNS` order:
+the process-local copy loads 100,000 rows of these in well under a second."""

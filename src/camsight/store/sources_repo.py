@@ -1,15 +1,25 @@
 """Cameras and sources: what was analysed, by which run, and how it went.
 
-A *source* is one file, image folder or stream. Its id is a stable hash of its absolute path or
-URL, so analysing the same file again reuses the id and replaces the earlier results
-(:func:`finish_source` deletes the rows a previous run left behind).
+A *source* is one file, image folder or run of a live stream. A file's id is a stable hash of the
+site and its absolute path, so analysing it again reuses the id (:func:`resolve_source_id` also finds
+the id an earlier camsight gave it) and replaces the earlier results, and two sites analysing the
+same path never share ids.
+
+Re-analysis replaces rows only when it has finished: the new run writes its rows as it goes, and
+:func:`finish_source` deletes, in one transaction, the rows earlier runs left (keeping the verdicts an
+operator gave on them, moved to the same alert of the new run). While a run is going the source is
+*leased* to it (``status`` running, ``owner_host``/``owner_pid``, ``last_seen_at``): a second run of the
+same source refuses to start (:class:`SourceBusy`) instead of both deleting each other's rows; a lease
+whose process is gone (a crash) is taken over.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -18,10 +28,27 @@ import sqlalchemy as sa
 
 from camsight.errors import StoreError
 from camsight.store.db import upsert
-from camsight.store.schema import cameras, events, sources, tracks
+from camsight.store.schema import cameras, events, feedback, sources, track_embeddings, tracks
 
 SourceKind = Literal["file", "folder", "stream"]
 SourceStatus = Literal["running", "complete", "partial", "failed"]
+WallClock = Literal["capture", "file_mtime"]
+"""Where a source's wall times come from: ``capture`` (the box's clock when a live frame arrived) or
+``file_mtime`` (a file's modification time, minus its duration for videos: the recording's end is
+taken to be when the file was last written)."""
+
+WALL_CLOCKS: dict[str, str] = {
+    "capture": "the box's clock at capture",
+    "file_mtime": "the file's modification time",
+}
+"""How each wall clock is described to the user."""
+
+OTHER_HOST_ALIVE_S = 120.0
+"""A lease held by another host counts as alive while its last sign of life is this recent."""
+
+
+class SourceBusy(StoreError):
+    """The source is being analysed by another process right now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,39 +68,132 @@ class SourceRow:
     duration_s: float | None
     started_at: datetime
     finished_at: datetime | None
+    site: str = ""
+    wall_clock: str | None = None
+    owner_host: str | None = None
+    owner_pid: int | None = None
+    last_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Purged:
-    """Rows of an earlier run that :func:`finish_source` deleted."""
+    """Rows of an earlier run that :func:`finish_source` deleted, and the verdicts it moved to the new run."""
 
     tracks: int
     events: int
+    verdicts_kept: int = 0
 
 
-def source_id(uri: str) -> str:
-    """A stable id for a file path, folder or stream URL.
-
-    Paths are made absolute (symlinks resolved) so ``clip.mp4`` and ``./clip.mp4`` agree; URLs
-    are used as given, minus any ``user:password@`` part, so a changed password keeps the id.
-
-    Example:
-        >>> source_id("rtsp://admin:secret@cam1/live") == source_id("rtsp://cam1/live")
-        True
-    """
+def source_key(uri: str) -> str:
+    """What identifies a source: an absolute path (symlinks resolved), or a URL without its password."""
     if "://" in uri:
         parts = urlsplit(uri)
         netloc = parts.netloc.rsplit("@", 1)[-1]
-        key = urlunsplit(parts._replace(netloc=netloc))
-    else:
-        key = str(Path(uri).expanduser().resolve())
+        return urlunsplit(parts._replace(netloc=netloc))
+    return str(Path(uri).expanduser().resolve())
+
+
+def source_id(uri: str, *, site: str | None = None) -> str:
+    """A stable id for a file path, folder or stream URL, unique per site.
+
+    Paths are made absolute (symlinks resolved) so ``clip.mp4`` and ``./clip.mp4`` agree; URLs
+    are used as given, minus any ``user:password@`` part, so a changed password keeps the id. Without
+    a site the id is the one camsight 0.1 gave (kept for sources stored by it).
+
+    Example:
+        >>> source_id("rtsp://admin:secret@cam1/live", site="a") == source_id("rtsp://cam1/live", site="a")
+        True
+        >>> source_id("clip.mp4", site="a") != source_id("clip.mp4", site="b")
+        True
+    """
+    key = source_key(uri)
+    if site:
+        key = f"{site}|{key}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def upsert_camera(conn: sa.Connection, *, camera_id: str, source: str | None) -> None:
+def resolve_source_id(conn: sa.Connection, *, uri: str, site: str) -> str:
+    """The id of a file or folder source: the one already stored for this path and site, else a new one."""
+    stmt = (
+        sa.select(sources.c.id)
+        .where(sources.c.uri == uri, sources.c.site == site, sources.c.kind != "stream")
+        .order_by(sources.c.started_at)
+        .limit(1)
+    )
+    found = conn.execute(stmt).scalar_one_or_none()
+    return str(found) if found is not None else source_id(uri, site=site)
+
+
+def upsert_camera(conn: sa.Connection, *, camera_id: str, source: str | None, site: str) -> None:
     """Add a camera, or update its source if it is already known."""
     now = datetime.now(UTC)
-    upsert(conn, cameras, [{"id": camera_id, "source": source, "created_at": now}], keep=("created_at",))
+    row = {"site": site, "id": camera_id, "source": source, "created_at": now}
+    upsert(conn, cameras, [row], keep=("created_at",))
+
+
+def _alive(row: SourceRow, now: datetime) -> bool:
+    """Whether the process that leased a running source is still there."""
+    if row.status != "running" or row.owner_pid is None:
+        return False
+    if row.owner_host == socket.gethostname():
+        try:
+            os.kill(row.owner_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    seen = row.last_seen_at or row.started_at
+    return now - seen < timedelta(seconds=OTHER_HOST_ALIVE_S)
+
+
+def lease_source(
+    conn: sa.Connection,
+    *,
+    source_id: str,
+    site: str,
+    camera: str,
+    uri: str,
+    kind: SourceKind,
+    run_id: str,
+    started_at: datetime,
+    wall_clock: WallClock,
+) -> None:
+    """Start a run of a file or folder source, refusing while another live process runs it.
+
+    Call it in a write transaction whose first statement was a write (e.g. :func:`upsert_camera`), so
+    that on SQLite two runs check one after the other.
+
+    Raises:
+        SourceBusy: Another process (alive) is analysing the source now.
+    """
+    stmt = sa.select(sources).where(sources.c.id == source_id).with_for_update()
+    found = conn.execute(stmt).mappings().one_or_none()
+    if found is not None:
+        row = SourceRow(**found)
+        if _alive(row, started_at):
+            since = row.started_at.astimezone().strftime("%H:%M:%S %Z")
+            raise SourceBusy(
+                f"{uri} is being analysed right now by process {row.owner_pid} on {row.owner_host} (since "
+                f"{since}); wait for it to finish (or stop it), then run again"
+            )
+    start_source(
+        conn,
+        source_id=source_id,
+        site=site,
+        camera=camera,
+        uri=uri,
+        kind=kind,
+        run_id=run_id,
+        started_at=started_at,
+        wall_clock=wall_clock,
+    )
+
+
+def heartbeat(conn: sa.Connection, *, source_id: str, run_id: str, at: datetime) -> None:
+    """Record that the run of a source is still alive (``last_seen_at``)."""
+    stmt = sa.update(sources).where(sources.c.id == source_id, sources.c.run_id == run_id)
+    conn.execute(stmt.values(last_seen_at=at))
 
 
 def start_source(
@@ -85,10 +205,13 @@ def start_source(
     kind: SourceKind,
     run_id: str,
     started_at: datetime,
+    site: str,
+    wall_clock: WallClock = "capture",
 ) -> None:
-    """Record that a run started analysing a source (status ``running``, counters reset)."""
+    """Record that a run started analysing a source (status ``running``, counters reset, leased to this process)."""
     row = {
         "id": source_id,
+        "site": site,
         "camera": camera,
         "uri": uri,
         "kind": kind,
@@ -101,6 +224,10 @@ def start_source(
         "duration_s": None,
         "started_at": started_at,
         "finished_at": None,
+        "wall_clock": wall_clock,
+        "owner_host": socket.gethostname(),
+        "owner_pid": os.getpid(),
+        "last_seen_at": started_at,
     }
     upsert(conn, sources, [row])
 
@@ -118,17 +245,20 @@ def finish_source(
     duration_s: float | None,
     finished_at: datetime,
 ) -> Purged:
-    """Record how a run ended and drop what earlier runs of the same source left behind.
+    """Record how a run ended and drop what earlier runs of the same source left behind, in one go.
 
-    Tracks and events of this source whose ``run_id`` is not ``run_id`` are deleted, so analysing
-    a file twice does not duplicate anything. A ``failed`` run deletes nothing: it produced no
-    complete result to replace the earlier one with.
+    Tracks and events of this source whose ``run_id`` is not ``run_id`` are deleted (with their
+    search index rows and embeddings), so analysing a file twice does not duplicate anything; the
+    verdict an operator gave on a deleted alert moves to the new run's alert of the same rule, zone and
+    start (within a second), if it has none. A ``failed`` run deletes nothing: it produced no complete
+    result to replace the earlier one with. The lease ends either way.
 
     Returns:
-        How many stale tracks and events were deleted.
+        How many stale tracks and events were deleted, and how many verdicts were kept.
 
     Raises:
-        StoreError: The source was never started (call :func:`start_source` first).
+        StoreError: The source was never started (call :func:`start_source` first), or another run
+            has taken it over meanwhile.
     """
     values = {
         "run_id": run_id,
@@ -139,21 +269,65 @@ def finish_source(
         "frames_skipped": frames_skipped,
         "duration_s": duration_s,
         "finished_at": finished_at,
+        "owner_pid": None,
+        "last_seen_at": finished_at,
     }
-    result = conn.execute(sa.update(sources).where(sources.c.id == source_id).values(**values))
+    result = conn.execute(
+        sa.update(sources).where(sources.c.id == source_id, sources.c.run_id == run_id).values(**values)
+    )
     if result.rowcount == 0:
-        raise StoreError(f"source {source_id} was never started; call start_source before finish_source")
+        if conn.execute(sa.select(sources.c.id).where(sources.c.id == source_id)).first() is None:
+            raise StoreError(f"source {source_id} was never started; call start_source before finish_source")
+        raise StoreError(f"source {source_id} was taken over by another run; this run's results were not kept")
     if status == "failed":
         return Purged(tracks=0, events=0)
+    kept = _keep_verdicts(conn, source_id=source_id, run_id=run_id)
+    stale_tracks = list(
+        conn.execute(sa.select(tracks.c.id).where(tracks.c.source_id == source_id, tracks.c.run_id != run_id)).scalars()
+    )
+    if stale_tracks:
+        from camsight.search.index_writer import drop_tracks
+
+        drop_tracks(conn, stale_tracks)
+        conn.execute(sa.delete(track_embeddings).where(track_embeddings.c.track_id.in_(stale_tracks)))
     return Purged(
         tracks=_delete_stale(conn, tracks, source_id=source_id, run_id=run_id),
         events=_delete_stale(conn, events, source_id=source_id, run_id=run_id),
+        verdicts_kept=kept,
     )
 
 
 def _delete_stale(conn: sa.Connection, table: sa.Table, *, source_id: str, run_id: str) -> int:
     stmt = sa.delete(table).where(table.c.source_id == source_id, table.c.run_id != run_id)
     return conn.execute(stmt).rowcount
+
+
+def _keep_verdicts(conn: sa.Connection, *, source_id: str, run_id: str) -> int:
+    """Move verdicts on alerts about to be deleted to the new run's same alert (same rule, zone, start ± 1 s)."""
+    e = events
+    judged = conn.execute(
+        sa.select(e.c.id, e.c.rule, e.c.zone, e.c.start_s)
+        .select_from(e.join(feedback, feedback.c.event_id == e.c.id))
+        .where(e.c.source_id == source_id, e.c.run_id != run_id)
+    ).all()
+    if not judged:
+        return 0
+    fresh = conn.execute(
+        sa.select(e.c.id, e.c.rule, e.c.zone, e.c.start_s).where(e.c.source_id == source_id, e.c.run_id == run_id)
+    ).all()
+    have = set(
+        conn.execute(sa.select(feedback.c.event_id).where(feedback.c.event_id.in_([f.id for f in fresh]))).scalars()
+    )
+    moved = 0
+    for old in judged:
+        twins = [f for f in fresh if (f.rule, f.zone) == (old.rule, old.zone) and abs(f.start_s - old.start_s) <= 1.0]
+        twin = min(twins, key=lambda f: abs(f.start_s - old.start_s), default=None)
+        if twin is None or twin.id == old.id or twin.id in have:
+            continue
+        conn.execute(sa.update(feedback).where(feedback.c.event_id == old.id).values(event_id=twin.id))
+        have.add(twin.id)
+        moved += 1
+    return moved
 
 
 def get_source(conn: sa.Connection, *, source_id: str) -> SourceRow | None:
@@ -170,7 +344,9 @@ def list_sources(conn: sa.Connection, *, camera: str | None = None) -> list[Sour
     return [SourceRow(**row) for row in conn.execute(stmt).mappings()]
 
 
-def list_cameras(conn: sa.Connection) -> dict[str, str | None]:
-    """Known cameras and their configured sources, by camera id."""
-    rows = conn.execute(sa.select(cameras.c.id, cameras.c.source).order_by(cameras.c.id))
-    return {camera_id: source for camera_id, source in rows}
+def list_cameras(conn: sa.Connection, *, site: str | None = None) -> dict[str, str | None]:
+    """Known cameras (of one site, or all) and their configured sources, by camera id."""
+    stmt = sa.select(cameras.c.id, cameras.c.source).order_by(cameras.c.id, cameras.c.site)
+    if site is not None:
+        stmt = stmt.where(cameras.c.site == site)
+    return {camera_id: source for camera_id, source in conn.execute(stmt)}

@@ -21,6 +21,7 @@ def _track_row(record: TrackRecord, *, run_id: str) -> dict[str, Any]:
     data = record.model_dump(mode="json")
     return {
         "id": record.id,
+        "site": record.site,
         "source_id": record.source_id,
         "camera": record.camera,
         "tracker_id": record.tracker_id,

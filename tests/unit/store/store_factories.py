@@ -29,6 +29,7 @@ def make_event(kind: str = "zone_intrusion", *, n: int = 0, **fields: Any) -> An
     data: dict[str, Any] = {
         "kind": kind,
         "id": event_id("cam1", SOURCE, kind, n),
+        "site": "test",
         "rule": f"{kind}-rule",
         "camera": "cam1",
         "source": SOURCE,
@@ -49,6 +50,7 @@ def make_track(tracker_id: int = 1, *, source_id: str = SOURCE_ID, **fields: Any
     start = T0 + timedelta(minutes=tracker_id)
     data: dict[str, Any] = {
         "id": f"{source_id}:{tracker_id}",
+        "site": "test",
         "camera": "cam1",
         "source": SOURCE,
         "source_id": source_id,

@@ -14,7 +14,6 @@ from camsight.store.alert_stats import alert_stats, false_alert_places, suggest_
 from camsight.store.alerts_repo import (
     add_standing_query,
     add_suppression,
-    ensure_tables,
     get_feedback,
     get_standing_query,
     list_standing_queries,
@@ -30,7 +29,6 @@ SQUARE = ((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6))
 
 def test_standing_query_versions(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        ensure_tables(conn)  # idempotent on a store that has them
         row = add_standing_query(
             conn,
             name="vests",

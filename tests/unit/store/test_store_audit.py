@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from camsight.store import audit, connect, create_schema
+from camsight.store import audit, connect, upgrade
 
 
 def test_record_and_list_newest_first(engine: sa.Engine) -> None:
@@ -30,7 +30,7 @@ def test_the_module_offers_no_way_to_change_entries() -> None:
 
 def test_search_is_audited(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
-    create_schema(connect(str(db)))
+    upgrade(connect(str(db)), site="test")
     run = subprocess.run(
         [sys.executable, "-m", "camsight", "search", "person in a red jacket", "--db", str(db)],
         capture_output=True,

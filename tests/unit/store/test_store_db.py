@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from camsight.errors import StoreError
-from camsight.store import connect, create_schema, schema_version, source_id
+from camsight.store import connect, schema_version, source_id, upgrade
 from camsight.store.schema import SCHEMA_VERSION, cameras, meta
 
 
@@ -25,7 +25,7 @@ def test_sqlite_path_creates_folder_and_sets_pragmas(tmp_path: Path) -> None:
 
 def test_memory_database_works() -> None:
     engine = connect(":memory:")
-    create_schema(engine)
+    upgrade(engine, site="test")
     with engine.begin() as conn:
         assert schema_version(conn) == SCHEMA_VERSION
 
@@ -60,24 +60,25 @@ def test_unreachable_or_invalid_url_is_a_store_error(url: str, shown: str, hidde
         assert hidden not in str(info.value)
 
 
-def test_create_schema_is_idempotent(engine: sa.Engine) -> None:
+def test_upgrade_is_idempotent(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.insert(cameras).values(id="cam1", source=None, created_at=datetime.now(UTC)))
-    create_schema(engine)
-    create_schema(engine)
+        conn.execute(sa.insert(cameras).values(site="test", id="cam1", source=None, created_at=datetime.now(UTC)))
+    upgrade(engine, site="test")
+    upgrade(engine, site="test")
     with engine.begin() as conn:
         assert schema_version(conn) == SCHEMA_VERSION
-        assert conn.execute(sa.select(sa.func.count()).select_from(meta)).scalar_one() == 1
+        keys = conn.execute(sa.select(meta.c.key)).scalars().all()
+        assert len(keys) == len(set(keys))
         assert conn.execute(sa.select(cameras.c.id)).scalars().all() == ["cam1"]
 
 
 def test_other_schema_version_is_refused(tmp_path: Path) -> None:
     engine = connect(str(tmp_path / "old.db"))
-    create_schema(engine)
+    upgrade(engine, site="test")
     with engine.begin() as conn:
-        conn.execute(sa.update(meta).values(value="99"))
-    with pytest.raises(StoreError, match="schema version 99"):
-        create_schema(engine)
+        conn.execute(sa.update(meta).where(meta.c.key == "schema_version").values(value="99"))
+    with pytest.raises(StoreError, match="written by a newer camsight"):
+        upgrade(engine, site="test")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_other_schema_version_is_refused(tmp_path: Path) -> None:
 )
 def test_datetimes_come_back_utc_aware(engine: sa.Engine, written: datetime) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.insert(cameras).values(id="cam1", source=None, created_at=written))
+        conn.execute(sa.insert(cameras).values(site="test", id="cam1", source=None, created_at=written))
         read = conn.execute(sa.select(cameras.c.created_at)).scalar_one()
         later = conn.execute(
             sa.select(sa.func.count()).where(
@@ -117,13 +118,13 @@ def test_source_id_is_stable_and_path_insensitive(tmp_path: Path, monkeypatch: p
 def test_wal_lets_a_writer_commit_while_a_reader_holds_a_snapshot(tmp_path: Path) -> None:
     path = str(tmp_path / "wal.db")
     writer, reader = connect(path), connect(path)
-    create_schema(writer)
+    upgrade(writer, site="test")
     count = sa.select(sa.func.count()).select_from(cameras)
     with reader.connect() as rconn:
         rconn.exec_driver_sql("BEGIN")  # a read transaction: without WAL the commit below waits 5 s and fails
         assert rconn.execute(count).scalar_one() == 0
         with writer.begin() as wconn:
-            wconn.execute(sa.insert(cameras).values(id="cam1", source=None, created_at=datetime.now(UTC)))
+            wconn.execute(sa.insert(cameras).values(site="test", id="cam1", source=None, created_at=datetime.now(UTC)))
         assert rconn.execute(count).scalar_one() == 0  # the reader keeps its snapshot
         rconn.rollback()
         assert rconn.execute(count).scalar_one() == 1

@@ -30,7 +30,7 @@ def test_save_jpeg_writes_a_readable_jpeg(tmp_path: Path) -> None:
     assert np.abs(decoded[24, 10].astype(int) - (0, 0, 255)).max() < 20
     assert np.abs(decoded[24, 50].astype(int) - (255, 0, 0)).max() < 20
     assert [p.name for p in written.parent.iterdir()] == ["track-7.jpg"]  # no temp file left
-    assert written.stat().st_mode & 0o777 == 0o644
+    assert written.stat().st_mode & 0o777 == 0o600  # owner-only: it shows people
 
 
 def test_overwrite_replaces_and_grey_images_work(tmp_path: Path) -> None:

@@ -105,7 +105,16 @@ def test_gaps_round_trip(engine: sa.Engine) -> None:
 def test_finish_stream_updates_without_purging(engine: sa.Engine) -> None:
     event = make_event(n=1)
     with engine.begin() as conn:
-        start_source(conn, source_id="s1", camera="cam1", uri="rtsp://cam/1", kind="stream", run_id="r1", started_at=T0)
+        start_source(
+            conn,
+            source_id="s1",
+            site="test",
+            camera="cam1",
+            uri="rtsp://cam/1",
+            kind="stream",
+            run_id="r1",
+            started_at=T0,
+        )
         upsert_event(conn, event=event, source_id="s1", run_id="older-run")
         rec.finish_stream(
             conn,
