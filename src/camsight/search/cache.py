@@ -24,20 +24,22 @@ import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
-from camsight.search.features import NUMERIC_COLUMNS, TEXT_COLUMNS, ensure_tables, feature_vectors, track_features
+from camsight.search.features import NUMERIC_COLUMNS, TEXT_COLUMNS, feature_vectors, track_features
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Columns:
-    """The copied columns: ids, numeric and text columns by name, start and end times (UTC, µs)."""
+    """The copied columns: ids, numeric and text columns by name, start and end times (UTC, µs) and offsets (s)."""
 
     ids: NDArray[np.str_]
     numeric: dict[str, NDArray[np.float32]]
     text: dict[str, NDArray[np.str_]]
     started: NDArray[np.datetime64]
     ended: NDArray[np.datetime64]
+    start_s: NDArray[np.float64]
+    end_s: NDArray[np.float64]
     seq: int = 0
     index: dict[str, int] = field(default_factory=dict)
 
@@ -55,18 +57,22 @@ class Columns:
 
 def _fetch(conn: sa.Connection, *, after_seq: int) -> Columns:
     f, v = track_features, feature_vectors
-    stmt = sa.select(f.c.id, f.c.seq, v.c.vector, f.c.started_ts, f.c.ended_ts, *(f.c[n] for n in TEXT_COLUMNS))
+    times_and_offsets = (f.c.started_ts, f.c.ended_ts, f.c.start_s, f.c.end_s)
+    stmt = sa.select(f.c.id, f.c.seq, v.c.vector, *times_and_offsets, *(f.c[n] for n in TEXT_COLUMNS))
     rows = conn.execute(stmt.join_from(f, v, v.c.id == f.c.id).where(f.c.seq > after_seq)).all()
     width = len(NUMERIC_COLUMNS)
     matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float32).reshape(len(rows), width)
     times = np.asarray([(r.started_ts, r.ended_ts) for r in rows], dtype=np.float64).reshape(len(rows), 2)
     micros = np.round(times * 1e6).astype("int64").astype("datetime64[us]")
+    offsets = np.asarray([(r.start_s, r.end_s) for r in rows], dtype=np.float64).reshape(len(rows), 2)
     return Columns(
         ids=np.asarray([r.id for r in rows], dtype=str),
         numeric={name: np.ascontiguousarray(matrix[:, i]) for i, name in enumerate(NUMERIC_COLUMNS)},
         text={name: np.asarray([r._mapping[name] for r in rows], dtype=str) for name in TEXT_COLUMNS},
         started=micros[:, 0],
         ended=micros[:, 1],
+        start_s=np.ascontiguousarray(offsets[:, 0]),
+        end_s=np.ascontiguousarray(offsets[:, 1]),
         seq=max((int(r.seq) for r in rows), default=after_seq),
     )
 
@@ -89,6 +95,8 @@ def _merge(old: Columns, new: Columns) -> Columns:
         text={k: merged(v, new.text[k]) for k, v in old.text.items()},  # type: ignore[misc]
         started=merged(old.started, new.started),  # type: ignore[arg-type]
         ended=merged(old.ended, new.ended),  # type: ignore[arg-type]
+        start_s=merged(old.start_s, new.start_s),  # type: ignore[arg-type]
+        end_s=merged(old.end_s, new.end_s),  # type: ignore[arg-type]
         seq=max(old.seq, new.seq),
     )
     result.index = {str(i): n for n, i in enumerate(result.ids)}
@@ -111,7 +119,6 @@ class FeatureCache:
 
     def view(self, conn: sa.Connection) -> Columns | None:
         """The current columns, or None when the index is larger than :attr:`max_rows`."""
-        ensure_tables(conn)
         f = track_features
         count, top = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(f.c.seq), 0))).one()
         if count > self.max_rows:

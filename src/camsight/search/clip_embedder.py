@@ -8,9 +8,9 @@ Point camsight at a folder holding
   ``attention_mask``, int64; output ``N x D``);
 * ``tokenizer.json`` (Hugging Face ``tokenizers`` format).
 
-Thumbnails are embedded when tracks are indexed (:func:`embedding_hook`, or lazily by the search), the
+Thumbnails are embedded when tracks are stored (:func:`embed_tracks`, called by the store's sink), the
 query text is embedded at search time, and their cosine similarity joins the ranking
-(:mod:`camsight.search.index`). Without such a folder everything else works as before.
+(:mod:`camsight.search.engine`). Without such a folder everything else works as before.
 
 ``camsight models pull clip`` (where the machine has internet) runs :func:`pull_default`, which fetches
 the ONNX export of OpenAI's CLIP ViT-B/32 published as ``Xenova/clip-vit-base-patch32`` on Hugging Face
@@ -24,7 +24,7 @@ import hashlib
 import logging
 import os
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -163,10 +163,15 @@ def embed_tracks(
     embedder: ClipEmbedder,
     records: Sequence[TrackRecord],
     media_root: Path,
+    *,
+    replace: bool = False,
 ) -> int:
-    """Embed the thumbnails of ``records`` that have none yet under this model; returns how many."""
-    store.ensure_table(conn)
-    have = store.get_embeddings(conn, track_ids=[r.id for r in records], model=embedder.model)
+    """Embed the thumbnails of ``records`` that have none yet under this model (all, with ``replace``).
+
+    Returns how many were embedded. The store's sink calls it with ``replace`` for the tracks it has
+    just written: a re-analysed track keeps its id but gets a new thumbnail.
+    """
+    have = {} if replace else store.get_embeddings(conn, track_ids=[r.id for r in records], model=embedder.model)
     todo = [r for r in records if r.id not in have and r.thumbnail]
     vectors: dict[str, NDArray[np.float32]] = {}
     for record in todo:
@@ -177,17 +182,6 @@ def embed_tracks(
         vectors[record.id] = embedder.embed_images([np.asarray(image, dtype=np.uint8)])[0]
     store.upsert_embeddings(conn, model=embedder.model, vectors=vectors)
     return len(vectors)
-
-
-def embedding_hook(engine: sa.Engine, embedder: ClipEmbedder, media_root: Path) -> Callable[[TrackRecord], list[Any]]:
-    """An ``Analyzer(on_track=...)`` hook that embeds each stored track's thumbnail; raises no events."""
-
-    def hook(record: TrackRecord) -> list[Any]:
-        with engine.begin() as conn:
-            embed_tracks(conn, embedder, [record], media_root)
-        return []
-
-    return hook
 
 
 def pull_default(dest: Path | None = None) -> Path:

@@ -7,8 +7,9 @@ and motion shares, garment cues, how many other people were near it, its event k
 :mod:`camsight.search.rank` builds the score of a query as one SQL expression over these columns;
 the database filters, scores and sorts, and only the page of results is read back in full.
 
-The rows are derived data, rebuilt from ``tracks`` whenever they are missing or stale (a different
-``run_id``; a new :data:`FEATURE_VERSION` starts a new table) by :mod:`camsight.search.indexing`.
+The rows are derived data, written by :mod:`camsight.search.index_writer` when tracks are stored (and
+for every stored track when a store is upgraded); the tables are in :mod:`camsight.store.schema`, their
+columns in :mod:`camsight.search.columns`.
 
 Conventions (so scores need no NULL handling): shares are 0..1; ``-1`` means "not known" for head
 wear, garments and pattern; ``*_seen``/``*_known`` flags are 0 or 1. The ``blue`` columns hold blue
@@ -22,135 +23,43 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from numpy.typing import NDArray
 
 from camsight.core.records import Appearance, TrackRecord
-from camsight.search.lexicon import CARRIED, COLOURS, LEXICON, MOTIONS, POSTURES, RIDDEN
-from camsight.store.schema import UTCDateTime
-
-FEATURE_VERSION = 4
-"""Version of the feature layout; rows of another version are rebuilt."""
-
-REGIONS = ("head", "upper", "lower")
-"""Body regions with colour columns."""
-
-GARMENTS: tuple[str, ...] = (
-    "vest",
-    "dress",
-    "hooded jacket",
-    "jacket",
-    "coat",
-    "cardigan",
-    "shirt",
-    "t-shirt",
-    "top",
-    "sweater",
-    "uniform",
-    "overalls",
-    "suit",
-    "trousers",
-    "jeans",
-    "shorts",
-    "skirt",
+from camsight.search.columns import (
+    DETECTED_GARMENTS,
+    GARMENTS,
+    NUMERIC_COLUMNS,
+    REGIONS,
+    TEXT_COLUMNS,
+    colour_column,
+    slug,
 )
-"""Canonical garment names with a column (the describer's garment cues, read through the lexicon)."""
+from camsight.search.lexicon import CARRIED, COLOURS, LEXICON, MOTIONS, POSTURES, RIDDEN
+from camsight.store.schema import FEATURE_VERSION, feature_vectors, track_features
 
-DETECTED_GARMENTS: tuple[str, ...] = ("vest", "jeans", "dress")
-"""Cues :mod:`camsight.perception.describe` reports whenever it sees them: for a described track, their
-absence is evidence (0), not "unknown" (-1) as for the garments it cannot detect."""
+__all__ = [
+    "DETECTED_GARMENTS",
+    "FEATURE_VERSION",
+    "GARMENTS",
+    "NUMERIC_COLUMNS",
+    "REGIONS",
+    "TEXT_COLUMNS",
+    "colour_column",
+    "feature_row",
+    "feature_vectors",
+    "nearness",
+    "quality",
+    "slug",
+    "tokens",
+    "track_features",
+    "vector",
+]
 
 NEAR_DISTANCE = 0.08
 """Two people count as near when their feet are within this share of the frame (x and y, normalised)."""
 NEAR_MIN_SAMPLES = 2
 """... in at least this many of the first one's path samples."""
-
-
-def slug(name: str) -> str:
-    """Column-safe form of a vocabulary name (``light blue`` → ``light_blue``, ``t-shirt`` → ``t_shirt``)."""
-    return name.replace(" ", "_").replace("-", "_")
-
-
-def colour_column(region: str, colour: str) -> str:
-    """Name of the column holding ``colour``'s share of ``region``."""
-    return f"{region}_{slug(colour)}"
-
-
-NUMERIC_COLUMNS: tuple[str, ...] = (
-    *(colour_column(r, c) for r in REGIONS for c in COLOURS),
-    *(f"{r}_seen" for r in REGIONS),
-    "described",
-    "headwear",
-    "pattern",
-    *(f"carried_{c}" for c in CARRIED),
-    *(f"posture_{p}" for p in POSTURES),
-    "posture_known",
-    *(f"motion_{m}" for m in MOTIONS),
-    "motion_known",
-    "speed",
-    *(f"riding_{r}" for r in RIDDEN),
-    *(f"garment_{slug(g)}" for g in GARMENTS),
-    "near_others",
-    "near_share",
-    "quality",
-    "duration",
-)
-"""Every numeric feature column, in a fixed order."""
-
-TEXT_COLUMNS = ("object_class", "camera", "event_kinds", "zones")
-"""Text columns the scoring formula reads (event kinds and zones as ``|a|b|``)."""
-
-metadata = sa.MetaData()
-"""The search index's own tables (created on demand by :func:`ensure_tables`)."""
-
-track_features = sa.Table(
-    f"search_features_v{FEATURE_VERSION}",
-    metadata,
-    sa.Column("id", sa.String, primary_key=True),
-    sa.Column("run_id", sa.String, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("source_id", sa.String, nullable=False),
-    sa.Column("camera", sa.String, nullable=False),
-    sa.Column("object_class", sa.String, nullable=False),
-    sa.Column("started_at", UTCDateTime, nullable=False),
-    sa.Column("ended_at", UTCDateTime, nullable=False),
-    sa.Column("event_kinds", sa.String, nullable=False),
-    sa.Column("zones", sa.String, nullable=False),
-    sa.Column("started_ts", sa.Float, nullable=False),
-    sa.Column("ended_ts", sa.Float, nullable=False),
-    *(sa.Column(name, sa.Float, nullable=False) for name in NUMERIC_COLUMNS),
-    sa.Index(f"ix_search_features_v{FEATURE_VERSION}_class_started", "object_class", "started_at"),
-    sa.Index(f"ix_search_features_v{FEATURE_VERSION}_camera_started", "camera", "started_at"),
-    sa.Index(f"ix_search_features_v{FEATURE_VERSION}_source", "source_id"),
-    sa.Index(f"ix_search_features_v{FEATURE_VERSION}_seq", "seq"),
-)
-"""The feature rows; the layout version is part of the name, so a new layout starts a new table.
-
-``seq`` grows with every write (all rows of one :func:`index_tracks` call share one value), so a
-process-local copy (:mod:`camsight.search.cache`) can fetch just what changed; ``started_ts`` and
-``ended_ts`` are the times as UNIX seconds, for that copy."""
-
-feature_vectors = sa.Table(
-    f"search_vectors_v{FEATURE_VERSION}",
-    metadata,
-    sa.Column("id", sa.String, primary_key=True),
-    sa.Column("vector", sa.LargeBinary, nullable=False),
-)
-"""The numeric columns again, as float32 bytes in :data:`NUMERIC_COLUMNS` order: the process-local copy
-loads 100,000 rows of these in well under a second. A table of their own keeps the rows that SQL scores
-narrow (about 30% faster to scan)."""
-
-
-def ensure_tables(conn: sa.Connection) -> None:
-    """Create the feature table if it is missing, dropping those of older layouts (cheap when it exists)."""
-    inspector = sa.inspect(conn)
-    if inspector.has_table(track_features.name) and inspector.has_table(feature_vectors.name):
-        return
-    current = {track_features.name, feature_vectors.name}
-    for name in inspector.get_table_names():
-        if name.startswith(("search_features_v", "search_vectors_v")) and name not in current:
-            sa.Table(name, sa.MetaData()).drop(conn)
-    metadata.create_all(conn, checkfirst=True)
 
 
 def tokens(values: Iterable[str]) -> str:
@@ -262,6 +171,8 @@ def feature_row(
         "ended_ts": record.ended_at.timestamp(),
         "event_kinds": tokens(event_kinds),
         "zones": tokens(record.zones),
+        "start_s": float(record.start_s),
+        "end_s": float(record.end_s),
         "near_others": float(near[0]),
         "near_share": float(near[1]),
         "quality": quality(record),

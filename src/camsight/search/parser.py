@@ -1,7 +1,9 @@
 """Plain English → :class:`~camsight.search.query.Query`.
 
-In order: time phrases are read and removed (:mod:`camsight.search.timeparse`); then camera and zone
-names ("camera lobby", "zone 3", or a known name such as "near the north gate"); the rest is split
+In order: time phrases are read and removed (:mod:`camsight.search.timeparse`: wall-clock times such as
+"yesterday after 5pm" or "in the last 10 minutes", and offsets into the footage such as "after 2
+minutes"); then camera and zone names (:mod:`camsight.search.places`: "camera lobby", "cam 2",
+"zone 3", or a known name such as "near the north gate"); the rest is split
 into words and matched against the lexicon, longest phrase first ("light blue", "hard hat"), with
 plurals folded. A word the lexicon lacks is tried as a typo of a known word, then given to the
 sentence embedder (:mod:`camsight.search.semantic`); what still has no meaning is reported as not
@@ -17,6 +19,14 @@ Example:
     >>> q = parse("woman in a crimson hoodie", semantic=False)
     >>> q.describe()
     'object: person; upper body: red; garment: hooded jacket; not used: woman (gender)'
+    >>> from datetime import UTC, datetime
+    >>> q = parse("red car after 5pm", now=datetime(2026, 12, 1, 10, tzinfo=UTC), tz=UTC, semantic=False)
+    >>> for part in q.describe(tz=UTC).split("; "):
+    ...     print(part)
+    object: car
+    colour: red
+    time: 2026-11-30 17:00 UTC to 2026-12-01 00:00 UTC
+    note: after 5pm yesterday (17:00 today has not come yet)
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from camsight.search.features import normalise_name
 from camsight.search.lexicon import DARK, LEXICON, LIGHT, MAX_PHRASE, PERSON_NOUNS, STOPWORDS, Sense
 from camsight.search.places import person_names, places
 from camsight.search.query import ColourTerm, IgnoredWord, Query, Region, WordMapping
-from camsight.search.timeparse import extract_time
+from camsight.search.timeparse import TimeRange, extract_time
 
 MAX_LENGTH = 500
 """Longest query accepted, in characters."""
@@ -315,7 +325,9 @@ def parse(
             know are still useful: do not reject a query made only of them.
 
     Raises:
-        QueryError: The text is empty or too long, has nothing usable, or names an impossible time.
+        QueryError: The text is empty or too long, has nothing usable, or names an impossible time (one
+            that cannot be read, or a range that ends before it starts). A time that has not come yet
+            is not an error: see :mod:`camsight.search.timeparse` and :attr:`Query.notes`.
     """
     if not text or not text.strip():
         raise QueryError("empty query; describe what to look for, e.g. 'person in a red jacket'")
@@ -342,7 +354,7 @@ def parse(
     for word, sense in resolved:
         builder.feed(word, sense)
     builder.finish()
-    query = _query(text, builder, camera, zone, found.since, found.until, mappings, unknown)
+    query = _query(text, builder, camera, zone, found, mappings, unknown)
     query = query.model_copy(update={"embed_text": _embed_text(lower, query.ignored_words)})
     if not query.has_criteria and not (open_vocabulary and query.unknown_words):
         raise QueryError(_nothing_message(query))
@@ -354,8 +366,7 @@ def _query(
     b: _Builder,
     camera: str | None,
     zone: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    found: TimeRange,
     mappings: list[WordMapping],
     unknown: list[str],
 ) -> Query:
@@ -378,8 +389,12 @@ def _query(
         behaviours=tuple(b.behaviours),
         camera=camera,
         zone=zone,
-        since=since,
-        until=until,
+        since=found.since,
+        until=found.until,
+        from_s=found.from_s,
+        to_s=found.to_s,
+        time_label=found.label,
+        notes=found.notes,
         ignored_words=tuple(b.ignored),
         unknown_words=tuple(dict.fromkeys(unknown)),
         mapped_words=tuple(mappings),

@@ -1,8 +1,20 @@
 """Camera, zone and people's names in a query's text.
 
-A camera or zone is recognised when named explicitly ("camera lobby", "zone 3", "on cam2") or, when
-the known names are given, by name ("near the north gate"). Title-case words that mean nothing known
-("Bob") are taken as names of people: identity, never used for matching.
+A camera or zone is recognised when named explicitly or, when the known names are given, by name
+("near the north gate"). Named explicitly means the word "camera" (or "cam") or "zone" as a word of its
+own, then the name: "camera lobby", "cam 2", "camera#3", "zone 3", "zone:north", or digits right after
+the word ("cam2", "zone3": then the whole word is the name). Never from the inside of a word: "camel",
+"camouflage", "camisole" and "zoned" name nothing. With known names, "cam 2", "camera 2" and "cam2" all
+find a camera called ``cam2``; a name that is not known is an error that lists the known ones.
+
+Title-case words that mean nothing known ("Bob") are taken as names of people: identity, never used
+for matching.
+
+Example:
+    >>> places("person in a camel coat on cam 2", cameras=["cam1", "cam2"], zones=[])[1:]
+    ('cam2', None)
+    >>> places("person in camouflage", cameras=[], zones=[])[1:]
+    (None, None)
 """
 
 from __future__ import annotations
@@ -48,20 +60,56 @@ def _known_place(text: str, names: Sequence[str], label: str) -> tuple[str, str 
     return text, None
 
 
-def _explicit_place(text: str, names: Sequence[str], label: str) -> tuple[str, str | None]:
-    words = r"cam(?:era)?" if label == "camera" else label
-    m = re.search(
-        r"\b(?:(?:in|inside|near|at|by|on|from)\s+)?(?:the\s+)?" + words + r"\s*[#:]?\s*([a-z0-9][\w.-]*)", text
+_LABELS = {"camera": ("cam", "camera"), "zone": ("zone",)}
+"""How a camera or zone is announced: the word before its name ("camera lobby", "cam 2", "zone 3")."""
+
+
+def _explicit_pattern(label: str) -> re.Pattern[str]:
+    """The label as a word of its own, then its name: after a space, ``#`` or ``:``, or digits right after it.
+
+    So "camera lobby", "cam 2", "cam2", "camera#3", "zone:north" name a place, and "camel", "camouflage"
+    or "zoned" do not: a label is never taken from the inside of a word.
+    """
+    words = "|".join(sorted(_LABELS[label], key=len, reverse=True))
+    return re.compile(
+        r"\b(?:(?:in|inside|near|at|by|on|from)\s+)?(?:the\s+)?"
+        rf"(?P<label>{words})(?:\s*[#:]\s*|\s+|(?=\d))(?P<value>[a-z0-9][\w.-]*)"
     )
-    if m is None or m.group(1) in STOPWORDS or (m.group(1) in LEXICON and not names):
-        return text, None
-    value = m.group(1)
-    if names:
-        match = [n for n in names if normalise_name(n) == normalise_name(value)]
-        if not match:
-            raise QueryError(f"{label} {value!r} is not known; {label}s: {', '.join(sorted(names)) or 'none yet'}")
-        value = match[0]
-    return text[: m.start()] + " " + text[m.end() :], value
+
+
+_EXPLICIT = {label: _explicit_pattern(label) for label in _LABELS}
+
+
+def _compact(name: str) -> str:
+    return normalise_name(name).replace(" ", "")
+
+
+def _known_name(written: str, candidates: Sequence[str], names: Sequence[str], label: str) -> str:
+    """The first of the known ``names`` that one of ``candidates`` (best first) spells, loosely.
+
+    Raises:
+        QueryError: None of them is known.
+    """
+    for want in map(_compact, candidates):
+        match = [n for n in names if _compact(n) == want]
+        if match:
+            return match[0]
+    known = ", ".join(sorted(names)) or "none yet"
+    raise QueryError(f"{label} {written!r} is not known; {label}s: {known}")
+
+
+def _explicit_place(text: str, names: Sequence[str], label: str) -> tuple[str, str | None]:
+    for m in _EXPLICIT[label].finditer(text):
+        value = m.group("value").rstrip(".-")
+        if value in STOPWORDS or (value in LEXICON and not names):
+            continue
+        glued = m.end("label") == m.start("value")  # "cam2": the whole word is the name
+        written = m.group("label") + value if glued else value
+        if names:  # "cam 2", "camera 2" and "cam2" all find a camera called cam2
+            spelled = [value, *(word + value for word in _LABELS[label])]
+            written = _known_name(written, [written, *spelled], names, label)
+        return text[: m.start()] + " " + text[m.end() :], written
+    return text, None
 
 
 def places(text: str, cameras: Sequence[str], zones: Sequence[str]) -> tuple[str, str | None, str | None]:

@@ -1,21 +1,29 @@
 """The typed search query: what the parser makes of plain English, and what REST filters fill in directly.
 
 A :class:`Query` names what to look for (object class, colours per body region, garments, head wear,
-carried objects, posture, motion, riding), where and when (camera, zone, a UTC time range) and which
-behaviours (loitering, crowd, ...). It also keeps what was deliberately *not* used: ``ignored_words``
-(gender, age, ethnicity, identity, emotion: never matched on) and ``unknown_words`` (not understood),
-so the answer can always say so.
+carried objects, posture, motion, riding), where and when (camera, zone, a UTC time range, offsets
+into the footage) and which behaviours (loitering, crowd, ...). It also keeps what was deliberately
+*not* used: ``ignored_words`` (gender, age, ethnicity, identity, emotion: never matched on) and
+``unknown_words`` (not understood), so the answer can always say so, and ``notes`` on how the text was
+read where that may surprise ("after 5pm" asked in the morning: yesterday's).
+
+Two kinds of time, never confused: ``since``/``until`` are wall-clock times (stored in UTC, shown by
+:meth:`Query.describe` in local time with its zone, or in the zone asked for); ``from_s``/``to_s`` are
+seconds into each source (a file's own time; for a live stream, since that run started).
 
 Example:
+    >>> from datetime import UTC, datetime
     >>> q = Query(text="red jacket", object_classes=("person",),
     ...           colours=(ColourTerm(region="upper", colours=("red",), words="red jacket"),))
     >>> q.describe()
     'object: person; upper body: red'
+    >>> Query(since=datetime(2026, 12, 1, 16, tzinfo=UTC), from_s=120).describe(tz=UTC)
+    'time: 2026-12-01 16:00 UTC to …; time: from 2 min into each video'
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -79,6 +87,27 @@ class Query(_Frozen):
     zone: str | None = Field(default=None, description="Zone name the track should have entered.")
     since: datetime | None = Field(default=None, description="Seen at or after this time (UTC).")
     until: datetime | None = Field(default=None, description="Seen before this time (UTC).")
+    from_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="Still seen at or after this many seconds into its source (end_s >= from_s); the offset "
+        "is from the start of each source: a file's own time, for a live stream since that run started.",
+    )
+    to_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Started before this many seconds into its source (start_s < to_s); offsets as for from_s.",
+    )
+    time_label: str = Field(
+        default="",
+        description="The wall-clock range in words when they say more than its ends, shown by describe(): "
+        "'the last 2 minutes (wall clock)'.",
+    )
+    notes: tuple[str, ...] = Field(
+        default=(),
+        description="How the text was read where that may surprise, shown by describe(): "
+        "'after 5pm yesterday (17:00 today has not come yet)'.",
+    )
     ignored_words: tuple[IgnoredWord, ...] = Field(default=(), description="Words deliberately not used.")
     unknown_words: tuple[str, ...] = Field(default=(), description="Words not understood.")
     mapped_words: tuple[WordMapping, ...] = Field(default=(), description="Words mapped by the sentence embedder.")
@@ -92,6 +121,8 @@ class Query(_Frozen):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
                 raise ValueError(f"{name} must be timezone-aware (UTC)")
+        if self.from_s is not None and self.to_s is not None and self.to_s <= self.from_s:
+            raise ValueError(f"to_s ({self.to_s:g}) must be after from_s ({self.from_s:g})")
         return self
 
     @property
@@ -113,11 +144,19 @@ class Query(_Frozen):
             or self.zone
             or self.since
             or self.until
+            or self.from_s is not None
+            or self.to_s is not None
         )
 
-    def describe(self) -> str:
-        """The query as one line for the user, e.g. ``object: person; upper body: red; not used: woman``."""
-        parts = self._match_parts() + self._where_when_parts()
+    def describe(self, tz: tzinfo | None = None) -> str:
+        """The query as one line for the user, e.g. ``object: person; upper body: red; not used: woman``.
+
+        Args:
+            tz: Time zone to show times in, named after each ("2026-12-01 17:00 CET"); default: this
+                machine's local zone. Pass ``UTC`` for UTC.
+        """
+        parts = self._match_parts() + self._where_when_parts(tz)
+        parts += [f"note: {note}" for note in self.notes]
         if self.ignored_words:
             parts.append("not used: " + ", ".join(f"{w.word} ({w.reason})" for w in self.ignored_words))
         if self.mapped_words:
@@ -151,14 +190,35 @@ class Query(_Frozen):
             parts.append("behaviour: " + ", ".join(self.behaviours))
         return parts
 
-    def _where_when_parts(self) -> list[str]:
+    def _where_when_parts(self, tz: tzinfo | None) -> list[str]:
         parts: list[str] = []
         if self.camera:
             parts.append(f"camera: {self.camera}")
         if self.zone:
             parts.append(f"zone: {self.zone}")
         if self.since or self.until:
-            since = self.since.isoformat(timespec="minutes") if self.since else "…"
-            until = self.until.isoformat(timespec="minutes") if self.until else "…"
-            parts.append(f"time: {since} to {until} UTC".replace("+00:00", ""))
+            label = f"{self.time_label}, " if self.time_label else ""
+            parts.append(f"time: {label}{_moment(self.since, tz)} to {_moment(self.until, tz)}")
+        if self.from_s is not None and self.to_s is not None:
+            parts.append(f"time: {_span(self.from_s)} to {_span(self.to_s)} into each video")
+        elif self.from_s is not None:
+            parts.append(f"time: from {_span(self.from_s)} into each video")
+        elif self.to_s is not None:
+            parts.append(f"time: the first {_span(self.to_s)} of each video")
         return parts
+
+
+def _moment(at: datetime | None, tz: tzinfo | None) -> str:
+    """A time in ``tz`` (None: local) with the zone's name, "2026-12-01 17:00 CET"; "…" for none."""
+    if at is None:
+        return "…"
+    local = at.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _span(seconds: float) -> str:
+    """A duration as "90 s" → "1 min 30 s", "2 h 5 min", "0.5 s"."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{value:g} {unit}" for value, unit in ((hours, "h"), (minutes, "min"), (round(secs, 3), "s")) if value]
+    return " ".join(parts) or "0 s"

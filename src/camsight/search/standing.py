@@ -26,7 +26,7 @@ from camsight.errors import QueryError
 from camsight.events.models import AnyEvent, StandingQueryEvent, event_id
 from camsight.search.query import Query
 from camsight.search.rank import rank_records
-from camsight.store.alerts_repo import StandingQueryRow, ensure_tables, list_standing_queries
+from camsight.store.alerts_repo import StandingQueryRow, list_standing_queries
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,11 @@ def match(record: TrackRecord, queries: Sequence[StandingQuery], tz: tzinfo | No
         zone = next((z for z in sq.zones if z in record.zones), None)
         out.append(
             StandingQueryEvent(
-                id=event_id(record.camera, record.source, "standing_query", sq.id, record.tracker_id),
+                # unique per occurrence: the source (each live run is its own) and the track's start
+                id=event_id(
+                    record.site, record.source_id, "standing_query", sq.id, record.tracker_id, round(record.start_s, 2)
+                ),
+                site=record.site,
                 rule=f"query:{sq.name}",
                 camera=record.camera,
                 source=record.source,
@@ -140,7 +144,6 @@ def match(record: TrackRecord, queries: Sequence[StandingQuery], tz: tzinfo | No
 
 def load(conn: sa.Connection) -> list[StandingQuery]:
     """The enabled standing queries in the store (rows that no longer parse are skipped, with a warning)."""
-    ensure_tables(conn)
     out = []
     for row in list_standing_queries(conn, enabled=True):
         try:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from camsight.core.records import Appearance, TrackRecord
+from camsight.search import index_writer
 from camsight.store import upsert_tracks
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -22,6 +23,7 @@ def make_record(
     app = Appearance(**appearance) if isinstance(appearance, dict) else appearance
     data: dict[str, Any] = {
         "id": f"{source_id}:{n}",
+        "site": "test",
         "camera": "cam1",
         "source": f"/videos/{source_id}.mp4",
         "source_id": source_id,
@@ -41,6 +43,8 @@ def make_record(
 
 
 def store_records(engine: sa.Engine, records: Iterable[TrackRecord], *, run_id: str = "run1") -> None:
-    """Write records to the store as the analyzer does."""
+    """Write records to the store as the store's sink does: the tracks and their search index rows."""
+    records = list(records)
     with engine.begin() as conn:
-        upsert_tracks(conn, records=list(records), run_id=run_id)
+        upsert_tracks(conn, records=records, run_id=run_id)
+        index_writer.store_tracks(conn, records)

@@ -22,9 +22,9 @@ from tokenizers.pre_tokenizers import Whitespace
 
 from camsight.errors import ModelError
 from camsight.search import parse
-from camsight.search.clip_embedder import MEAN, STD, ClipEmbedder, embed_tracks, embedding_hook
-from camsight.search.index import search
-from camsight.store import connect, create_schema
+from camsight.search.clip_embedder import MEAN, STD, ClipEmbedder, embed_tracks
+from camsight.search.engine import search
+from camsight.store import connect, upgrade
 from camsight.store import embeddings as store
 
 COLOURS_RGB = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255)}
@@ -104,7 +104,7 @@ def test_images_and_texts_share_one_space(embedder: ClipEmbedder) -> None:
 
 def test_thumbnails_are_embedded_and_the_text_joins_the_ranking(embedder: ClipEmbedder, tmp_path: Path) -> None:
     engine = connect(str(tmp_path / "db" / "camsight.db"))
-    create_schema(engine)
+    upgrade(engine, site="test")
     media = tmp_path / "media"
     records = []
     for n, rgb in enumerate(COLOURS_RGB.values(), start=1):
@@ -113,31 +113,38 @@ def test_thumbnails_are_embedded_and_the_text_joins_the_ranking(embedder: ClipEm
         cv2.imwrite(str(media / record.thumbnail), picture(rgb))  # type: ignore[operator]
         records.append(record)
     store_records(engine, records)
-    hook = embedding_hook(engine, embedder, media)
-    assert hook(records[2]) == []  # as the analyzer calls it when a track is stored
-    with engine.begin() as conn:
-        assert set(store.get_embeddings(conn, track_ids=[r.id for r in records], model=embedder.model)) == {"src1:3"}
+    with engine.begin() as conn:  # as the store's sink does when the tracks are stored
+        assert embed_tracks(conn, embedder, records, media) == 3
+        assert embed_tracks(conn, embedder, records, media) == 0  # already there
     for word, expected in (("green", "src1:2"), ("blue", "src1:3"), ("red", "src1:1")):
         query = parse(f"{word} thing", semantic=False)
-        with engine.begin() as conn:
-            hits = search(conn, query, embedder=embedder, media_root=media).hits
+        with engine.connect() as conn:
+            hits = search(conn, query, embedder=embedder).hits
         assert hits[0].record.id == expected
         assert hits[0].evidence[-1] == "looks like the text: 1.00"
         assert hits[0].parts["clip"] == 1.0
-    with engine.begin() as conn:  # the search embedded the thumbnails that had none
-        assert len(store.get_embeddings(conn, track_ids=[r.id for r in records], model=embedder.model)) == 3
-        assert embed_tracks(conn, embedder, records, media) == 0
+    with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM tracks WHERE id = 'src1:1'"))
         assert store.prune(conn) == 1
 
 
+def test_a_search_never_embeds_anything(embedder: ClipEmbedder, tmp_path: Path) -> None:
+    engine = connect(str(tmp_path / "camsight.db"))
+    upgrade(engine, site="test")
+    record = make_record(1, appearance=None)
+    store_records(engine, [record])
+    with engine.connect() as conn:
+        search(conn, parse("red thing", semantic=False), embedder=embedder)
+        assert store.get_embeddings(conn, track_ids=[record.id], model=embedder.model) == {}
+
+
 def test_words_unknown_to_the_lexicon_still_rank_with_the_embedder(embedder: ClipEmbedder, tmp_path: Path) -> None:
     engine = connect(str(tmp_path / "camsight.db"))
-    create_schema(engine)
+    upgrade(engine, site="test")
     store_records(engine, [make_record(1, appearance=None)])
     query = parse("frobnicator", semantic=False, open_vocabulary=True)
     with engine.begin() as conn:
-        hits = search(conn, query, embedder=embedder, media_root=tmp_path / "media").hits
+        hits = search(conn, query, embedder=embedder).hits
     assert [h.record.id for h in hits] == ["src1:1"]
     assert hits[0].evidence == ("looks like: no image",)
 

@@ -11,9 +11,9 @@ from search_factories import T0, make_record, store_records
 from camsight.core.records import TrackRecord
 from camsight.errors import QueryError
 from camsight.events.models import EVENT_ADAPTER, event_id
-from camsight.search import features, indexing, parse
+from camsight.search import features, index_writer, parse
 from camsight.search.cache import FeatureCache
-from camsight.search.index import SearchResult, search
+from camsight.search.engine import SearchResult, search
 from camsight.search.query import ColourTerm, Query
 from camsight.store import embeddings as store
 from camsight.store import upsert_event
@@ -27,8 +27,6 @@ GREY = {"upper": {"grey": 0.8}}
 def _empty_search_index(engine: sa.Engine) -> None:
     """The shared PostgreSQL fixture empties the store's tables; the search index's are emptied here."""
     with engine.begin() as conn:
-        features.ensure_tables(conn)
-        store.ensure_table(conn)
         for table in (features.track_features, features.feature_vectors, store.track_embeddings):
             conn.execute(table.delete())
 
@@ -60,6 +58,7 @@ def test_ranks_matches_first_with_evidence(engine: sa.Engine) -> None:
     assert all(a.score >= b.score for a, b in zip(result.hits, result.hits[1:], strict=False))
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["sql", "in-memory"])
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -68,12 +67,43 @@ def test_ranks_matches_first_with_evidence(engine: sa.Engine) -> None:
         (Query(since=T0 + timedelta(minutes=28)), {28, 29, 30, 100, 101, 102}),
         (Query(object_classes=("person",), until=T0 + timedelta(minutes=3)), {1, 2}),
         (Query(camera="'; DROP TABLE tracks; --"), set()),
+        # track n is seen from 10n to 10n + 10 s into its source (cars: 1000 s and later)
+        (Query(from_s=290.0), {28, 29, 30, 100, 101, 102}),  # still seen at 290 s: 28 ends there
+        (Query(object_classes=("person",), to_s=30.0), {1, 2}),  # started before 30 s: 3 starts at it
+        (Query(from_s=100.0, to_s=130.0), {9, 10, 11, 12}),
+        (Query(object_classes=("car",), to_s=1000.0), set()),
+        (Query(object_classes=("person",), from_s=0.0), set(range(1, 31))),
+        (Query(from_s=120.0, since=T0 + timedelta(minutes=20)), {*range(20, 31), 100, 101, 102}),
     ],
 )
-def test_filters_run_in_sql(engine: sa.Engine, query: Query, expected: set[int]) -> None:
+def test_filters_run_in_sql(engine: sa.Engine, query: Query, expected: set[int], cached: bool) -> None:
     store_records(engine, corpus())
-    hits = run(engine, query, limit=100).hits
+    hits = run(engine, query, limit=100, cache=FeatureCache() if cached else None).hits
     assert {h.record.tracker_id for h in hits} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("person after 2 minutes", set(range(11, 31))),  # 11 is seen from 110 s to 120 s
+        ("person before 30 seconds", {1, 2}),
+        ("person in the first minute", {1, 2, 3, 4, 5}),
+        ("person between 1 and 2 minutes", set(range(5, 12))),
+        ("red car after 2 minutes", {100, 101, 102}),
+    ],
+)
+def test_offsets_in_the_text_filter_the_search(engine: sa.Engine, text: str, expected: set[int]) -> None:
+    store_records(engine, corpus())
+    query = parse(text, semantic=False)
+    for cache in (None, FeatureCache()):
+        assert {h.record.tracker_id for h in run(engine, query, limit=100, cache=cache).hits} == expected
+
+
+def test_the_feature_rows_hold_the_offsets(engine: sa.Engine) -> None:
+    store_records(engine, [make_record(4, start_s=12.25, end_s=47.5)])
+    f = features.track_features
+    with engine.begin() as conn:
+        assert conn.execute(sa.select(f.c.start_s, f.c.end_s)).one() == (12.25, 47.5)
 
 
 def test_paging_returns_each_track_once(engine: sa.Engine) -> None:
@@ -117,6 +147,7 @@ def test_behaviour_from_stored_events(engine: sa.Engine) -> None:
         {
             "kind": "loitering",
             "id": event_id("cam1", "/videos/src1.mp4", "loitering", 0),
+            "site": "test",
             "rule": "r",
             "camera": "cam1",
             "source": "/videos/src1.mp4",
@@ -130,7 +161,7 @@ def test_behaviour_from_stored_events(engine: sa.Engine) -> None:
     )
     with engine.begin() as conn:
         upsert_event(conn, event=event, source_id="src1", run_id="run1")
-        indexing.sync(conn, force=True)
+        index_writer.rebuild(conn)
     hits = run(engine, parse("someone loitering", semantic=False)).hits
     assert hits[0].record.id == "src1:2"
     assert hits[0].evidence == ("event: loitering",)
@@ -145,6 +176,10 @@ def test_behaviour_from_stored_events(engine: sa.Engine) -> None:
         "group of people standing together",
         "someone without a hat sitting",
         "person in a striped top on camera cam1",
+        "person in a red jacket after 2 minutes",
+        "red car in the first 20 minutes",
+        "person with a backpack between 1 and 5 minutes",
+        "person before 100 seconds",
     ],
 )
 def test_in_memory_scoring_agrees_with_sql(engine: sa.Engine, text: str) -> None:
@@ -178,7 +213,6 @@ def test_cache_steps_aside_for_large_indexes(engine: sa.Engine) -> None:
     store_records(engine, corpus())
     cache = FeatureCache(max_rows=10)
     with engine.begin() as conn:
-        indexing.sync(conn)
         assert cache.view(conn) is None
     assert len(run(engine, RED_PERSON, cache=cache, limit=50).hits) == 30
 
@@ -194,17 +228,14 @@ def test_empty_store(engine: sa.Engine) -> None:
     assert (result.hits, result.more) == ([], False)
 
 
-def test_index_hook_indexes_tracks_as_they_are_stored_with_their_neighbours(engine: sa.Engine) -> None:
-    hook = indexing.index_hook(engine)
+def test_tracks_are_indexed_as_they_are_stored_with_their_neighbours(engine: sa.Engine) -> None:
     path = tuple((t * 0.5, 0.5, 0.5) for t in range(8))
     first = make_record(1, path=path, start_s=0.0, end_s=3.5)
     second = make_record(2, path=tuple((t, x + 0.02, y) for t, x, y in path), start_s=0.0, end_s=3.5)
     for record in (first, second):
         store_records(engine, [record])
-        assert hook(record) == []
     f = features.track_features
     with engine.begin() as conn:
-        assert indexing.sync(conn) == 0  # nothing left to do
         near = dict(conn.execute(sa.select(f.c.id, f.c.near_others)).all())
     assert near == {"src1:1": 1.0, "src1:2": 1.0}  # the first was re-indexed when its neighbour arrived
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -167,7 +169,6 @@ def test_explicit_camera_and_zone_without_known_names() -> None:
         ("frobnicate the wibble", {}, "not understood: frobnicate, wibble"),
         ("jakcet", {}, "did you mean jacket"),
         ("red car between 15:00 and 14:00", {}, "ends before it starts"),
-        ("red car after 9pm", {}, "starts in the future"),
         ("red car on camera cam9", {"cameras": ["cam1", "cam2"]}, "camera 'cam9' is not known; cameras: cam1, cam2"),
     ],
 )
@@ -187,9 +188,93 @@ def test_unknown_only_query_is_kept_for_an_open_vocabulary_embedder() -> None:
 
 def test_parsed_query_is_shown_back() -> None:
     q = p("woman in a crimson hoodie with a rucksack yesterday after 5pm")
-    assert q.describe() == (
+    assert q.describe(tz=UTC) == (
         "object: person or backpack; upper body: red; garment: hooded jacket; carrying: backpack; "
-        "time: 2024-05-01T17:00 to 2024-05-02T00:00 UTC; not used: woman (gender)"
+        "time: 2024-05-01 17:00 UTC to 2024-05-02 00:00 UTC; not used: woman (gender)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tz", "shown"),
+    [
+        (UTC, "time: 2026-12-01 16:00 UTC to 2026-12-01 23:00 UTC"),
+        (ZoneInfo("Europe/Berlin"), "time: 2026-12-01 17:00 CET to 2026-12-02 00:00 CET"),
+        (ZoneInfo("America/New_York"), "time: 2026-12-01 11:00 EST to 2026-12-01 18:00 EST"),
+    ],
+)
+def test_times_are_shown_in_the_zone_asked_for_with_its_name(tz: ZoneInfo, shown: str) -> None:
+    q = Query(since=datetime(2026, 12, 1, 16, tzinfo=UTC), until=datetime(2026, 12, 1, 23, tzinfo=UTC))
+    assert q.describe(tz=tz) == shown
+
+
+def test_times_are_shown_in_local_time_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    q = Query(since=datetime(2026, 6, 1, 15, tzinfo=UTC), until=datetime(2026, 12, 1, 23, tzinfo=UTC))
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        shown = q.describe()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert shown == "time: 2026-06-01 17:00 CEST to 2026-12-02 00:00 CET"  # each in its own offset
+
+
+MORNING = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "red car after 5pm",
+            "time: 2026-11-30 17:00 UTC to 2026-12-01 00:00 UTC; "
+            "note: after 5pm yesterday (17:00 today has not come yet)",
+        ),
+        (
+            "red car tonight",
+            "time: 2026-11-30 18:00 UTC to 2026-12-01 06:00 UTC; note: last night (18:00 today has not come yet)",
+        ),
+        (
+            "red car today after 5pm",
+            "time: 2026-12-01 17:00 UTC to 2026-12-02 00:00 UTC; "
+            "note: today after 5pm starts in the future; nothing can match yet",
+        ),
+        (
+            "red car on 2026-12-24",
+            "time: 2026-12-24 00:00 UTC to 2026-12-25 00:00 UTC; "
+            "note: on 2026-12-24 starts in the future; nothing can match yet",
+        ),
+    ],
+)
+def test_times_that_have_not_come_yet_are_answered_with_a_note(text: str, shown: str) -> None:
+    q = parse(text, now=MORNING, tz=UTC, semantic=False)
+    assert q.describe(tz=UTC) == "object: car; colour: red; " + shown
+    assert q.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "from_s", "to_s", "shown"),
+    [
+        ("person after 2 minutes", 120.0, None, "time: from 2 min into each video"),
+        ("person after 90 seconds", 90.0, None, "time: from 1 min 30 s into each video"),
+        ("person before 30 seconds", None, 30.0, "time: the first 30 s of each video"),
+        ("person in the first minute", None, 60.0, "time: the first 1 min of each video"),
+        ("person between 1 and 2 minutes", 60.0, 120.0, "time: 1 min to 2 min into each video"),
+        ("person after 1 hour", 3600.0, None, "time: from 1 h into each video"),
+    ],
+)
+def test_offsets_into_the_footage(text: str, from_s: float | None, to_s: float | None, shown: str) -> None:
+    q = p(text)
+    assert (q.from_s, q.to_s, q.since, q.until) == (from_s, to_s, None, None)
+    assert q.describe(tz=UTC) == "object: person; " + shown
+    assert not q.unknown_words
+
+
+def test_the_last_minutes_are_wall_clock_not_offsets() -> None:
+    q = p("person in the last 2 minutes")
+    assert (q.from_s, q.to_s) == (None, None)
+    assert q.describe(tz=UTC) == (
+        "object: person; time: the last 2 minutes (wall clock), 2024-05-02 18:28 UTC to 2024-05-02 18:30 UTC"
     )
 
 
@@ -210,3 +295,22 @@ def test_query_model_rejects_naive_times() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         Query(since=datetime(2024, 5, 1))
     assert ColourTerm(region="upper", colours=("red",)).region == "upper"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"from_s": 120.0, "to_s": 60.0}, "to_s .* must be after from_s"),
+        ({"from_s": 60.0, "to_s": 60.0}, "to_s .* must be after from_s"),
+        ({"from_s": -1.0}, "greater than or equal to 0"),
+        ({"to_s": 0.0}, "greater than 0"),
+    ],
+)
+def test_query_model_rejects_impossible_offsets(fields: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Query(**fields)  # type: ignore[arg-type]
+
+
+def test_offsets_alone_are_criteria() -> None:
+    assert Query(from_s=0.0).has_criteria
+    assert Query(to_s=30.0).has_criteria

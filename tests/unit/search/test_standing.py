@@ -12,7 +12,7 @@ from camsight.core.records import Appearance, TrackRecord
 from camsight.errors import QueryError
 from camsight.search.parser import parse
 from camsight.search.standing import Schedule, StandingMatcher, StandingQuery, in_scope, match
-from camsight.store import connect, create_schema
+from camsight.store import connect, upgrade
 from camsight.store.alerts_repo import add_standing_query, update_standing_query
 
 T0 = datetime(2024, 5, 1, 23, 0, tzinfo=UTC)
@@ -32,6 +32,7 @@ def record(appearance: Appearance, *, object_class: str = "person", n: int = 1, 
     """A finished track seen 5 s on cam1 from T0."""
     data: dict[str, Any] = {
         "id": f"src:{n}",
+        "site": "test",
         "camera": "cam1",
         "source": "/v/clip.mp4",
         "source_id": "src",
@@ -114,7 +115,7 @@ def test_match(text: str, appearance: Appearance, cls: str, matches: bool) -> No
 
 def test_matcher_reads_enabled_queries_from_the_store(tmp_path: Path) -> None:
     engine = connect(str(tmp_path / "db.sqlite"))
-    create_schema(engine)
+    upgrade(engine, site="test")
     matcher = StandingMatcher(engine, tz=UTC)
     assert matcher(record(ORANGE_VEST)) == []
     query = parse("person in an orange vest", semantic=False, now=T0)

@@ -1,12 +1,11 @@
-"""Keeping the search index (:mod:`camsight.search.features`) in step with the ``tracks`` table.
+"""Writing the search index (:mod:`camsight.search.features`) as tracks are stored: a search only reads.
 
-:func:`sync` runs before every search: it compares the row counts of the two tables (a few
-milliseconds) and only when they differ looks for tracks whose feature row is missing or stale
-(another ``run_id`` or ``ended_at``), rebuilds those, and drops rows of tracks that are gone. So a
-database written by any camsight, edge or hub, is searchable without a separate indexing step;
-:func:`index_hook` indexes tracks as the analyzer stores them, so that searches find nothing to do.
+The store's sink calls :func:`store_tracks` in the transaction that writes the track records, and
+:func:`drop_tracks` in the one that deletes them (a re-analysis replacing an earlier run), so the
+index never lags behind ``tracks``. :func:`rebuild` recomputes every row; the store's upgrade runs it
+when the way rows are computed changed.
 
-Rebuilding a track also rebuilds the tracks of the same source that overlap it in time: how many
+Indexing a track also re-indexes the tracks of the same source that overlap it in time: how many
 people were near each of them (:func:`~camsight.search.features.nearness`) may have changed.
 """
 
@@ -14,13 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from camsight.core.records import TrackRecord
-from camsight.search.features import ensure_tables, feature_row, feature_vectors, nearness, track_features, vector
+from camsight.search.features import feature_row, feature_vectors, nearness, track_features, vector
 from camsight.store.db import upsert
 from camsight.store.schema import events as event_table
 from camsight.store.schema import tracks as track_table
@@ -56,7 +54,6 @@ def index_tracks(conn: sa.Connection, records: Sequence[TrackRecord], *, run_ids
     """
     if not records:
         return 0
-    ensure_tables(conn)
     kinds = _event_kinds(conn, sorted({r.source_id for r in records}))
     near = nearness(records)
     seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(track_features.c.seq), 0))).scalar_one()) + 1
@@ -76,28 +73,6 @@ def index_tracks(conn: sa.Connection, records: Sequence[TrackRecord], *, run_ids
         upsert(conn, track_features, chunk)
         upsert(conn, feature_vectors, [{"id": row["id"], "vector": vector(row)} for row in chunk])
     return len(rows)
-
-
-def _counts(conn: sa.Connection) -> tuple[int, int]:
-    n_tracks = conn.execute(sa.select(sa.func.count()).select_from(track_table)).scalar_one()
-    n_features = conn.execute(sa.select(sa.func.count()).select_from(track_features)).scalar_one()
-    return int(n_tracks), int(n_features)
-
-
-def stale_tracks(conn: sa.Connection) -> dict[str, tuple[float, float]]:
-    """``{source id: (first start_s, last end_s)}`` of the tracks whose feature row is missing or stale.
-
-    Stale: written for another ``run_id`` (the source was analysed again) or another ``ended_at`` (the
-    record was replaced by a longer one).
-    """
-    f, t = track_features, track_table
-    stmt = (
-        sa.select(t.c.source_id, sa.func.min(t.c.start_s), sa.func.max(t.c.end_s))
-        .select_from(t.outerjoin(f, f.c.id == t.c.id))
-        .where(sa.or_(f.c.id.is_(None), f.c.run_id != t.c.run_id, f.c.ended_at != t.c.ended_at))
-        .group_by(t.c.source_id)
-    )
-    return {str(sid): (float(lo), float(hi)) for sid, lo, hi in conn.execute(stmt)}
 
 
 def reindex(conn: sa.Connection, windows: dict[str, tuple[float, float]]) -> int:
@@ -128,31 +103,30 @@ def windows_of(records: Sequence[TrackRecord]) -> dict[str, tuple[float, float]]
     return out
 
 
-def sync(conn: sa.Connection, *, force: bool = False) -> int:
-    """Bring the feature rows up to date with ``tracks``; returns the number of rows rebuilt.
+def store_tracks(conn: sa.Connection, records: Sequence[TrackRecord]) -> int:
+    """Index records just written to ``tracks`` (and their neighbours in time); returns rows written."""
+    return reindex(conn, windows_of(records))
 
-    Cheap when nothing changed: the two tables' row counts are compared first (unless ``force``), and
-    only when they differ are stale tracks looked for, rebuilt (with their neighbours in time), and rows
-    of deleted tracks dropped.
-    """
-    ensure_tables(conn)
-    n_tracks, n_features = _counts(conn)
-    if n_tracks == n_features and not force:
-        return 0
-    written = reindex(conn, stale_tracks(conn))
-    for table in (track_features, feature_vectors):
-        conn.execute(sa.delete(table).where(~sa.exists().where(track_table.c.id == table.c.id)))
+
+def drop_tracks(conn: sa.Connection, track_ids: Sequence[str]) -> int:
+    """Delete the index rows of tracks that are being deleted; returns how many."""
+    dropped = 0
+    for start in range(0, len(track_ids), _CHUNK):
+        chunk = list(track_ids[start : start + _CHUNK])
+        dropped += conn.execute(sa.delete(track_features).where(track_features.c.id.in_(chunk))).rowcount
+        conn.execute(sa.delete(feature_vectors).where(feature_vectors.c.id.in_(chunk)))
+    return dropped
+
+
+def rebuild(conn: sa.Connection) -> int:
+    """Recompute every index row from ``tracks`` (one source at a time); returns rows written."""
+    conn.execute(sa.delete(track_features))
+    conn.execute(sa.delete(feature_vectors))
+    t = track_table
+    spans = conn.execute(
+        sa.select(t.c.source_id, sa.func.min(t.c.start_s), sa.func.max(t.c.end_s)).group_by(t.c.source_id)
+    ).all()
+    written = reindex(conn, {str(sid): (float(lo), float(hi)) for sid, lo, hi in spans})
     if written:
         log.info("search index: rebuilt %d track feature rows", written)
     return written
-
-
-def index_hook(engine: sa.Engine) -> Callable[[TrackRecord], list[Any]]:
-    """An ``Analyzer(on_track=...)`` hook that indexes each track as it is stored; raises no events."""
-
-    def hook(record: TrackRecord) -> list[Any]:
-        with engine.begin() as conn:
-            reindex(conn, windows_of([record]))
-        return []
-
-    return hook

@@ -1,15 +1,18 @@
 """Searching the stored tracks: SQL filters and scoring in the database, evidence for the page in Python.
 
-:func:`search` runs in three steps:
+:func:`search` runs in two steps:
 
-1. bring the search index up to date (:func:`camsight.search.indexing.sync`: cheap when nothing changed);
-2. one SQLAlchemy Core statement over ``search_features``: the filters (object class, camera, time
-   range) as ``WHERE`` clauses with bound parameters, the score of :mod:`camsight.search.rank` as an
-   expression, ``ORDER BY`` score, ``LIMIT``/``OFFSET`` for paging. No SQL is ever built from the
-   text the user typed: words become vocabulary terms first, and terms become bound values;
-3. the page's records are read from ``tracks`` and their evidence computed with the same formula.
+1. one SQLAlchemy Core statement over ``search_features``: the filters (object class, camera, time
+   range, offsets into the footage) as ``WHERE`` clauses with bound parameters, the score of
+   :mod:`camsight.search.rank` as an expression, ``ORDER BY`` score, ``LIMIT``/``OFFSET`` for paging.
+   No SQL is ever built from the text the user typed: words become vocabulary terms first, and terms
+   become bound values;
+2. the page's records are read from ``tracks`` and their evidence computed with the same formula.
 
-A long-running process passes a :class:`~camsight.search.cache.FeatureCache`: step 2 then scores a
+A search only reads: the index is written when tracks are stored (:mod:`camsight.search.index_writer`),
+so it works on a read-only store too.
+
+A long-running process passes a :class:`~camsight.search.cache.FeatureCache`: step 1 then scores a
 process-local copy of the columns with numpy (same formula, same order, a few milliseconds for
 100,000 tracks) while the filters stay the same.
 
@@ -17,10 +20,10 @@ With an image-text embedder (:mod:`camsight.search.clip_embedder`), the best :da
 candidates by the structured score are re-ranked with the query text's similarity to each thumbnail.
 
 Example:
-    >>> from camsight.store import connect, create_schema
+    >>> from camsight.store import connect, upgrade
     >>> from camsight.search.parser import parse
     >>> engine = connect(":memory:")
-    >>> create_schema(engine)
+    >>> _ = upgrade(engine, site="docs")
     >>> with engine.begin() as conn:
     ...     search(conn, parse("person in a red jacket", semantic=False)).hits
     []
@@ -32,7 +35,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,9 +43,8 @@ from numpy.typing import NDArray
 
 from camsight.core.records import TrackRecord
 from camsight.search import features as feat
-from camsight.search import indexing
 from camsight.search.cache import Columns, FeatureCache
-from camsight.search.clip_embedder import ClipEmbedder, embed_tracks
+from camsight.search.clip_embedder import ClipEmbedder
 from camsight.search.query import Query
 from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, parts, total
 from camsight.store import embeddings as emb_store
@@ -81,6 +82,10 @@ def _filters(query: Query, table: sa.Table) -> list[sa.ColumnElement[bool]]:
         conditions.append(table.c.ended_at >= query.since)
     if query.until is not None:
         conditions.append(table.c.started_at < query.until)
+    if query.from_s is not None:  # still seen at or after that offset into its source
+        conditions.append(table.c.end_s >= query.from_s)
+    if query.to_s is not None:  # started before that offset
+        conditions.append(table.c.start_s < query.to_s)
     return conditions
 
 
@@ -91,7 +96,17 @@ def _check_page(limit: int, offset: int) -> None:
         raise ValueError(f"offset must not be negative, got {offset}")
 
 
-def _ranked_ids(conn: sa.Connection, query: Query, *, limit: int, offset: int) -> list[tuple[str, float]]:
+Scope = Sequence[str] | None
+"""The cameras a search may return (an account's scope); None: all."""
+
+
+def _in_scope(scope: Scope, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    return [] if scope is None else [table.c.camera.in_(list(scope))]
+
+
+def _ranked_ids(
+    conn: sa.Connection, query: Query, *, limit: int, offset: int, scope: Scope = None
+) -> list[tuple[str, float]]:
     f = feat.track_features
     ops = SqlOps(f, conn.dialect.name)
     raw = total(parts(query, ops), ops)
@@ -100,7 +115,7 @@ def _ranked_ids(conn: sa.Connection, query: Query, *, limit: int, offset: int) -
     score = sa.func.round(raw, ORDER_DIGITS).label("score")
     stmt = (
         sa.select(f.c.id, score)
-        .where(*_filters(query, f))
+        .where(*_filters(query, f), *_in_scope(scope, f))
         .order_by(score.desc(), f.c.started_at.desc(), f.c.id)
         .limit(limit)
         .offset(offset)
@@ -119,15 +134,24 @@ def _mask(query: Query, cols: Columns) -> NDArray[np.bool_]:
         keep &= cols.ended >= np.datetime64(query.since.astimezone(UTC).replace(tzinfo=None), "us")
     if query.until is not None:
         keep &= cols.started < np.datetime64(query.until.astimezone(UTC).replace(tzinfo=None), "us")
+    if query.from_s is not None:
+        keep &= cols.end_s >= query.from_s
+    if query.to_s is not None:
+        keep &= cols.start_s < query.to_s
     return keep
 
 
-def _ranked_cached(cols: Columns, query: Query, *, limit: int, offset: int) -> list[tuple[str, float]]:
+def _ranked_cached(
+    cols: Columns, query: Query, *, limit: int, offset: int, scope: Scope = None
+) -> list[tuple[str, float]]:
     """Like :func:`_ranked_ids`, scored on the in-memory columns (same formula, same order)."""
     ops = NumpyOps(cols.as_mapping())
     raw = np.asarray(total(parts(query, ops), ops), dtype=np.float64)
     scores = np.round(np.broadcast_to(raw, (len(cols),)), ORDER_DIGITS)
-    rows = np.flatnonzero(_mask(query, cols))
+    keep = _mask(query, cols)
+    if scope is not None:
+        keep &= np.isin(cols.text["camera"], list(scope))
+    rows = np.flatnonzero(keep)
     want = min(rows.size, offset + limit)
     if want == 0:
         return []
@@ -139,20 +163,15 @@ def _ranked_cached(cols: Columns, query: Query, *, limit: int, offset: int) -> l
     return [(str(cols.ids[rows[i]]), float(scores[rows[i]])) for i in order[offset : offset + limit]]
 
 
-def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, TrackRecord], list[str]]:
-    """Feature rows and records of ``ids``, and the ids whose feature row is stale."""
+def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, TrackRecord]]:
+    """Feature rows and records of ``ids``."""
     f = feat.track_features
     rows = {r.id: r._mapping for r in conn.execute(sa.select(f).where(f.c.id.in_(ids)))}
     tracks = conn.execute(
         sa.select(track_table.c.id, track_table.c.run_id, track_table.c.record).where(track_table.c.id.in_(ids))
     ).all()
     records = {t.id: TrackRecord.model_validate(t.record) for t in tracks}
-    stale = [
-        t.id
-        for t in tracks
-        if t.id not in rows or rows[t.id]["run_id"] != t.run_id or rows[t.id]["ended_at"] != records[t.id].ended_at
-    ]
-    return rows, records, stale
+    return rows, records
 
 
 def _clip_scores(
@@ -160,12 +179,11 @@ def _clip_scores(
     embedder: ClipEmbedder,
     query: Query,
     ids: Sequence[str],
-    records: dict[str, TrackRecord],
-    media_root: Path | None,
 ) -> dict[str, float]:
-    """Image-text similarity of each candidate as a 0..1 score: its rank among the candidates that have one."""
-    if media_root is not None:
-        embed_tracks(conn, embedder, [records[i] for i in ids if i in records], media_root)
+    """Image-text similarity of each candidate as a 0..1 score: its rank among the candidates that have one.
+
+    Thumbnails are embedded when tracks are stored; a track without an embedding scores neutral.
+    """
     vectors = emb_store.get_embeddings(conn, track_ids=list(ids), model=embedder.model)
     if not vectors or not query.embed_text:
         return {}
@@ -208,28 +226,28 @@ def _hits(
 
 
 def _ranked(
-    conn: sa.Connection, query: Query, cache: FeatureCache | None, *, limit: int, offset: int
+    conn: sa.Connection, query: Query, cache: FeatureCache | None, *, limit: int, offset: int, scope: Scope = None
 ) -> list[tuple[str, float]]:
     """``(track id, score)`` best first: in memory when a cache is given and holds the index, else in SQL."""
     cols = cache.view(conn) if cache is not None else None
     if cols is not None:
-        return _ranked_cached(cols, query, limit=limit, offset=offset)
-    return _ranked_ids(conn, query, limit=limit, offset=offset)
+        return _ranked_cached(cols, query, limit=limit, offset=offset, scope=scope)
+    return _ranked_ids(conn, query, limit=limit, offset=offset, scope=scope)
 
 
 def _rerank(
     conn: sa.Connection,
     query: Query,
     embedder: ClipEmbedder,
-    media_root: Path | None,
     cache: FeatureCache | None,
     *,
     limit: int,
     offset: int,
+    scope: Scope = None,
 ) -> tuple[list[tuple[str, float]], dict[str, Any], dict[str, TrackRecord], dict[str, float]]:
-    pool = _ranked(conn, query, cache, limit=max(CLIP_POOL, 3 * (offset + limit)), offset=0)
-    rows, records, _ = _load(conn, [i for i, _ in pool])
-    clip = _clip_scores(conn, embedder, query, [i for i, _ in pool], records, media_root)
+    pool = _ranked(conn, query, cache, limit=max(CLIP_POOL, 3 * (offset + limit)), offset=0, scope=scope)
+    rows, records = _load(conn, [i for i, _ in pool])
+    clip = _clip_scores(conn, embedder, query, [i for i, _ in pool])
     weight = sum(p.weight for p in parts(query, SqlOps(feat.track_features, conn.dialect.name))) or 1.0
     mixed = [(i, (s * weight + clip.get(i, NEUTRAL) * CLIP_WEIGHT) / (weight + CLIP_WEIGHT)) for i, s in pool]
     mixed.sort(key=lambda item: -item[1])
@@ -243,40 +261,31 @@ def search(
     limit: int = 20,
     offset: int = 0,
     embedder: ClipEmbedder | None = None,
-    media_root: Path | None = None,
     cache: FeatureCache | None = None,
+    scope: Scope = None,
 ) -> SearchResult:
     """The page ``offset .. offset + limit`` of tracks matching ``query``, best first, one hit per track.
 
     Args:
-        conn: Connection (SQLite or PostgreSQL); the search index is updated in it, so use a
-            transaction (``engine.begin()``).
+        conn: Connection (SQLite or PostgreSQL); only read.
         query: The parsed query.
         limit: Page size, 1..:data:`MAX_LIMIT`.
         offset: Hits to skip (for the next pages).
         embedder: Optional image-text embedder; its similarity joins the ranking.
-        media_root: Media folder, to embed thumbnails that have no embedding yet.
         cache: A process-local copy of the index to score in memory (long-running processes);
             without it the database scores.
+        scope: Only tracks of these cameras (an account's scope); None for all.
 
     Raises:
         ValueError: ``limit`` or ``offset`` out of range.
     """
     _check_page(limit, offset)
-    indexing.sync(conn)
     clip: dict[str, float] | None = None
-    for _attempt in range(2):
-        if embedder is not None and query.embed_text:
-            order, rows, records, clip = _rerank(conn, query, embedder, media_root, cache, limit=limit, offset=offset)
-            stale: list[str] = []
-        else:
-            order = _ranked(conn, query, cache, limit=limit + 1, offset=offset)
-            rows, records, stale = _load(conn, [i for i, _ in order])
-        if not stale:
-            break
-        indexing.reindex(conn, indexing.windows_of([records[i] for i in stale if i in records]))
-        if cache is not None:
-            cache.invalidate()
+    if embedder is not None and query.embed_text:
+        order, rows, records, clip = _rerank(conn, query, embedder, cache, limit=limit, offset=offset, scope=scope)
+    else:
+        order = _ranked(conn, query, cache, limit=limit + 1, offset=offset, scope=scope)
+        rows, records = _load(conn, [i for i, _ in order])
     more = len(order) > limit
     return SearchResult(
         query=query, hits=_hits(query, order[:limit], rows, records, offset, clip), offset=offset, more=more
