@@ -1,7 +1,10 @@
 """Analysing recorded files and stills into the store: the ``camsight analyze`` job.
 
 Events are written as they happen (so a crash or a corrupt file keeps what was found), tracks as
-they end. Re-analysing a source replaces its earlier rows instead of adding to them.
+they end, both through the one drive loop (:mod:`camsight.apps.drive`) the live cameras use.
+Re-analysing a source replaces its earlier rows when the new run has finished, in one transaction;
+while it runs, the source is leased to this process, so a second analysis of the same file at the
+same time refuses to start instead of deleting this one's rows (see :mod:`camsight.store.sources_repo`).
 """
 
 from __future__ import annotations
@@ -9,26 +12,25 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
-from camsight.apps.persist import StoreWriter, TrackHook
 from camsight.apps.pipeline import CameraPipeline, PipelineStats
+from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive
 from camsight.config.models import CameraConfig, Config
 from camsight.core.frame import Frame
 from camsight.core.records import TrackRecord
-from camsight.events.lifecycle import AlertPolicy, EventLog, Suppression
+from camsight.errors import CamsightError
 from camsight.events.models import AnyEvent
-from camsight.perception.detect import OnnxDetector
+from camsight.events.sinks import Published
+from camsight.perception.detect import Detector, OnnxDetector
 from camsight.perception.tracklog import Describer
 from camsight.sources import SourceSpec, StillImage, VideoFile
 from camsight.store import repository as repo
-from camsight.store.media import MediaStore
-from camsight.store.repository import SourceStatus
-from camsight.store.repository import source_id as make_source_id
+from camsight.store.errors import writing
+from camsight.store.handle import Store
+from camsight.store.repository import Purged, SourceStatus
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, float | None], None]
@@ -36,7 +38,7 @@ Progress = Callable[[float, float | None], None]
 
 @dataclass
 class SourceResult:
-    """What analysing one source produced."""
+    """What analysing one source produced (``status`` is ``running`` until it ends)."""
 
     source: str
     source_id: str
@@ -49,58 +51,61 @@ class SourceResult:
     events: dict[str, AnyEvent] = field(default_factory=dict)
     tracks: list[TrackRecord] = field(default_factory=list)
     problem: str | None = None
+    status: str = "running"
+    purged: Purged | None = None
+    wall_clock: str = "file_mtime"
+
+    def collect(self, published: Published) -> None:
+        """Keep what the sink wrote (the latest version of each alert, every record)."""
+        for alert, _latency in published.new:
+            self.events[alert.id] = alert
+        for alert in published.updated:
+            self.events[alert.id] = alert
+        self.tracks.extend(published.records)
 
 
 class Analyzer:
-    """Runs the pipeline over files and writes events, tracks and media."""
+    """Runs files and stills through the drive loop into one store, sharing one detector (one ONNX session)."""
 
     def __init__(
         self,
         config: Config,
+        store: Store,
         *,
-        engine: sa.Engine,
-        media: MediaStore,
-        detector: OnnxDetector | None = None,
+        detector: Detector | None = None,
         describer: Describer | None = None,
-        on_track: TrackHook | None = None,
-        suppressions: Sequence[Suppression] = (),
+        describe: bool = True,
     ) -> None:
-        """Share one detector (one ONNX session) across every source; rule events pass an EventLog per source."""
+        """Load the detector now (once for every source) unless one is given.
+
+        Args:
+            config: The configuration.
+            store: Where results go.
+            detector: The detector to share; default: the configured one.
+            describer: Describes each finished track; default: the packaged appearance describer.
+            describe: False leaves appearances out (a benchmark of the rest).
+        """
         self.config = config
-        self.engine = engine
-        self.media = media
+        self.store = store
         self.detector = detector or OnnxDetector(config.detector)
-        self.describer = describer
-        self.on_track = on_track
-        self.suppressions = tuple(suppressions)
+        self.describer = (describer or make_describer(config)) if describe else None
+        self.suppressions = enabled_suppressions(store.engine)
+        self.current: SourceResult | None = None
+        """The source being analysed (or the last one): what an interrupted run had stored so far."""
 
     def analyze(self, spec: SourceSpec, camera: CameraConfig, progress: Progress | None = None) -> SourceResult:
-        """Analyse one video file or still, storing everything it finds."""
+        """Analyse one video file or still, storing everything it finds.
+
+        Raises:
+            SourceError: The file cannot be opened as a video or picture.
+            SourceBusy: Another process is analysing the same file right now.
+            StoreError: The store cannot be written.
+        """
         uri = str(spec.path.resolve())
-        sid = make_source_id(uri)
-        result = SourceResult(source=uri, source_id=sid, camera=camera.id, kind=spec.kind)
-        if spec.kind == "still":
-            still = StillImage(spec.path, camera=camera.id)
-            frames: Iterable[Frame] = still
-            reader: VideoFile | None = None
-            wall_origin, fps, duration = still.wall, 1.0, 0.0
-        else:
-            reader = VideoFile(spec.path, camera=camera.id, fps=camera.fps)
-            frames, wall_origin, fps, duration = reader, reader.wall_origin, camera.fps, reader.stats.duration_s or 0.0
+        frames, reader, wall_origin, fps, duration = self._open(spec, camera)
         run_id = uuid.uuid4().hex
-        writer = self._writer(result, run_id)
-        started = time.perf_counter()
-        with self.engine.begin() as conn:
-            repo.upsert_camera(conn, camera_id=camera.id, source=camera.source)
-            repo.start_source(
-                conn,
-                source_id=sid,
-                camera=camera.id,
-                uri=uri,
-                kind="folder" if spec.folder else "file",
-                run_id=run_id,
-                started_at=datetime.now(UTC),
-            )
+        sid = self._lease(spec, camera, uri, run_id)
+        result = self.current = SourceResult(source=uri, source_id=sid, camera=camera.id, kind=spec.kind)
         pipe = CameraPipeline(
             self.config,
             camera,
@@ -110,86 +115,92 @@ class Analyzer:
             fps=fps,
             detector=self.detector,
             still=spec.kind == "still",
+            site=self.store.site,
+            describer=self.describer,
+        )
+        drive = make_drive(
+            self.config,
+            self.store,
+            pipe,
+            run_id=run_id,
+            suppressions=self.suppressions,
+            on_published=result.collect,
+            heartbeat=lambda: self._heartbeat(sid, run_id),
         )
         status: SourceStatus = "failed"  # interrupted or crashed: keep what an earlier run stored
+        started = time.perf_counter()
         try:
-            now = self._run(pipe, writer, frames, progress, duration)
-            events, finished = pipe.close(now)
-            writer.store_events(events, None)
-            writer.store_tracks(pipe, finished)
+            drive.run(frames, (lambda now: progress(now, duration)) if progress else None)
+            drive.close()
             status = "complete"
+        except CamsightError as exc:
+            result.problem = str(exc)
+            raise
+        except KeyboardInterrupt:
+            result.problem = "interrupted (Ctrl-C) before the end"
+            raise
         finally:
-            if reader is not None:
-                result.frames_decoded = reader.stats.frames_decoded
-                result.video_s = reader.stats.last_pts_s
-                result.problem = reader.stats.problem
-                if result.problem and status == "complete":
-                    status = "partial"  # decoding broke part-way: what was found replaces the old run
-            else:
-                result.frames_decoded = 1
-            result.stats = pipe.stats
+            self._account(result, reader, pipe)
+            if result.problem and status == "complete":
+                status = "partial"  # decoding broke part-way: what was found replaces the old run
             result.wall_s = time.perf_counter() - started
             self._finish(result, run_id, status)
         return result
 
-    def _writer(self, result: SourceResult, run_id: str) -> StoreWriter:
-        """A writer for one source that collects what it stores into ``result``."""
+    def _open(
+        self, spec: SourceSpec, camera: CameraConfig
+    ) -> tuple[Iterable[Frame], VideoFile | None, datetime, float, float]:
+        if spec.kind == "still":
+            still = StillImage(spec.path, camera=camera.id)
+            return still, None, still.wall, 1.0, 0.0
+        reader = VideoFile(spec.path, camera=camera.id, fps=camera.fps)
+        return reader, reader, reader.wall_origin, camera.fps, reader.stats.duration_s or 0.0
 
-        def on_track(record: TrackRecord) -> list[AnyEvent]:
-            result.tracks.append(record)
-            return self.on_track(record) if self.on_track else []
+    def _lease(self, spec: SourceSpec, camera: CameraConfig, uri: str, run_id: str) -> str:
+        site = self.store.site
+        with writing(self.store.engine) as conn:
+            repo.upsert_camera(conn, camera_id=camera.id, source=camera.source, site=site)  # a write first
+            sid = repo.resolve_source_id(conn, uri=uri, site=site)
+            repo.lease_source(
+                conn,
+                source_id=sid,
+                site=site,
+                camera=camera.id,
+                uri=uri,
+                kind="folder" if spec.folder else "file",
+                run_id=run_id,
+                started_at=datetime.now(UTC),
+                wall_clock="file_mtime",
+            )
+        return sid
 
-        def on_stored(event: AnyEvent) -> None:
-            result.events[event.id] = event
-
-        return StoreWriter(
-            self.config,
-            self.engine,
-            self.media,
-            source_id=result.source_id,
-            run_id=run_id,
-            describer=self.describer,
-            on_track=on_track,
-            event_log=make_event_log(self.config, self.suppressions),
-            on_stored=on_stored,
-        )
+    def _heartbeat(self, source_id: str, run_id: str) -> None:
+        with writing(self.store.engine) as conn:
+            repo.heartbeat(conn, source_id=source_id, run_id=run_id, at=datetime.now(UTC))
 
     @staticmethod
-    def _run(
-        pipe: CameraPipeline,
-        writer: StoreWriter,
-        frames: Iterable[Frame],
-        progress: Progress | None,
-        duration: float,
-    ) -> float:
-        now = 0.0
-        for frame in frames:
-            now = frame.pts_s
-            step = pipe.step(frame)
-            if step.events:
-                writer.store_events(step.events, step.frame, step.detections)
-            if step.finished:
-                writer.store_tracks(pipe, step.finished)
-            if progress:
-                progress(now, duration)
-        return now
+    def _account(result: SourceResult, reader: VideoFile | None, pipe: CameraPipeline) -> None:
+        if reader is not None:
+            result.frames_decoded = reader.stats.frames_decoded
+            result.video_s = reader.stats.last_pts_s
+            result.problem = result.problem or reader.stats.problem
+        else:
+            result.frames_decoded = 1
+        result.stats = pipe.stats
 
     def _finish(self, result: SourceResult, run_id: str, status: SourceStatus) -> None:
-        with self.engine.begin() as conn:
-            repo.finish_source(
+        result.status = status
+        error = result.problem if status != "failed" else (result.problem or "analysis stopped before the end")
+        with writing(self.store.engine) as conn:
+            result.purged = repo.finish_source(
                 conn,
                 source_id=result.source_id,
                 run_id=run_id,
                 status=status,
-                error=result.problem,
+                error=error,
                 frames_decoded=result.frames_decoded,
                 frames_analysed=result.stats.frames_analysed,
                 frames_skipped=result.stats.frames_skipped,
                 duration_s=result.video_s,
                 finished_at=datetime.now(UTC),
             )
-
-
-def make_event_log(config: Config, suppressions: Sequence[Suppression]) -> EventLog:
-    """The alert policy between rules and the store (one per source), from the config."""
-    return EventLog(AlertPolicy(config.alerts.cooldown_s, config.alerts.max_per_hour), suppressions=suppressions)

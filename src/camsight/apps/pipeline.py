@@ -1,7 +1,8 @@
-"""The per-camera chain: mask → motion gate → detect → track → rules, plus the track log.
+"""The per-camera chain: mask → motion gate → detect → track → rules, plus the track log and the describer.
 
-:class:`CameraPipeline` turns one frame into a :class:`StepResult` (events raised, tracks
-finished). It does no I/O itself: the file analyser and the live runner decide where results go.
+:class:`CameraPipeline` turns one frame into a :class:`StepResult` (rule events raised, tracks
+finished, each a frozen :class:`~camsight.core.tracks.FinishedTrack` already described). It does no
+I/O itself: the drive loop (:mod:`camsight.apps.drive`) hands the results to the sinks.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from camsight.config.models import CLASS_IDS, CameraConfig, Config
 from camsight.core.detections import Detections
 from camsight.core.frame import Frame
 from camsight.core.geometry import Point
+from camsight.core.tracks import FinishedTrack, TrackContext
 from camsight.events.models import AnyEvent
 from camsight.perception.blobs import with_motion_objects
-from camsight.perception.detect import OnnxDetector
+from camsight.perception.detect import Detector
 from camsight.perception.motion import MotionGate
 from camsight.perception.privacy import apply_masks
 from camsight.perception.track import Tracker
-from camsight.perception.tracklog import TrackContext, TrackLog, TrackState
+from camsight.perception.tracklog import Describer, TrackLog, TrackState
 from camsight.rules.base import Rule, RuleContext
 from camsight.rules.registry import build_rules
 
@@ -51,12 +53,21 @@ class PipelineStats:
 
 @dataclass(frozen=True, slots=True)
 class StepResult:
-    """What one frame produced."""
+    """What one frame produced.
+
+    Attributes:
+        frame: The frame, privacy masks applied.
+        detections: The tracked objects (held boxes on frames the motion gate skipped).
+        detected: Everything the detector found in this frame, tracked yet or not (empty when skipped).
+        events: Rule events raised, updated or ended.
+        finished: Tracks that ended, described.
+    """
 
     frame: Frame
     detections: Detections
+    detected: Detections
     events: list[AnyEvent]
-    finished: list[TrackState]
+    finished: list[FinishedTrack]
 
 
 class CameraPipeline:
@@ -71,11 +82,28 @@ class CameraPipeline:
         source_id: str,
         wall_origin: datetime,
         fps: float,
-        detector: OnnxDetector,
+        detector: Detector,
         still: bool = False,
+        site: str | None = None,
+        describer: Describer | None = None,
     ) -> None:
-        """Prepare the stages; rules and zones are scaled on the first frame."""
+        """Prepare the stages; rules and zones are scaled on the first frame.
+
+        Args:
+            config: The configuration.
+            camera: The camera's settings (zones, rules, masks).
+            source: File path or stream URL (as shown).
+            source_id: Id of the source (each live run is a source of its own).
+            wall_origin: Wall time at source time 0.
+            fps: Analysis rate.
+            detector: The object detector (shared between sources).
+            still: A single picture: no motion gate, no tracker.
+            site: Site of the camera; default: the config's.
+            describer: Describes each track as it ends; None leaves the appearance out.
+        """
         self.config = config
+        self.site = site or config.site_name()
+        self.describer = describer
         self.camera = camera
         self.source = source
         self.source_id = source_id
@@ -92,16 +120,18 @@ class CameraPipeline:
         self._held = Detections.empty()
         self._masks: list[tuple[Point, ...]] = [tuple((x, y) for x, y in mask) for mask in camera.masks]
 
-    def _bind(self, frame: Frame) -> list[TrackState]:
-        """(Re)build size-dependent state; returns the tracks ended by a resolution change."""
-        ended = self.tracklog.pop_all() if self.tracklog else []
+    def _bind(self, frame: Frame) -> list[FinishedTrack]:
+        """(Re)build size-dependent state; returns the tracks ended by a resolution change (in their old size)."""
+        ended = self._finish(self.tracklog.pop_all()) if self.tracklog else []
         size = (frame.width, frame.height)
         self._size = size
-        ctx = RuleContext(self.camera.id, self.source, frame.width, frame.height, self.wall_origin)
+        ctx = RuleContext(
+            self.camera.id, self.source, frame.width, frame.height, self.wall_origin, self.site, self.source_id
+        )
         self.rules = build_rules(self.camera, ctx)
         zones = {z.name: z.to_polygon().scaled(*size) for z in self.camera.zones}
         track_ctx = TrackContext(
-            self.camera.id, self.source, self.source_id, frame.width, frame.height, self.wall_origin
+            self.site, self.camera.id, self.source, self.source_id, frame.width, frame.height, self.wall_origin
         )
         lost = 0.0 if self.still else self.config.tracker.lost_track_s + 1.0
         self.tracklog = TrackLog(track_ctx, zones=zones, lost_after_s=lost)
@@ -111,7 +141,7 @@ class CameraPipeline:
 
     def step(self, frame: Frame) -> StepResult:
         """Analyse one frame."""
-        ended: list[TrackState] = []
+        ended: list[FinishedTrack] = []
         if self._size != (frame.width, frame.height):
             ended = self._bind(frame)
         assert self.tracklog is not None
@@ -141,7 +171,7 @@ class CameraPipeline:
         t4 = time.perf_counter()
         self.tracklog.update(frame, tracked, now)
         self.tracklog.add_events(events)
-        finished = ended + self.tracklog.pop_finished(now)
+        finished = ended + self._finish(self.tracklog.pop_finished(now))
         times.motion += t1 - t0
         times.detect += t2 - t1
         times.track += t3 - t2
@@ -150,7 +180,7 @@ class CameraPipeline:
         self.stats.frames_skipped += int(not run)
         self.stats.detections += len(dets)
         self.stats.tracks += len(finished)
-        return StepResult(frame=frame, detections=tracked, events=events, finished=finished)
+        return StepResult(frame=frame, detections=tracked, detected=dets, events=events, finished=finished)
 
     def _masked(self, frame: Frame) -> Frame:
         if not self._masks:
@@ -163,15 +193,20 @@ class CameraPipeline:
             return self.tracker.update(dets)
         return dets.with_tracker_id(np.arange(1, len(dets) + 1))
 
-    def close(self, now: float) -> tuple[list[AnyEvent], list[TrackState]]:
+    def close(self, now: float) -> tuple[list[AnyEvent], list[FinishedTrack]]:
         """End of stream: close open events and finish every track."""
         events = [e for rule in self.rules for e in rule.close(now)]
         if self.tracklog is None:
             return events, []
         self.tracklog.add_events(events)
-        finished = self.tracklog.pop_all()
+        finished = self._finish(self.tracklog.pop_all())
         self.stats.tracks += len(finished)
         return events, finished
+
+    def _finish(self, states: Sequence[TrackState]) -> list[FinishedTrack]:
+        """Freeze and describe ended tracks, dropping those too short to be real."""
+        assert self.tracklog is not None
+        return [self.tracklog.finish(s, self.describer) for s in min_frames(states, still=self.still)]
 
 
 def min_frames(states: Sequence[TrackState], *, still: bool) -> list[TrackState]:

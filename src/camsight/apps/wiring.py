@@ -1,68 +1,96 @@
-"""Building the analysis job from the config: which detector, describer, hooks and suppressions to use.
+"""Assembling a source's drive from the config: the one place that builds the sink, the gate and the hooks.
 
-The live workers take the same pieces from here, so a live camera stores what ``camsight analyze`` would.
+``camsight analyze`` and every live camera worker take their pieces from here, so a live camera stores
+exactly what analysing its recording would: the same describer, alert policy, suppression regions,
+standing queries and store sink (with thumbnail embeddings when an image-text model is configured).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
-from camsight.apps.analyze import Analyzer
-from camsight.apps.persist import TrackHook
+from camsight.apps.drive import Drive
+from camsight.apps.pipeline import CameraPipeline
 from camsight.config.models import Config
 from camsight.core.records import TrackRecord
-from camsight.events.lifecycle import Suppression
-from camsight.events.models import AnyEvent
-from camsight.perception.detect import OnnxDetector
+from camsight.events.alerts import AlertGate, AlertPolicy, Suppression
+from camsight.events.sinks import Published
 from camsight.perception.tracklog import Describer
-from camsight.store.media import MediaStore
+from camsight.store.handle import Store
+from camsight.store.sink import StoreSink, ThumbnailEmbedder
 
-
-def make_analyzer(config: Config, *, engine: sa.Engine, media: MediaStore) -> Analyzer:
-    """An :class:`Analyzer` with the configured detector and the appearance describer.
-
-    Every finished track is matched against the stored standing queries, and the enabled
-    suppression regions are applied to rule events.
-    """
-    return Analyzer(
-        config,
-        engine=engine,
-        media=media,
-        detector=OnnxDetector(config.detector),
-        describer=make_describer(config),
-        on_track=track_hooks(config, engine=engine, media=media),
-        suppressions=enabled_suppressions(engine),
-    )
-
-
-def enabled_suppressions(engine: sa.Engine, *, create: bool = True) -> list[Suppression]:
-    """The suppression regions an operator enabled (``camsight rules suppress``)."""
-    from camsight.store.alerts_repo import ensure_tables, list_suppressions
-
-    with engine.begin() as conn:
-        if create:
-            ensure_tables(conn)
-        return [row.region for row in list_suppressions(conn, enabled=True)]
-
-
-def track_hooks(config: Config, *, engine: sa.Engine, media: MediaStore) -> TrackHook:
-    """What happens to each stored track: standing-query matching, and thumbnail embedding when a CLIP pair is set."""
-    from camsight.search import clip_embedder
-    from camsight.search.standing import StandingMatcher
-
-    hooks: list[TrackHook] = [StandingMatcher(engine)]
-    embedder = clip_embedder.load(config.search.clip_model)
-    if embedder is not None:
-        hooks.append(clip_embedder.embedding_hook(engine, embedder, media.root))
-
-    def run(record: TrackRecord) -> list[AnyEvent]:
-        return [event for hook in hooks for event in hook(record)]
-
-    return run
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 
 def make_describer(config: Config) -> Describer:
-    """The appearance describer used when tracks end."""
+    """The appearance describer run when tracks end."""
     from camsight.perception.describe import AppearanceDescriber
 
     return AppearanceDescriber()
+
+
+def enabled_suppressions(engine: sa.Engine) -> list[Suppression]:
+    """The suppression regions an operator enabled (``camsight rules suppress``)."""
+    from camsight.store.alerts_repo import list_suppressions
+
+    with engine.connect() as conn:
+        return [row.region for row in list_suppressions(conn, enabled=True)]
+
+
+def make_gate(config: Config, suppressions: list[Suppression], *, scope: str) -> AlertGate:
+    """The alert gate of one source (or live run): the config's cooldown and budget, the enabled suppressions."""
+    policy = AlertPolicy(config.alerts.cooldown_s, config.alerts.max_per_hour)
+    return AlertGate(policy, suppressions=suppressions, scope=scope)
+
+
+def make_embedder(config: Config) -> ThumbnailEmbedder | None:
+    """Thumbnail embedding as tracks are stored, when an image-text encoder pair is configured."""
+    from camsight.search import clip_embedder
+
+    embedder = clip_embedder.load(config.search.clip_model)
+    if embedder is None:
+        return None
+
+    def embed(conn: sa.Connection, records: Sequence[TrackRecord], media_root: Path) -> None:
+        clip_embedder.embed_tracks(conn, embedder, records, media_root, replace=True)
+
+    return embed
+
+
+def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> StoreSink:
+    """The sink every batch of a source goes to (the hub's outbox will join it here, in the same transaction)."""
+    return StoreSink(
+        store.engine,
+        store.media,
+        source_id=source_id,
+        run_id=run_id,
+        blur=config.store.blur_heads,
+        embed=make_embedder(config),
+    )
+
+
+def make_drive(
+    config: Config,
+    store: Store,
+    pipe: CameraPipeline,
+    *,
+    run_id: str,
+    suppressions: list[Suppression],
+    on_published: Callable[[Published], None] | None = None,
+    heartbeat: Callable[[], None] | None = None,
+) -> Drive:
+    """A source's whole loop: its pipeline, gate, standing queries and sink."""
+    from camsight.search.standing import StandingMatcher
+
+    return Drive(
+        pipe,
+        make_gate(config, suppressions, scope=pipe.source_id),
+        make_sink(config, store, source_id=pipe.source_id, run_id=run_id),
+        standing=StandingMatcher(store.engine),
+        on_published=on_published,
+        heartbeat=heartbeat,
+    )

@@ -48,8 +48,9 @@ class Appearance(Frozen):
 class TrackRecord(Frozen):
     """The summary of one track."""
 
-    schema_version: Literal[1] = Field(default=1, description="Version of this message format.")
-    id: str = Field(description="Unique id: '<source id>:<tracker id>'.")
+    schema_version: Literal[2] = Field(default=2, description="Version of this message format (2: with site).")
+    id: str = Field(description="Unique id, across sites too: '<source id>:<tracker id>'.")
+    site: str = Field(description="Site the camera belongs to.")
     camera: str = Field(description="Camera id.")
     source: str = Field(description="File path, folder or stream URL.")
     source_id: str = Field(description="Stable id of the source.")

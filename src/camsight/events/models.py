@@ -16,7 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version of the event messages (1: camsight 0.1; 2: with ``site``, ids unique across sites)."""
 
 
 class EventBase(BaseModel):
@@ -24,8 +25,11 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: Literal[1] = Field(default=1, description="Version of this message format.")
-    id: str = Field(description="Stable id: the same behaviour in the same source always gets the same id.")
+    schema_version: Literal[2] = Field(default=2, description="Version of this message format (2: with site).")
+    id: str = Field(
+        description="Stable id, unique across sites: the same behaviour in the same source always gets the same id."
+    )
+    site: str = Field(description="Site the camera belongs to.")
     rule: str = Field(description="Name of the rule that raised it (from the config).")
     camera: str = Field(description="Camera id.")
     source: str = Field(description="File path or stream URL the frames came from.")
@@ -152,7 +156,7 @@ class StandingQueryEvent(EventBase):
 class AlertBudgetEvent(EventBase):
     """A rule raised more alerts in an hour than its budget; the rest are counted here, not raised.
 
-    See ``camsight.events.lifecycle``: one summary per rule and budget window, updated as more are
+    See ``camsight.events.alerts``: one summary per rule and budget window, updated as more are
     suppressed.
     """
 

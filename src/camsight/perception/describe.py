@@ -56,7 +56,7 @@ from numpy.typing import NDArray
 from camsight.core.records import Appearance, Motion, Posture
 from camsight.perception import colour
 from camsight.perception.posture import classify_posture, is_upright
-from camsight.perception.tracklog import Box, Crop, Observation, crop_box
+from camsight.perception.tracklog import Box, Crop, Sighting, crop_box
 
 Band = tuple[float, float, float, float]
 """A part of a box as fractions: ``top, bottom, left, right``."""
@@ -208,7 +208,7 @@ def _shares(names: NDArray[np.int8]) -> NDArray[np.float64]:
     return counts / total if total > 0 else counts
 
 
-def posture_labels(observations: Sequence[Observation], *, window_s: float = 2.0) -> list[Posture]:
+def posture_labels(observations: Sequence[Sighting], *, window_s: float = 2.0) -> list[Posture]:
     """Posture of each sighting, by :func:`~camsight.perception.posture.classify_posture`.
 
     The person's upright height is the tallest upright box of the previous ``window_s`` seconds: recent
@@ -235,7 +235,7 @@ def posture_summary(labels: Sequence[Posture]) -> tuple[Posture, dict[str, float
     return (max(known, key=counts.__getitem__) if known else "unknown"), shares
 
 
-def carried_summary(observations: Sequence[Observation]) -> tuple[dict[str, float], str | None]:
+def carried_summary(observations: Sequence[Sighting]) -> tuple[dict[str, float], str | None]:
     """Carried objects ``{name: share of sightings}`` and the vehicle ridden, if any.
 
     A carried object counts when seen with the track in ≥ 20% of its sightings and (videos) at least two;
@@ -253,7 +253,7 @@ def carried_summary(observations: Sequence[Observation]) -> tuple[dict[str, floa
 
 
 def motion_summary(
-    observations: Sequence[Observation], *, vehicle: bool, window_s: float = 1.0
+    observations: Sequence[Sighting], *, vehicle: bool, window_s: float = 1.0
 ) -> tuple[Motion, float | None, float | None]:
     """``(motion, speed, heading_deg)`` from the sightings' bottom-centre points.
 
@@ -304,7 +304,7 @@ class AppearanceDescriber:
         self.max_crops = max_crops
         colour.to_lab(np.zeros((1, 1, 3), dtype=np.uint8))  # OpenCV builds its Lab tables (~0.3 s) now, not mid-run
 
-    def describe(self, *, object_class: str, observations: Sequence[Observation], crops: Sequence[Crop]) -> Appearance:
+    def describe(self, *, object_class: str, observations: Sequence[Sighting], crops: Sequence[Crop]) -> Appearance:
         """Describe one track (see the module docstring for what each field means)."""
         person = object_class == "person"
         crops = sorted(crops, key=lambda c: -c.quality)[: self.max_crops]
@@ -437,7 +437,7 @@ def describe_image_box(
         describer: The describer to use (a default one otherwise).
     """
     crop, inner = crop_box(image, box)
-    obs = Observation(t=0.0, box=box, confidence=1.0, near=tuple(near), occluded=0.0)
+    obs = Sighting(t=0.0, box=box, confidence=1.0, near=tuple(near), occluded=0.0)
     return (describer or AppearanceDescriber()).describe(
         object_class=object_class, observations=[obs], crops=[Crop(quality=1.0, t=0.0, image=crop, box=inner)]
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import onnxruntime as ort
@@ -96,6 +96,18 @@ def _static_side(shape: list[Any]) -> int | None:
             raise ModelError(f"detector input must be square, the model expects {w}x{h}")
         return h
     return None
+
+
+class Detector(Protocol):
+    """Finds objects in a picture (the pipeline's one model; tests use stand-ins that return given boxes)."""
+
+    def detect(self, frame: Frame) -> Detections:
+        """Detections in one frame."""
+        ...
+
+    def detect_image(self, image: NDArray[np.uint8]) -> Detections:
+        """Detections in one BGR image."""
+        ...
 
 
 class OnnxDetector:

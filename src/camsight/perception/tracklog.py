@@ -1,8 +1,8 @@
 """Per-track memory while a track lives: its path, the objects near it and its best few crops.
 
-When a track ends, :class:`TrackState` becomes a :class:`~camsight.core.records.TrackRecord`,
-described from a handful of good crops (large, sharp, unoccluded, not cut by the frame border)
-rather than from every frame.
+When a track ends, :meth:`TrackLog.finish` turns its :class:`TrackState` into a frozen
+:class:`~camsight.core.tracks.FinishedTrack`, described (by the :class:`Describer`) from a handful of
+good crops (large, sharp, unoccluded, not cut by the frame border) rather than from every frame.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Protocol
 
 import numpy as np
@@ -19,46 +18,18 @@ from numpy.typing import NDArray
 from camsight.core.detections import COCO_NAMES, PERSON, Detections, box_iou
 from camsight.core.frame import Frame
 from camsight.core.geometry import Polygon
-from camsight.core.records import Appearance, TrackRecord
+from camsight.core.records import Appearance
+from camsight.core.tracks import Box, Crop, FinishedTrack, Sighting, TrackContext
 from camsight.events.models import AnyEvent
-from camsight.perception.privacy import blur_regions, fit_within, head_boxes
 
-Box = tuple[float, float, float, float]
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """One sighting of a track.
-
-    Attributes:
-        t: Source time, seconds.
-        box: ``x1, y1, x2, y2`` in pixels.
-        confidence: Detection score.
-        near: Class ids of other objects overlapping the box (carried objects, a ridden bicycle).
-        occluded: Largest IoU with another box of the same kind (0 = free).
-    """
-
-    t: float
-    box: Box
-    confidence: float
-    near: tuple[int, ...]
-    occluded: float
-
-
-@dataclass(frozen=True, slots=True)
-class Crop:
-    """A kept picture of the track, with its quality score and the box inside the crop."""
-
-    quality: float
-    t: float
-    image: NDArray[np.uint8]
-    box: Box
+__all__ = ["Box", "Crop", "Describer", "FinishedTrack", "Sighting", "TrackContext", "TrackLog", "TrackState"]
+from camsight.perception.privacy import blur_heads, fit_within
 
 
 class Describer(Protocol):
     """Turns a finished track's sightings and crops into an :class:`Appearance`."""
 
-    def describe(self, *, object_class: str, observations: Sequence[Observation], crops: Sequence[Crop]) -> Appearance:
+    def describe(self, *, object_class: str, observations: Sequence[Sighting], crops: Sequence[Crop]) -> Appearance:
         """Describe one track."""
         ...
 
@@ -69,7 +40,7 @@ class TrackState:
 
     tracker_id: int
     class_id: int
-    observations: list[Observation] = field(default_factory=list)
+    observations: list[Sighting] = field(default_factory=list)
     crops: list[tuple[float, int, Crop]] = field(default_factory=list)
     zones: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
@@ -87,18 +58,6 @@ class TrackState:
     def kept_crops(self) -> list[Crop]:
         """The kept crops, best first."""
         return sorted((c for _, _, c in self.crops), key=lambda c: -c.quality)
-
-
-@dataclass(frozen=True, slots=True)
-class TrackContext:
-    """Where the tracks are: camera, source and frame geometry."""
-
-    camera: str
-    source: str
-    source_id: str
-    width: int
-    height: int
-    wall_origin: datetime
 
 
 class TrackLog:
@@ -132,7 +91,7 @@ class TrackLog:
                 state = self._tracks[tid] = TrackState(tracker_id=tid, class_id=int(dets.class_id[i]))
             same_kind = (dets.class_id == dets.class_id[i]) | (state.class_id != PERSON)
             box: Box = tuple(float(v) for v in dets.xyxy[i])  # type: ignore[assignment]
-            obs = Observation(
+            obs = Sighting(
                 t=now,
                 box=box,
                 confidence=float(dets.confidence[i]),
@@ -143,7 +102,7 @@ class TrackLog:
             state.zones.update(name for name, mask in inside.items() if mask[i])
             self._keep_crop(state, frame, obs)
 
-    def _keep_crop(self, state: TrackState, frame: Frame, obs: Observation) -> None:
+    def _keep_crop(self, state: TrackState, frame: Frame, obs: Sighting) -> None:
         quality = crop_quality(obs, self.ctx.width, self.ctx.height)
         if len(state.crops) >= self.keep_crops and quality <= state.crops[0][0]:
             return
@@ -173,32 +132,22 @@ class TrackLog:
         self._tracks.clear()
         return states
 
-    def record(self, state: TrackState, *, thumbnail: str | None, appearance: Appearance | None) -> TrackRecord:
-        """The stored summary of a finished track."""
-        ctx = self.ctx
-        obs = state.observations
-        step = max(1, len(obs) // 64)
-        path = tuple(
-            (round(o.t, 2), round((o.box[0] + o.box[2]) / 2 / ctx.width, 4), round(o.box[3] / ctx.height, 4))
-            for o in obs[::step]
-        )
-        return TrackRecord(
-            id=f"{ctx.source_id}:{state.tracker_id}",
-            camera=ctx.camera,
-            source=ctx.source,
-            source_id=ctx.source_id,
+    def finish(self, state: TrackState, describer: Describer | None) -> FinishedTrack:
+        """The frozen summary of an ended track, described when a describer is given."""
+        crops = tuple(state.kept_crops())
+        appearance = None
+        if describer is not None:
+            appearance = describer.describe(
+                object_class=COCO_NAMES.get(state.class_id, "object"), observations=state.observations, crops=crops
+            )
+        return FinishedTrack(
+            context=self.ctx,
             tracker_id=state.tracker_id,
-            object_class=COCO_NAMES.get(state.class_id, str(state.class_id)),
-            start_s=obs[0].t,
-            end_s=obs[-1].t,
-            started_at=ctx.wall_origin + timedelta(seconds=obs[0].t),
-            ended_at=ctx.wall_origin + timedelta(seconds=obs[-1].t),
-            frames=len(obs),
-            confidence=round(float(np.mean([o.confidence for o in obs])), 4),
-            path=path,
+            class_id=state.class_id,
+            sightings=tuple(state.observations),
+            crops=crops,
             zones=tuple(sorted(state.zones)),
             events=tuple(sorted(state.events)),
-            thumbnail=thumbnail,
             appearance=appearance,
         )
 
@@ -214,7 +163,7 @@ def _near(dets: Detections, i: int, ious: NDArray[np.float32]) -> tuple[int, ...
     return tuple(sorted({int(k) for k in dets.class_id[touching]}))
 
 
-def crop_quality(obs: Observation, width: int, height: int) -> float:
+def crop_quality(obs: Sighting, width: int, height: int) -> float:
     """How good a sighting is for describing and for a thumbnail: big, confident, free, not cut off."""
     x1, y1, x2, y2 = obs.box
     area = max(0.0, (x2 - x1) * (y2 - y1)) / float(width * height)
@@ -237,7 +186,6 @@ def crop_box(image: NDArray[np.uint8], box: Box, pad: float = 0.08) -> tuple[NDA
 def thumbnail_image(crop: Crop, *, blur_head: bool, max_side: int = 256) -> NDArray[np.uint8]:
     """The crop resized for storage, with the head blurred when asked."""
     image = crop.image
-    if blur_head:
-        dets = Detections.from_arrays(xyxy=[crop.box], confidence=[1.0], class_id=[PERSON])
-        image = blur_regions(image, head_boxes(dets))
+    if blur_head:  # the same rule as snapshots and clips: a margin, out to the crop's border when cut there
+        image = blur_heads(image, Detections.from_arrays(xyxy=[crop.box], confidence=[1.0], class_id=[PERSON]))
     return fit_within(image, max_side)

@@ -29,6 +29,9 @@ class RuleContext:
         width: Image width in pixels.
         height: Image height in pixels.
         wall_origin: Wall-clock time (UTC) at source time 0.
+        site: Site of the camera.
+        source_id: Id of the source (each run of a live camera is a source of its own): with ``site``, it
+            makes event ids unique across sites and runs.
     """
 
     camera: str
@@ -36,6 +39,8 @@ class RuleContext:
     width: int
     height: int
     wall_origin: datetime
+    site: str = "local"
+    source_id: str = ""
 
     def wall(self, now: float) -> datetime:
         """Wall-clock time (UTC) of source time ``now``."""

@@ -26,7 +26,7 @@ from camsight.core.detections import Detections
 from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, CrowdEvent
 from camsight.rules.base import RuleContext, scheduled
-from camsight.rules.state import MeanScore, ZoneRule, closed, event_fields, observe
+from camsight.rules.shared import MeanScore, ZoneRule, closed, event_fields, observe
 
 #: Non-full frames for up to this long (seconds) do not break a stretch before the event opens.
 DIP_BRIDGE_S = 1.0

@@ -28,7 +28,7 @@ from camsight.core.detections import Detections
 from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, CrowdFormingEvent
 from camsight.rules.base import RuleContext, scheduled
-from camsight.rules.state import MeanScore, Observation, ZoneRule, closed, event_fields, observe
+from camsight.rules.shared import MeanScore, Observation, ZoneRule, closed, event_fields, observe
 
 #: At most this many track ids are listed in an event.
 MAX_TRACK_IDS = 50

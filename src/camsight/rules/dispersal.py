@@ -33,7 +33,7 @@ from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, DispersalEvent
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, TrackPath, sightings
-from camsight.rules.state import ZoneRule, closed, event_fields
+from camsight.rules.shared import ZoneRule, closed, event_fields
 
 #: A person counts at a past time if seen within this many seconds of it.
 MATCH_S = 0.5

@@ -29,7 +29,7 @@ from camsight.core.geometry import Line
 from camsight.events.models import AnyEvent, EdgeDwellEvent
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, sightings
-from camsight.rules.state import LineRule, MeanScore, closed, event_fields
+from camsight.rules.shared import LineRule, MeanScore, closed, event_fields
 
 
 @dataclass(slots=True)

@@ -39,7 +39,7 @@ from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, ErraticVehicleEvent
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, TrackPath, sightings
-from camsight.rules.state import ZoneRule, class_name, closed, event_fields
+from camsight.rules.shared import ZoneRule, class_name, closed, event_fields
 
 #: The vehicle must move this many lengths between two heading points.
 STEP_LENGTHS = 0.5

@@ -30,7 +30,7 @@ from camsight.core.detections import Detections
 from camsight.core.geometry import Line, Point
 from camsight.events.models import AnyEvent, LineCrossingEvent
 from camsight.rules.base import RuleContext, scheduled
-from camsight.rules.state import LineRule, Observation, class_name, closed, event_fields, observe
+from camsight.rules.shared import LineRule, Observation, class_name, closed, event_fields, observe
 
 #: Sign of :meth:`Line.side` on the on-screen left of ``a → b`` (image y points down).
 LEFT_SIDE_SIGN = -1

@@ -27,7 +27,7 @@ from camsight.core.detections import Detections
 from camsight.core.geometry import Point, Polygon
 from camsight.events.models import AnyEvent, LoiteringEvent
 from camsight.rules.base import RuleContext, scheduled
-from camsight.rules.state import MeanScore, Observation, ZoneRule, closed, event_fields, observe
+from camsight.rules.shared import MeanScore, Observation, ZoneRule, closed, event_fields, observe
 
 #: A new track within this many body heights of a lost visit's last position continues that visit.
 SAME_VISIT_HEIGHTS = 1.0

@@ -41,7 +41,7 @@ from camsight.events.models import AnyEvent, PersonDownEvent
 from camsight.perception.posture import LYING_ASPECT, aspect_of, classify_posture, is_upright
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, sightings
-from camsight.rules.state import MeanScore, ZoneRule, closed, event_fields
+from camsight.rules.shared import MeanScore, ZoneRule, closed, event_fields
 
 #: Upright sightings are remembered this long (seconds) to find the person's reference height.
 UPRIGHT_MEMORY_S = 5.0

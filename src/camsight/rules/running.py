@@ -31,7 +31,7 @@ from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, RunningEvent
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, TrackPath, sightings
-from camsight.rules.state import MeanScore, ZoneRule, closed, event_fields
+from camsight.rules.shared import MeanScore, ZoneRule, closed, event_fields
 
 #: Window (seconds) over which speed is measured.
 SPEED_WINDOW_S = 1.0

@@ -32,7 +32,7 @@ from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, WrongWayEvent
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, sightings
-from camsight.rules.state import MeanScore, ZoneRule, class_name, closed, event_fields
+from camsight.rules.shared import MeanScore, ZoneRule, class_name, closed, event_fields
 
 #: A track not seen for this long (seconds) is gone: its event closes.
 LOST_S = 2.0

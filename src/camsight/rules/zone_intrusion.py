@@ -20,7 +20,7 @@ from camsight.core.detections import Detections
 from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, ZoneIntrusionEvent
 from camsight.rules.base import RuleContext, scheduled
-from camsight.rules.state import MeanScore, Observation, ZoneRule, class_name, closed, event_fields, observe
+from camsight.rules.shared import MeanScore, Observation, ZoneRule, class_name, closed, event_fields, observe
 
 #: A track outside the zone for longer than this (seconds since last seen inside) has left.
 EXIT_AFTER_S = 1.0

@@ -29,6 +29,7 @@ def ev() -> ModuleType:
 
 def event(start: float, end: float) -> LoiteringEvent:
     return LoiteringEvent(
+        site="test",
         id=f"e{start}",
         rule="r",
         camera="c",

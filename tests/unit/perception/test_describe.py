@@ -18,7 +18,7 @@ from camsight.perception.describe import (
     posture_labels,
     posture_summary,
 )
-from camsight.perception.tracklog import Box, Crop, Describer, Observation, crop_box
+from camsight.perception.tracklog import Box, Crop, Describer, Sighting, crop_box
 
 Image = NDArray[np.uint8]
 Colour = tuple[int, int, int]
@@ -177,8 +177,8 @@ def crop_of(image: Image, box: Box, quality: float, t: float) -> Crop:
     return Crop(quality=quality, t=t, image=crop, box=inner)
 
 
-def still_obs(n: int, box: Box = BOX, near: tuple[int, ...] = ()) -> list[Observation]:
-    return [Observation(t=i * 0.2, box=box, confidence=0.9, near=near, occluded=0.0) for i in range(n)]
+def still_obs(n: int, box: Box = BOX, near: tuple[int, ...] = ()) -> list[Sighting]:
+    return [Sighting(t=i * 0.2, box=box, confidence=0.9, near=near, occluded=0.0) for i in range(n)]
 
 
 def test_crops_are_weighted_by_quality_and_only_the_best_are_used() -> None:
@@ -228,7 +228,7 @@ def test_degenerate_crops_do_not_fail() -> None:
 def test_carried_and_riding(
     nears: list[tuple[int, ...]], expected_carried: dict[str, float], expected_riding: str | None
 ) -> None:
-    obs = [Observation(t=i * 0.1, box=BOX, confidence=0.9, near=n, occluded=0.0) for i, n in enumerate(nears)]
+    obs = [Sighting(t=i * 0.1, box=BOX, confidence=0.9, near=n, occluded=0.0) for i, n in enumerate(nears)]
     assert carried_summary(obs) == (expected_carried, expected_riding)
 
 
@@ -241,7 +241,7 @@ def path(
     fps: float = 5.0,
     jitter: float = 0.0,
     grow: float = 0.0,
-) -> list[Observation]:
+) -> list[Sighting]:
     """A box moving at a steady speed (bottom-centre), optionally jittering or growing (coming closer)."""
     rng = np.random.default_rng(0)
     obs = []
@@ -251,7 +251,7 @@ def path(
         h = height * math.exp(grow * t)
         cx, by = 500 + dx * speed_px_s * t, 600 + dy * speed_px_s * t
         cx, by = cx + jitter * rng.normal(), by + jitter * rng.normal()
-        obs.append(Observation(t=t, box=(cx - h / 4, by - h, cx + h / 4, by), confidence=0.9, near=(), occluded=0.0))
+        obs.append(Sighting(t=t, box=(cx - h / 4, by - h, cx + h / 4, by), confidence=0.9, near=(), occluded=0.0))
     return obs
 
 
@@ -264,7 +264,7 @@ def path(
         (path(0.0, grow=0.15), "walking", (0.3, 0.6)),  # straight toward the camera
     ],
 )
-def test_person_motion(obs: list[Observation], motion: str, speed: tuple[float, float]) -> None:
+def test_person_motion(obs: list[Sighting], motion: str, speed: tuple[float, float]) -> None:
     got, value, _ = motion_summary(obs, vehicle=False)
     assert got == motion
     assert value is not None
@@ -288,11 +288,9 @@ def test_parked_vehicle_is_still_and_one_sighting_has_no_motion() -> None:
 
 
 def test_posture_of_a_fall() -> None:
-    standing = [
-        Observation(t=i * 0.2, box=(100, 100, 160, 280), confidence=0.9, near=(), occluded=0.0) for i in range(10)
-    ]
+    standing = [Sighting(t=i * 0.2, box=(100, 100, 160, 280), confidence=0.9, near=(), occluded=0.0) for i in range(10)]
     lying = [
-        Observation(t=2.0 + i * 0.2, box=(60, 230, 240, 290), confidence=0.9, near=(), occluded=0.0) for i in range(15)
+        Sighting(t=2.0 + i * 0.2, box=(60, 230, 240, 290), confidence=0.9, near=(), occluded=0.0) for i in range(15)
     ]
     labels = posture_labels(standing + lying)
     assert labels[:10] == ["standing"] * 10

@@ -9,7 +9,7 @@ import pytest
 from camsight.config.models import CLASS_IDS
 from camsight.core.detections import PERSON
 from camsight.rules.registry import RULES
-from camsight.rules.state import LineRule, ZoneRule
+from camsight.rules.shared import LineRule, ZoneRule
 
 from .factories import SIZE, make_camera, make_ctx
 

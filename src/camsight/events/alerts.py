@@ -1,7 +1,8 @@
 """From rule events to alerts: one alert per track and rule, cooldown, an hourly budget, suppressions.
 
-Rules emit an event when a behaviour starts, while it lasts and when it ends. The :class:`EventLog`
-sits between the rules and the sinks and turns those into *alerts* an operator can keep up with:
+Rules emit an event when a behaviour starts, while it lasts and when it ends. The :class:`AlertGate`
+sits between the rules and the sinks and turns those into *alerts* an operator can keep up with (its
+one verb, ``admit``, says which events go on, and as what alert):
 
 * **Slot.** Every event belongs to a slot: ``(camera, rule, zone, first track)``; for count-type
   rules (:data:`COUNT_KINDS`: crowd, crowd forming, dispersal) the track is left out, since the
@@ -16,7 +17,7 @@ sits between the rules and the sinks and turns those into *alerts* an operator c
   injected ``now``). Past it, new alerts are not raised; instead one summary
   :class:`~camsight.events.models.AlertBudgetEvent` per rule and hour counts them (emitted again,
   same id, each time the count grows). Updates of a suppressed rule event are dropped too.
-  :attr:`EventLog.dropped` counts what was held back, by reason.
+  :attr:`AlertGate.dropped` counts what was held back, by reason.
 * **Suppression regions.** An enabled :class:`Suppression` drops new events of its rule (and
   camera, zone and class) whose track stands inside its polygon (normalised coordinates); see
   :func:`suppressed_by`. Suggested regions come from operator feedback and are disabled until an
@@ -25,7 +26,7 @@ sits between the rules and the sinks and turns those into *alerts* an operator c
 Everything here is pure: no clock, no store.
 
 Example:
-    >>> log = EventLog(AlertPolicy(cooldown_s=30, max_per_hour=60))
+    >>> log = AlertGate(AlertPolicy(cooldown_s=30, max_per_hour=60))
 """
 
 from __future__ import annotations
@@ -165,17 +166,22 @@ class _Alert:
 Where = Callable[[AnyEvent], Placement | None]
 
 
-class EventLog:
+class AlertGate:
     """Turns rule events into alerts (see the module docstring); keep one per source or stream."""
 
-    def __init__(self, policy: AlertPolicy | None = None, *, suppressions: Sequence[Suppression] = ()) -> None:
+    def __init__(
+        self, policy: AlertPolicy | None = None, *, suppressions: Sequence[Suppression] = (), scope: str = ""
+    ) -> None:
         """Start with no alerts.
 
         Args:
             policy: Cooldown and budget; defaults to :class:`AlertPolicy`.
             suppressions: Regions to apply (disabled ones are ignored).
+            scope: The source (or live run) id the gate serves: part of the ids of its summary alerts,
+                so they are unique across runs and sites.
         """
         self.policy = policy or AlertPolicy()
+        self.scope = scope
         self.suppressions = tuple(s for s in suppressions if s.enabled)
         self.dropped: Counter[str] = Counter()
         self._alias: dict[str, str | None] = {}
@@ -184,8 +190,8 @@ class EventLog:
         self._starts: dict[tuple[str, str], deque[float]] = {}
         self._budget: dict[tuple[str, str], AlertBudgetEvent] = {}
 
-    def publish(self, events: Iterable[AnyEvent], now: float, where: Where | None = None) -> list[AnyEvent]:
-        """The alerts (new or updated) to hand to the sinks for these rule events.
+    def admit(self, events: Iterable[AnyEvent], now: float, where: Where | None = None) -> list[AnyEvent]:
+        """The alerts (new or updated) to hand to the sinks for these rule events; the rest are held back.
 
         Args:
             events: Rule events, in order.
@@ -278,7 +284,8 @@ class EventLog:
             summary = last.model_copy(update={"suppressed": last.suppressed + 1, "end_s": now})
         else:
             summary = AlertBudgetEvent(
-                id=event_id(event.camera, event.source, event.rule, "alert_budget", round(now, 3)),
+                id=event_id(event.site, self.scope, event.camera, event.rule, "alert_budget", round(now, 3)),
+                site=event.site,
                 rule=event.rule,
                 camera=event.camera,
                 source=event.source,

@@ -1,4 +1,4 @@
-"""EventLog: one alert per track and rule, cooldown with hysteresis, hourly budget, suppression regions."""
+"""AlertGate: one alert per track and rule, cooldown with hysteresis, hourly budget, suppression regions."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 
 from camsight.config.models import CameraConfig
 from camsight.core.detections import Detections
-from camsight.events.lifecycle import (
+from camsight.events.alerts import (
+    AlertGate,
     AlertPolicy,
-    EventLog,
     Placement,
     Suppression,
     cluster_points,
@@ -29,6 +29,7 @@ T0 = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
 def intrusion(ident: str, track: int, start: float, end: float, status: str = "open", **kw: Any) -> ZoneIntrusionEvent:
     """A zone intrusion rule event of rule ``door`` on cam1."""
     return ZoneIntrusionEvent(
+        site="test",
         id=ident,
         rule="door",
         camera="cam1",
@@ -48,6 +49,7 @@ def intrusion(ident: str, track: int, start: float, end: float, status: str = "o
 def crowd(ident: str, start: float, end: float, status: str, count: int = 3) -> CrowdEvent:
     """A crowd rule event (count-type: its slot has no track)."""
     return CrowdEvent(
+        site="test",
         id=ident,
         rule="crowd",
         camera="cam1",
@@ -69,9 +71,9 @@ def crowd(ident: str, start: float, end: float, status: str, count: int = 3) -> 
     [(5.0, 1), (29.0, 1), (31.0, 2), (120.0, 2)],
 )
 def test_same_track_within_cooldown_is_merged(gap_s: float, expected_alerts: int) -> None:
-    log = EventLog(AlertPolicy(cooldown_s=30))
-    out = log.publish([intrusion("a", 1, 0, 0), intrusion("a", 1, 0, 2, "closed")], now=2)
-    out += log.publish([intrusion("b", 1, 2 + gap_s, 2 + gap_s)], now=2 + gap_s)
+    log = AlertGate(AlertPolicy(cooldown_s=30))
+    out = log.admit([intrusion("a", 1, 0, 0), intrusion("a", 1, 0, 2, "closed")], now=2)
+    out += log.admit([intrusion("b", 1, 2 + gap_s, 2 + gap_s)], now=2 + gap_s)
     assert len({e.id for e in out}) == expected_alerts
     assert out[-1].status == "open"
     if expected_alerts == 1:
@@ -80,18 +82,18 @@ def test_same_track_within_cooldown_is_merged(gap_s: float, expected_alerts: int
 
 
 def test_other_track_gets_its_own_alert() -> None:
-    log = EventLog()
-    out = log.publish([intrusion("a", 1, 0, 0), intrusion("b", 2, 1, 1)], now=1)
+    log = AlertGate()
+    out = log.admit([intrusion("a", 1, 0, 0), intrusion("b", 2, 1, 1)], now=1)
     assert [e.id for e in out] == ["a", "b"]
 
 
 def test_alert_closes_only_when_every_merged_part_has_closed() -> None:
-    log = EventLog()
-    out = log.publish([crowd("a", 0, 0, "open"), crowd("b", 1, 1, "open", count=5), crowd("a", 0, 2, "closed")], now=2)
+    log = AlertGate()
+    out = log.admit([crowd("a", 0, 0, "open"), crowd("b", 1, 1, "open", count=5), crowd("a", 0, 2, "closed")], now=2)
     assert [e.status for e in out] == ["open", "open", "open"]
     assert isinstance(out[-1], CrowdEvent)
     assert out[-1].count == 5
-    (last,) = log.publish([crowd("b", 1, 3, "closed")], now=3)
+    (last,) = log.admit([crowd("b", 1, 3, "closed")], now=3)
     assert (last.id, last.status, last.start_s, last.end_s) == ("a", "closed", 0, 3)
 
 
@@ -116,7 +118,7 @@ def test_real_crowd_rule_flickering_20_times_in_15_s_gives_one_alert() -> None:
         }
     )
     (rule,) = build_rules(camera, RuleContext("cam1", "clip.mp4", 1000, 1000, T0))
-    log = EventLog(AlertPolicy(cooldown_s=30, max_per_hour=60))
+    log = AlertGate(AlertPolicy(cooldown_s=30, max_per_hour=60))
     raw: list[AnyEvent] = []
     alerts: list[AnyEvent] = []
     crossings, before = 0, 2
@@ -127,10 +129,10 @@ def test_real_crowd_rule_flickering_20_times_in_15_s_gives_one_alert() -> None:
         before = len(dets)
         events = rule.update(dets, t)
         raw += events
-        alerts += log.publish(events, now=t)
+        alerts += log.admit(events, now=t)
     events = rule.close(15.0)
     raw += events
-    alerts += log.publish(events, now=15.0)
+    alerts += log.admit(events, now=15.0)
     assert crossings >= 20
     assert len({e.id for e in raw}) >= 10  # the rule itself opened and closed many times
     assert len({e.id for e in alerts}) == 1
@@ -140,18 +142,18 @@ def test_real_crowd_rule_flickering_20_times_in_15_s_gives_one_alert() -> None:
 
 
 def test_budget_gives_one_summary_and_counts_the_rest() -> None:
-    log = EventLog(AlertPolicy(cooldown_s=0, max_per_hour=3))
+    log = AlertGate(AlertPolicy(cooldown_s=0, max_per_hour=3))
     out: list[AnyEvent] = []
     for k in range(8):
-        out += log.publish([intrusion(f"e{k}", k, 10.0 * k, 10.0 * k)], now=10.0 * k)
+        out += log.admit([intrusion(f"e{k}", k, 10.0 * k, 10.0 * k)], now=10.0 * k)
     kinds = [e.kind for e in out]
     assert kinds[:3] == ["zone_intrusion"] * 3
     summaries = [e for e in out if e.kind == "alert_budget"]
     assert len({e.id for e in summaries}) == 1
     assert summaries[-1].suppressed == 5  # type: ignore[union-attr]
     assert log.dropped["budget"] == 5
-    assert log.publish([intrusion("e7", 7, 70, 75, "closed")], now=75) == []  # update of a dropped one
-    later = log.publish([intrusion("x", 99, 4000, 4000)], now=4000.0)  # an hour later: budget refilled
+    assert log.admit([intrusion("e7", 7, 70, 75, "closed")], now=75) == []  # update of a dropped one
+    later = log.admit([intrusion("x", 99, 4000, 4000)], now=4000.0)  # an hour later: budget refilled
     assert [e.id for e in later] == ["x"]
 
 
@@ -178,13 +180,13 @@ def test_suppressed_by(region: Suppression, where: Placement | None, hit: bool) 
 
 def test_event_log_drops_events_in_enabled_regions_only() -> None:
     regions = [Suppression(1, "door", "cam1", None, SQUARE, "person")]
-    log = EventLog(suppressions=regions)
-    inside = log.publish([intrusion("a", 1, 0, 0)], now=0, where=lambda e: Placement(0.5, 0.5, "person"))
-    outside = log.publish([intrusion("b", 2, 0, 0)], now=0, where=lambda e: Placement(0.9, 0.9, "person"))
+    log = AlertGate(suppressions=regions)
+    inside = log.admit([intrusion("a", 1, 0, 0)], now=0, where=lambda e: Placement(0.5, 0.5, "person"))
+    outside = log.admit([intrusion("b", 2, 0, 0)], now=0, where=lambda e: Placement(0.9, 0.9, "person"))
     assert (inside, [e.id for e in outside]) == ([], ["b"])
     assert log.dropped["suppression"] == 1
-    off = EventLog(suppressions=[Suppression(1, "door", "cam1", None, SQUARE, "person", enabled=False)])
-    assert len(off.publish([intrusion("a", 1, 0, 0)], now=0, where=lambda e: Placement(0.5, 0.5, "person"))) == 1
+    off = AlertGate(suppressions=[Suppression(1, "door", "cam1", None, SQUARE, "person", enabled=False)])
+    assert len(off.admit([intrusion("a", 1, 0, 0)], now=0, where=lambda e: Placement(0.5, 0.5, "person"))) == 1
 
 
 def test_placement_reads_the_track_anchor_normalised() -> None:
@@ -202,10 +204,10 @@ def test_clusters_and_regions() -> None:
 
 
 def test_long_streams_forget_old_closed_alerts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("camsight.events.lifecycle.KEEP_ALERTS", 10)
-    log = EventLog(AlertPolicy(cooldown_s=5, max_per_hour=10_000))
+    monkeypatch.setattr("camsight.events.alerts.KEEP_ALERTS", 10)
+    log = AlertGate(AlertPolicy(cooldown_s=5, max_per_hour=10_000))
     for k in range(30):
-        log.publish([intrusion(f"e{k}", k, 10.0 * k, 10.0 * k, "closed")], now=10.0 * k)
+        log.admit([intrusion(f"e{k}", k, 10.0 * k, 10.0 * k, "closed")], now=10.0 * k)
     assert len(log._alerts) <= 11
-    (again,) = log.publish([intrusion("late", 29, 292, 292)], now=292)  # recent one is still merged into
+    (again,) = log.admit([intrusion("late", 29, 292, 292)], now=292)  # recent one is still merged into
     assert again.id == "e29"

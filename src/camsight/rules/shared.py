@@ -147,6 +147,7 @@ class EventFields(TypedDict):
     """The fields every event carries, filled in by :func:`event_fields`."""
 
     id: str
+    site: str
     rule: str
     camera: str
     source: str
@@ -158,11 +159,13 @@ class EventFields(TypedDict):
 def event_fields(ctx: RuleContext, rule: str, kind: str, key: int | str, start_s: float) -> EventFields:
     """Common fields of a newly opened event (``end_s == start_s`` while it is open).
 
-    The id is ``event_id(camera, source, rule, kind, key, round(start_s, 2))``, where ``key`` is the
-    first track id (or ``"crowd"``), so the same behaviour in the same source always gets the same id.
+    The id is ``event_id(site, source_id, camera, source, rule, kind, key, round(start_s, 2))``, where
+    ``key`` is the first track id (or ``"crowd"``), so the same behaviour in the same source always gets
+    the same id, and two sites (or two runs of a live camera, each its own source) never share one.
     """
     return EventFields(
-        id=event_id(ctx.camera, ctx.source, rule, kind, key, round(start_s, 2)),
+        id=event_id(ctx.site, ctx.source_id, ctx.camera, ctx.source, rule, kind, key, round(start_s, 2)),
+        site=ctx.site,
         rule=rule,
         camera=ctx.camera,
         source=ctx.source,
