@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-import select
 import signal
-import socket
-import subprocess
-import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import av
 import numpy as np
@@ -28,135 +22,17 @@ import pytest
 from typer.testing import CliRunner
 
 from camsight.apps.analyze import Analyzer
-from camsight.apps.edge import LivePaths, Supervisor
-from camsight.apps.health import CameraHealth
 from camsight.cli import app
-from camsight.config import Config, load_config
+from camsight.config import load_config
 from camsight.config.models import LiveConfig
 from camsight.events.models import AnyEvent
 from camsight.sources import SourceSpec
-from camsight.store import connect, create_schema, list_events
+from camsight.store import connect, list_events, open_store
 from camsight.store import recordings as rec
-from camsight.store.media import MediaStore
+from rtsp_helpers import DATA, DEMO, TESTS, RtspServer, free_port, health, live_config, running, wait_for
 
-TESTS = Path(__file__).resolve().parents[1]
-DATA = TESTS / "data"
-DEMO = DATA / "intel_one-by-one-person-detection.mp4"  # 139.4 s, 10 fps, a keyframe every second
 DEMO_CONFIG = TESTS.parent / "src" / "camsight" / "demo" / "demo.yaml"
-SYSTEM_PYTHON = "/usr/bin/python3"
 log = logging.getLogger(__name__)
-GST_CHECK = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RtspServer:
-    """tests/rtsp_server.py in a subprocess: start, stop, start again on the same port."""
-
-    def __init__(self, mounts: dict[str, Path], *, user: str | None = None, password: str | None = None) -> None:
-        self.mounts = mounts
-        self.user, self.password = user, password
-        self.port = _free_port()
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> RtspServer:
-        cmd = [SYSTEM_PYTHON, str(TESTS / "rtsp_server.py"), "--port", str(self.port)]
-        cmd += [arg for name, path in self.mounts.items() for arg in ("--mount", f"{name}={path}")]
-        if self.user:
-            cmd += ["--user", self.user, "--password", self.password or ""]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], 15)
-        line = self.proc.stdout.readline() if ready else ""
-        if not line.startswith("READY"):
-            self.stop()
-            raise RuntimeError(f"RTSP server did not start: {line!r}")
-        return self
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-
-    def url(self, name: str, *, user: str | None = None, password: str | None = None) -> str:
-        auth = f"{user}:{password}@" if user else ""
-        return f"rtsp://{auth}127.0.0.1:{self.port}/{name}"
-
-
-@pytest.fixture(scope="module")
-def gstreamer() -> None:
-    """Skips (fails under CI=true) when the system python3 has no gst-rtsp-server bindings."""
-    ok = (
-        os.path.exists(SYSTEM_PYTHON)
-        and subprocess.run([SYSTEM_PYTHON, "-c", GST_CHECK], capture_output=True).returncode == 0
-    )
-    if not ok:
-        message = "gst-rtsp-server for the system python3 is missing; run: bash scripts/install-system.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture
-def servers(gstreamer: None) -> Iterator[Callable[..., RtspServer]]:
-    started: list[RtspServer] = []
-
-    def make(mounts: dict[str, Path], **auth: str) -> RtspServer:
-        server = RtspServer(mounts, **auth).start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
-
-
-@contextmanager
-def running(config: Config, db: Path) -> Iterator[Supervisor]:
-    """The supervisor of ``camsight run`` in a thread (its workers are real spawned processes)."""
-    supervisor = Supervisor(config, paths=LivePaths.resolve(config, str(db)))
-    thread = threading.Thread(target=supervisor.run, daemon=True)
-    thread.start()
-    try:
-        yield supervisor
-    finally:
-        supervisor.stop()
-        thread.join(60)
-        assert not thread.is_alive(), "the supervisor did not stop"
-
-
-def health(supervisor: Supervisor) -> dict[str, CameraHealth]:
-    return {h.camera: h for h in supervisor.snapshots()}
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for: {what}")
-
-
-def live_config(cameras: list[dict[str, Any]], **live: Any) -> Config:
-    return Config.model_validate(
-        {
-            "cameras": cameras,
-            "detector": {"threads": 1},
-            "recording": {"segment_s": 10},
-            "live": {"backoff_initial_s": 0.5, "backoff_max_s": 2, "stall_timeout_s": 5, "metrics_port": 0, **live},
-        }
-    )
 
 
 def resolution_change_clip(path: Path) -> Path:
@@ -213,14 +89,14 @@ def test_outage_reconnect_gap_and_recording_while_other_cameras_go_on(
 ) -> None:
     server_a = servers({"a": DEMO})
     server_b = servers({"b": DEMO, "rc": resolution_change_clip(tmp_path / "rc.ts")}, user="admin", password="pw")
-    port = _free_port()
+    port = free_port()
     config = live_config(
         [
             {"id": "cam-a", "source": server_a.url("a"), "fps": 5},
             {"id": "cam-b", "source": server_b.url("b", user="admin", password="pw"), "fps": 5},
             {"id": "cam-rc", "source": server_b.url("rc", user="admin", password="pw"), "fps": 5},
             {"id": "cam-badauth", "source": server_b.url("b", user="admin", password="wrong"), "fps": 5},
-            {"id": "cam-down", "source": f"rtsp://127.0.0.1:{_free_port()}/nothing", "fps": 5},
+            {"id": "cam-down", "source": f"rtsp://127.0.0.1:{free_port()}/nothing", "fps": 5},
         ],
         metrics_port=port,
     )
@@ -323,10 +199,9 @@ def test_live_stream_raises_the_same_events_as_the_file(servers: Callable[..., R
         }
     )
     db = tmp_path / "live.db"
-    filed_engine = connect(str(tmp_path / "file.db"))
-    create_schema(filed_engine)
+    filed = open_store(demo, str(tmp_path / "file.db"))
     with running(config, db) as supervisor:
-        analyzer = Analyzer(demo, engine=filed_engine, media=MediaStore(tmp_path / "file-media"))
+        analyzer = Analyzer(demo, filed)
         filed = list(analyzer.analyze(SourceSpec(DEMO, "video"), demo.cameras[0]).events.values())
         wait_for(lambda: health(supervisor)["table-cam"].state == "backoff", 180, "the stream to end")
         stats = health(supervisor)["table-cam"]

@@ -2,13 +2,19 @@
 
 The :class:`Supervisor` starts one spawned process per camera (:mod:`camsight.apps.worker`), so a
 decoder crash takes down one camera, never the box. A worker that dies is restarted after an
-exponential backoff while the others go on. The supervisor collects the workers' health reports,
+exponential backoff while the others go on, once the supervisor has closed what it left open: its
+segments (repaired from the files), its open events (ended at its last heartbeat) and its source
+row (``failed``, with the reason). The supervisor collects the workers' health reports,
 writes the status file (``status.json`` next to the database) every second, serves Prometheus
 metrics, and enforces recording retention every minute. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
 asks every worker to flush its open events and tracks and close its recording, then waits.
 
+A store has one live runner at a time: the supervisor holds the store's run lock
+(:mod:`camsight.store.locks`) for its whole life, and a second one refuses to start, touching
+nothing, rather than take the first one's open segments and events for a crash's leftovers.
+
 Example:
-    >>> supervisor = Supervisor(config, paths=LivePaths.resolve(config, None))  # doctest: +SKIP
+    >>> supervisor = Supervisor(config, paths=open_store(config).paths)  # doctest: +SKIP
     >>> supervisor.run()  # until supervisor.stop() from a signal handler  # doctest: +SKIP
 """
 
@@ -20,48 +26,32 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as MpEvent
-from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from camsight.apps.health import CameraHealth, serve_metrics, write_status
 from camsight.apps.recorder import enforce_retention, repair_segments
 from camsight.apps.worker import WorkerSpec, worker_main
 from camsight.config.models import Config
-from camsight.errors import ConfigError
+from camsight.errors import CamsightError, ConfigError
 from camsight.sources.rtsp import Backoff, is_live_url, redact_url
 from camsight.store import recordings as rec
-from camsight.store.alerts_repo import ensure_tables as ensure_alert_tables
-from camsight.store.db import connect, create_schema
+from camsight.store.db import connect
+from camsight.store.locks import StoreLock
+from camsight.store.paths import StorePaths
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 60.0
 STABLE_AFTER_S = 60.0  # a worker that ran this long restarts from the initial backoff
 WATCHDOG_S = 90.0  # a worker that reports nothing this long is hung: killed and restarted
-
-
-@dataclass(frozen=True)
-class LivePaths:
-    """Where a live run keeps its data."""
-
-    database: str
-    media: Path
-    recordings: Path
-    status: Path
-
-    @classmethod
-    def resolve(cls, config: Config, db: str | None) -> LivePaths:
-        """From the config, or next to ``--db`` when it is a file (as the media folder is)."""
-        database = db or config.store.database
-        if "://" not in database and database != ":memory:":
-            base = Path(database).expanduser().resolve().parent
-            media = base / "media" if db else config.store.media
-            recordings = base / "recordings" if db else config.recording.folder
-            return cls(database, media, recordings, base / "status.json")
-        return cls(database, config.store.media, config.recording.folder, config.store.media.parent / "status.json")
+LEFT_OPEN = "camsight run ended without closing this run (killed or crashed)"
 
 
 def live_cameras(config: Config) -> list[str]:
@@ -107,14 +97,28 @@ class Supervisor:
 
     Args:
         config: The configuration (cameras with ``rtsp://`` sources run).
-        paths: Database, media, recordings and status file.
+        paths: The store's database, media, recordings and status file (the store is upgraded already).
         log_level: Logging level for the workers.
+        on_alert: Called with every alert message a worker sends (an alert started or ended).
+        command: How the store lock names this runner; default the process's command line.
+        lock: The store's run lock, when the caller took it already (before opening the store).
     """
 
-    def __init__(self, config: Config, *, paths: LivePaths, log_level: str = "WARNING") -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        paths: StorePaths,
+        log_level: str = "WARNING",
+        on_alert: Callable[[dict[str, Any]], None] | None = None,
+        command: str | None = None,
+        lock: StoreLock | None = None,
+    ) -> None:
         self.config = config
         self.paths = paths
         self.log_level = log_level
+        self.on_alert = on_alert
+        self.store_lock = lock or StoreLock(paths.database, command=command)
         self.ctx = mp.get_context("spawn")
         live = config.live
         self.slots = {
@@ -123,6 +127,14 @@ class Supervisor:
         self.started_at = time.time()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+
+    def claim(self) -> None:
+        """Take the store's run lock now (:meth:`run` does it too); nothing else is touched.
+
+        Raises:
+            StoreLockedError: Another ``camsight run`` holds the store (the message names it).
+        """
+        self.store_lock.acquire()
 
     def stop(self) -> None:
         """Ask :meth:`run` to stop (safe from a signal handler)."""
@@ -149,7 +161,18 @@ class Supervisor:
         return out
 
     def run(self) -> None:
-        """Start the workers and watch them until :meth:`stop`; then stop them cleanly."""
+        """Hold the store lock, start the workers and watch them until :meth:`stop`; then stop them cleanly.
+
+        Raises:
+            StoreLockedError: Another ``camsight run`` holds the store; nothing was touched.
+        """
+        self.claim()
+        try:
+            self._run()
+        finally:
+            self.store_lock.release()
+
+    def _run(self) -> None:
         self._prepare()
         serve_metrics(self.config.live.metrics_port, self.snapshots)
         next_status = next_retention = 0.0
@@ -172,16 +195,39 @@ class Supervisor:
     def _prepare(self) -> None:
         engine = connect(self.paths.database)
         try:
-            create_schema(engine)
-            rec.create_recording_tables(engine)
-            with engine.begin() as conn:
-                ensure_alert_tables(conn)
             for camera in self.slots:
-                repaired = repair_segments(engine, self.paths.recordings, camera)
-                if repaired:
-                    log.warning("camera %s: repaired %d segment(s) left open by a crash", camera, repaired)
+                self._close_dead(engine, camera, LEFT_OPEN)
         finally:
             engine.dispose()
+
+    def _close_dead(self, engine: sa.Engine, camera: str, reason: str) -> None:
+        """Close what dead workers of a camera left open: segments, open events, source rows (``failed``)."""
+        repaired = repair_segments(engine, self.paths.recordings, camera)
+        if repaired:
+            log.warning("camera %s: repaired %d segment(s) a dead worker left open", camera, repaired)
+        with engine.begin() as conn:
+            dead = rec.close_dead_runs(conn, camera=camera, error=reason)
+        for run in dead:
+            log.warning(
+                "camera %s: run %s closed as failed (%s), last seen %s; %d open event(s) closed",
+                camera,
+                run.source_id,
+                reason,
+                run.last_seen_at.isoformat(timespec="seconds"),
+                run.events_closed,
+            )
+
+    def _after_exit(self, camera: str, code: int | None) -> None:
+        """A worker has exited: close what it left open (a clean exit left nothing; errors are logged)."""
+        engine = None
+        try:
+            engine = connect(self.paths.database)
+            self._close_dead(engine, camera, _exit_reason(code))
+        except (CamsightError, sa.exc.SQLAlchemyError, OSError):
+            log.exception("camera %s: cannot close what the dead worker left open", camera)
+        finally:
+            if engine is not None:
+                engine.dispose()
 
     def _start_due(self) -> None:
         now = time.time()
@@ -190,9 +236,7 @@ class Supervisor:
                 self._start(slot)
 
     def _start(self, slot: _Slot) -> None:
-        spec = WorkerSpec(
-            self.config, slot.camera, self.paths.database, self.paths.media, self.paths.recordings, self.log_level
-        )
+        spec = WorkerSpec(self.config, slot.camera, self.paths.database, self.log_level)
         reader, writer = self.ctx.Pipe(duplex=False)
         stop = self.ctx.Event()
         process = self.ctx.Process(
@@ -214,6 +258,10 @@ class Supervisor:
             try:
                 while slot.reader is not None and slot.reader.poll():
                     data = slot.reader.recv()
+                    if data.get("type") == "alert":
+                        if self.on_alert is not None:
+                            self.on_alert(data)
+                        continue
                     with self._lock:
                         slot.health = CameraHealth.from_dict(data)
                         slot.seen = time.monotonic()
@@ -232,6 +280,7 @@ class Supervisor:
             process.join()
             code = process.exitcode
             reason = _exit_reason(code)
+            self._after_exit(slot.camera, code)
             with self._lock:
                 last = slot.health
                 if last is not None:
@@ -293,6 +342,8 @@ class Supervisor:
                 if slot.process.is_alive():
                     slot.process.kill()
             slot.process.join()
+            if slot.process.exitcode != 0:
+                self._after_exit(slot.camera, slot.process.exitcode)
         self._drain(0)
         for slot in self.slots.values():
             slot.restart_at = None

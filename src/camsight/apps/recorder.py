@@ -3,8 +3,15 @@
 :class:`SegmentRecorder` is a :class:`~camsight.sources.rtsp.PacketSink`: it copies the camera's
 packets (remux, no decoding) into fragmented MP4 files of ``segment_s`` seconds, each starting on a
 keyframe, named by their UTC start time: ``<folder>/<camera>/<YYYY-MM-DD>/<HHMMSS.ffffff>.mp4``.
-Fragmented MP4 stays readable when the process dies mid-file. Every segment is indexed in the
-``segments`` table with its wall-clock span. Only the video stream is recorded.
+Every segment is indexed in the ``segments`` table with its wall-clock span and its writer (pid and
+host). Only the video stream is recorded.
+
+Nothing is lost when the writer is killed: a fragment is cut at every keyframe and at least every
+:data:`FRAGMENT_S` seconds (``frag_keyframe``, ``frag_duration``), and each one is flushed to the file
+as it is written (``flush_packets``; FFmpeg would otherwise keep up to 32 KB in its I/O buffer), so a
+file cut off by ``kill -9`` plays up to within about ``FRAGMENT_S`` of the kill.
+:func:`repair_segments` completes the index rows such a writer left open, and leaves alone those whose
+writer is still alive.
 
 :func:`enforce_retention` deletes the oldest segments first: those older than ``retain_days``, then
 more while the total is above the disk budget; a segment that overlaps an open event (from its
@@ -13,7 +20,10 @@ start minus ``pre_s`` on) is never deleted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,10 +36,16 @@ import av.error
 import sqlalchemy as sa
 
 from camsight.errors import StoreError
+from camsight.store import perms
 from camsight.store import recordings as rec
 
 log = logging.getLogger(__name__)
-MP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+FRAGMENT_S = 2.0
+MP4_OPTIONS = {
+    "movflags": "frag_keyframe+empty_moov+default_base_moof",
+    "frag_duration": str(int(FRAGMENT_S * 1e6)),  # microseconds: a fragment also when keyframes are far apart
+    "flush_packets": "1",  # each fragment reaches the file when it is written, not when 32 KB have piled up
+}
 
 
 def _utc(ts: float) -> datetime:
@@ -102,7 +118,8 @@ class SegmentRecorder:
         rel = f"{self.camera}/{start:%Y-%m-%d}/{start:%H%M%S.%f}.mp4"
         path = self.folder / rel
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            perms.make_dir(path.parent)  # owner-only folders and files: recordings show people
+            perms.touch_private(path)
             self._out = av.open(str(path), mode="w", format="mp4", options=MP4_OPTIONS)
             self._ostream = self._out.add_stream_from_template(self._template)
         except (av.error.FFmpegError, OSError, ValueError) as exc:
@@ -118,6 +135,8 @@ class SegmentRecorder:
                 codec=tmpl.codec_context.name,
                 width=tmpl.width,
                 height=tmpl.height,
+                writer_pid=os.getpid(),
+                writer_host=socket.gethostname(),
             )
         self._path = path
         self._frames = 0
@@ -163,50 +182,113 @@ class SegmentRecorder:
 
 
 def repair_segments(engine: sa.Engine, folder: Path, camera: str) -> int:
-    """Complete the index rows of segments left open by a crashed writer (probing each file).
+    """Complete the index rows of segments left open by a dead writer (probing each file).
 
-    Unreadable or missing files lose their row. Returns how many rows were repaired or removed.
+    A segment whose writer is alive on this host is being written: it is left alone. Files with no
+    readable frame, or missing, lose their row. Returns how many rows were repaired or removed.
     """
     with engine.begin() as conn:
-        rows = rec.incomplete_segments(conn, camera=camera)
+        rows = [row for row in rec.incomplete_segments(conn, camera=camera) if not writer_alive(row)]
     for row in rows:
-        path = folder / row.path
-        duration, frames = _probe(path)
-        with engine.begin() as conn:
-            if duration is None:
-                rec.delete_segments(conn, ids=[row.id])
-                path.unlink(missing_ok=True)
-                continue
-            rec.complete_segment(
-                conn,
-                segment_id=row.id,
-                end_at=row.start_at + timedelta(seconds=duration),
-                size_bytes=path.stat().st_size,
-                frames=frames,
-            )
+        _repair(engine, folder / row.path, row)
     return len(rows)
 
 
-def _probe(path: Path) -> tuple[float | None, int]:
-    """Duration (from packet times) and packet count of a segment file; None if unreadable."""
+def _repair(engine: sa.Engine, path: Path, row: rec.SegmentRow) -> None:
+    """Complete one segment's row from its file (cut back to its last whole fragment if a kill tore it)."""
+    duration, frames = _probe(path)
+    if duration is None and _trim_torn_tail(path):
+        duration, frames = _probe(path)
+    with engine.begin() as conn:
+        if duration is None:
+            rec.delete_segments(conn, ids=[row.id])
+            path.unlink(missing_ok=True)
+            return
+        rec.complete_segment(
+            conn,
+            segment_id=row.id,
+            end_at=row.start_at + timedelta(seconds=duration),
+            size_bytes=path.stat().st_size,
+            frames=frames,
+        )
+
+
+def _trim_torn_tail(path: Path) -> bool:
+    """Cut a file back to its last whole fragment when its last MP4 box is torn; True if it did.
+
+    A writer killed in the middle of writing a fragment leaves a box that runs past the end of the
+    file; a torn ``moof`` makes the whole file unreadable. The torn box goes, and a ``moof`` whose
+    ``mdat`` was torn goes with it.
+    """
     try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            base = stream.time_base or Fraction(1, 90000)
-            first = last = None
-            frames = 0
-            for packet in container.demux(stream):
-                if packet.pts is None:
-                    continue
-                t = float(packet.pts * base)
-                first = t if first is None else min(first, t)
-                last = t if last is None else max(last, t)
-                frames += 1
-    except (av.error.FFmpegError, OSError, IndexError):
+        size = path.stat().st_size
+        with path.open("r+b") as file:
+            boxes = _top_level_boxes(file, size)
+            end = boxes[-1][0] + boxes[-1][2] if boxes else 0
+            if end >= size:
+                return False
+            if boxes and boxes[-1][1] == b"moof":
+                end = boxes[-1][0]
+            if end == 0:
+                return False
+            file.truncate(end)
+    except OSError:
+        return False
+    log.warning("segment %s: cut back to its last whole fragment (%d of %d bytes)", path, end, size)
+    return True
+
+
+def _top_level_boxes(file: Any, size: int) -> list[tuple[int, bytes, int]]:
+    """``(offset, type, size)`` of the whole top-level boxes of an MP4 file, up to the first torn one."""
+    boxes: list[tuple[int, bytes, int]] = []
+    offset = 0
+    while offset + 8 <= size:
+        file.seek(offset)
+        head = file.read(16)
+        length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+        if length == 1 and len(head) == 16:
+            length = int.from_bytes(head[8:16], "big")
+        elif length == 0:  # runs to the end of the file
+            length = size - offset
+        if length < 8 or offset + length > size:
+            break
+        boxes.append((offset, kind, length))
+        offset += length
+    return boxes
+
+
+def writer_alive(row: rec.SegmentRow) -> bool:
+    """Whether the process that opened a segment is still running on this host.
+
+    Unknown writers (NULL) and writers on another host count as dead: the store lock admits one
+    live runner per store, and a SQLite store lives on one host.
+    """
+    if row.writer_pid is None or row.writer_host != socket.gethostname():
+        return False
+    try:
+        os.kill(row.writer_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _probe(path: Path) -> tuple[float | None, int]:
+    """Duration (from packet times) and packet count of a segment file; None if no packet is readable.
+
+    A file cut off mid-fragment (its writer was killed) counts up to the last packet read.
+    """
+    times: list[float] = []
+    with contextlib.suppress(av.error.FFmpegError, OSError, IndexError), av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        base = stream.time_base or Fraction(1, 90000)
+        for packet in container.demux(stream):  # a damaged tail raises: what was read before it counts
+            if packet.pts is not None:
+                times.append(float(packet.pts * base))
+    if not times:
         return None, 0
-    if first is None or last is None:
-        return None, 0
-    return last - first, frames
+    return max(times) - min(times), len(times)
 
 
 @dataclass(frozen=True, slots=True)

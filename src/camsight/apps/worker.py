@@ -8,9 +8,12 @@ process only. Inside it:
   hands every packet to the :class:`~camsight.apps.recorder.SegmentRecorder` when the camera records
   the same stream, and puts frames sampled at ``camera.fps`` on a :class:`DropQueue`;
 - a second stream thread records ``record_source`` when it is a different URL;
-- the main thread runs :class:`~camsight.apps.pipeline.CameraPipeline` on each frame and stores
-  events (measuring the alert latency) and tracks, and reports :class:`CameraHealth` about once a
-  second through a pipe.
+- the main thread runs each frame through the drive loop (:mod:`camsight.apps.drive`: pipeline, alert
+  gate, standing queries, store sink), measures the alert latency, tells the supervisor about every
+  alert as it starts and ends, and reports :class:`CameraHealth` about once a second through a pipe;
+  every :data:`HEARTBEAT_S` it also writes a heartbeat to its source row
+  (:func:`~camsight.store.recordings.heartbeat_stream`), so that if it is killed the supervisor
+  closes its events at the time it was last alive.
 
 Each run of a camera is its own source (``kind="stream"``): pts_s counts seconds since the worker
 started, continuous across reconnects; wall times are the frames' capture times.
@@ -30,25 +33,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as MpEvent
-from pathlib import Path
 from types import FrameType
 
+import sqlalchemy as sa
+
+from camsight.apps.drive import Drive
 from camsight.apps.health import CameraHealth
-from camsight.apps.persist import StoredEvent, StoreWriter
 from camsight.apps.pipeline import CameraPipeline
 from camsight.apps.recorder import SegmentRecorder
+from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive
 from camsight.config.models import CameraConfig, Config
 from camsight.core.frame import Frame
 from camsight.errors import CamsightError
-from camsight.perception.detect import OnnxDetector
+from camsight.events.models import AnyEvent
+from camsight.events.sinks import Published
+from camsight.perception.detect import Detector, OnnxDetector
 from camsight.sources.rtsp import Backoff, DropQueue, LiveStream, redact_url
 from camsight.store import recordings as rec
 from camsight.store import repository as repo
-from camsight.store.db import connect
-from camsight.store.media import MediaStore
+from camsight.store.errors import writing
+from camsight.store.handle import open_store
 
 log = logging.getLogger(__name__)
 REPORT_EVERY_S = 1.0
+HEARTBEAT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,9 +66,23 @@ class WorkerSpec:
     config: Config
     camera_id: str
     database: str
-    media_root: Path
-    recordings: Path
     log_level: str = "WARNING"
+
+
+def alert_message(alert: AnyEvent, *, new: bool) -> dict[str, object]:
+    """What a worker tells the supervisor about an alert that started (``new``) or ended."""
+    return {
+        "type": "alert",
+        "camera": alert.camera,
+        "kind": alert.kind,
+        "rule": alert.rule,
+        "id": alert.id,
+        "status": "started" if new else "ended",
+        "started_at": alert.started_at.isoformat(),
+        "duration_s": round(alert.end_s - alert.start_s, 1),
+        "zone": alert.zone,
+        "score": round(alert.score, 2),
+    }
 
 
 def worker_main(spec: WorkerSpec, stop: MpEvent, reports: Connection) -> None:
@@ -86,9 +108,10 @@ def worker_main(spec: WorkerSpec, stop: MpEvent, reports: Connection) -> None:
 class CameraWorker:
     """The threads and state of one camera (see the module docstring)."""
 
-    def __init__(self, spec: WorkerSpec, reports: Connection) -> None:
-        """Open the store and prepare the streams; the detector is loaded in :meth:`run`."""
+    def __init__(self, spec: WorkerSpec, reports: Connection, *, detector: Detector | None = None) -> None:
+        """Open the store and prepare the streams; the detector is loaded in :meth:`start` unless given."""
         self.spec = spec
+        self.detector = detector
         self.config = spec.config
         self.camera: CameraConfig = spec.config.camera(spec.camera_id)
         self.reports = reports
@@ -96,8 +119,10 @@ class CameraWorker:
         self.display = redact_url(self.url)
         self.origin = time.time()
         self.run_id = uuid.uuid4().hex
-        self.source_id = repo.source_id(f"{self.display}#run={self.run_id}")
-        self.engine = connect(spec.database)
+        self.store = open_store(spec.config, spec.database)
+        self.site = self.store.site
+        self.source_id = repo.source_id(f"{self.display}#run={self.run_id}", site=self.site)
+        self.engine = self.store.engine
         self.halt = threading.Event()
         self.queue: DropQueue[Frame] = DropQueue(self.config.live.queue_size)
         self.recorder = self._recorder()
@@ -109,29 +134,13 @@ class CameraWorker:
             else self._stream(record_url, fps=None, record=True)
         )
         self.pipe: CameraPipeline | None = None
-        self.writer = self._writer(MediaStore(spec.media_root))
+        self.drive: Drive | None = None
+        self.events_stored = 0
+        self.tracks_stored = 0
         self.latency = CameraHealth(self.camera.id).latency
-        self._last_report = 0.0
+        self._last_report = self._last_beat = 0.0
         self._now = 0.0
         self.parent = os.getppid()
-
-    def _writer(self, media: MediaStore) -> StoreWriter:
-        """The same describer, standing queries and alert policy as ``camsight analyze`` (apps.wiring)."""
-        from camsight.apps.analyze import make_event_log
-        from camsight.apps.wiring import enabled_suppressions, make_describer, track_hooks
-
-        # the supervisor created the tables (workers creating them would race)
-        regions = enabled_suppressions(self.engine, create=False)
-        return StoreWriter(
-            self.config,
-            self.engine,
-            media,
-            source_id=self.source_id,
-            run_id=self.run_id,
-            describer=make_describer(self.config),
-            on_track=track_hooks(self.config, engine=self.engine, media=media),
-            event_log=make_event_log(self.config, regions),
-        )
 
     def _same_stream(self) -> bool:
         record = self.camera.record_source
@@ -141,7 +150,7 @@ class CameraWorker:
         recording = self.config.recording
         if not recording.enabled:
             return None
-        return SegmentRecorder(self.engine, self.spec.recordings, self.camera.id, segment_s=recording.segment_s)
+        return SegmentRecorder(self.engine, self.store.paths.recordings, self.camera.id, segment_s=recording.segment_s)
 
     def _stream(self, url: str, *, fps: float | None, record: bool) -> LiveStream:
         live = self.config.live
@@ -170,10 +179,9 @@ class CameraWorker:
             on_gap=gap,
         )
 
-    def run(self, stop: MpEvent) -> None:
-        """Analyse frames until ``stop``; then flush open events and tracks and close the recording."""
-        self.report()
-        detector = OnnxDetector(self.config.detector)
+    def start(self) -> None:
+        """Load the detector, build the drive loop and record the run's start (everything but the streams)."""
+        detector = self.detector or OnnxDetector(self.config.detector)
         self.pipe = CameraPipeline(
             self.config,
             self.camera,
@@ -182,8 +190,23 @@ class CameraWorker:
             wall_origin=datetime.fromtimestamp(self.origin, UTC),
             fps=self.camera.fps,
             detector=detector,
+            site=self.site,
+            describer=make_describer(self.config),
+        )
+        self.drive = make_drive(
+            self.config,
+            self.store,
+            self.pipe,
+            run_id=self.run_id,
+            suppressions=enabled_suppressions(self.engine),
+            on_published=self._observe,
         )
         self._begin()
+
+    def run(self, stop: MpEvent) -> None:
+        """Analyse frames until ``stop``; then flush open events and tracks and close the recording."""
+        self.report()
+        self.start()
         streams = [s for s in (self.stream, self.record_stream) if s is not None]
         threads = [
             threading.Thread(target=s.run, args=(self.halt,), name=f"stream-{i}", daemon=True)
@@ -196,6 +219,8 @@ class CameraWorker:
                 frame = self.queue.get(timeout=0.2)
                 if frame is not None:
                     self._analyse(frame)
+                if time.monotonic() - self._last_beat >= HEARTBEAT_S:
+                    self.heartbeat()
                 if time.monotonic() - self._last_report >= REPORT_EVERY_S:
                     self.report()
                     if os.getppid() != self.parent:  # the supervisor was killed: do not run on as an orphan
@@ -208,47 +233,66 @@ class CameraWorker:
             self._finish()
 
     def _begin(self) -> None:
-        with self.engine.begin() as conn:
-            repo.upsert_camera(conn, camera_id=self.camera.id, source=self.display)
+        with writing(self.engine) as conn:
+            repo.upsert_camera(conn, camera_id=self.camera.id, source=self.display, site=self.site)
             repo.start_source(
                 conn,
                 source_id=self.source_id,
+                site=self.site,
                 camera=self.camera.id,
                 uri=self.display,
                 kind="stream",
                 run_id=self.run_id,
                 started_at=datetime.fromtimestamp(self.origin, UTC),
+                wall_clock="capture",
             )
             closed = rec.close_stale_events(conn, camera=self.camera.id, keep_source_id=self.source_id)
         if closed:
             log.warning("camera %s: closed %d event(s) an earlier run left open", self.camera.id, closed)
 
-    def _analyse(self, frame: Frame) -> None:
-        assert self.pipe is not None
-        self._now = frame.pts_s
-        step = self.pipe.step(frame)
-        if step.events:
-            self._observe(self.writer.store_events(step.events, step.frame, step.detections))
-        if step.finished:
-            self._observe(self.writer.store_tracks(self.pipe, step.finished))
+    def analyse(self, frame: Frame) -> None:
+        """One frame through the drive loop (the main thread's work; :meth:`start` first)."""
+        self._analyse(frame)
 
-    def _observe(self, stored: list[StoredEvent]) -> None:
-        for item in stored:
-            self.latency.observe(item.latency_s)
+    def finish(self) -> None:
+        """End the run: close open events, store the remaining tracks, record how it ended."""
+        self._finish()
+
+    def _analyse(self, frame: Frame) -> None:
+        assert self.drive is not None
+        self._now = frame.pts_s
+        self.drive.step(frame)
+
+    def _observe(self, published: Published) -> None:
+        """Latency of each new alert; every alert start and end goes to the supervisor (it prints them)."""
+        self.events_stored += len(published.new)
+        self.tracks_stored += len(published.records)
+        for alert, latency_s in published.new:
+            self.latency.observe(latency_s)
             log.info(
                 "camera %s: %s event %s stored %.3f s after its frame",
                 self.camera.id,
-                item.event.kind,
-                item.event.id[:10],
-                item.latency_s,
+                alert.kind,
+                alert.id[:10],
+                latency_s,
             )
+            self._tell(alert_message(alert, new=True))
+            if alert.status == "closed":
+                self._tell(alert_message(alert, new=False))
+        for alert in published.updated:
+            if alert.status == "closed":
+                self._tell(alert_message(alert, new=False))
+
+    def _tell(self, message: dict[str, object]) -> None:
+        try:
+            self.reports.send(message)
+        except (OSError, ValueError):  # the supervisor is gone
+            log.debug("camera %s: status pipe closed", self.camera.id)
 
     def _finish(self) -> None:
         status, error = "complete", None
-        if self.pipe is not None:
-            events, finished = self.pipe.close(self._now)
-            self.writer.store_events(events, None)
-            self.writer.store_tracks(self.pipe, finished)
+        if self.pipe is not None and self.drive is not None:
+            self.drive.close()
             stats = self.pipe.stats
             with self.engine.begin() as conn:
                 rec.finish_stream(
@@ -263,7 +307,26 @@ class CameraWorker:
                     finished_at=datetime.now(UTC),
                 )
         self.report(state="stopped")
-        self.engine.dispose()
+        self.store.close()
+
+    def heartbeat(self) -> None:
+        """Store this run's latest sign of life and counters (a failed write is logged, not fatal)."""
+        self._last_beat = time.monotonic()
+        assert self.pipe is not None
+        stats, now = self.pipe.stats, time.time()
+        try:
+            with self.engine.begin() as conn:
+                rec.heartbeat_stream(
+                    conn,
+                    source_id=self.source_id,
+                    seen_at=datetime.fromtimestamp(now, UTC),
+                    duration_s=now - self.origin,
+                    frames_decoded=self.stream.stats.frames_in,
+                    frames_analysed=stats.frames_analysed,
+                    frames_skipped=stats.frames_skipped,
+                )
+        except sa.exc.OperationalError as exc:  # the database is busy or gone: the next beat may get through
+            log.warning("camera %s: heartbeat not stored: %s", self.camera.id, exc)
 
     def health(self) -> CameraHealth:
         """This camera's health now."""
@@ -285,8 +348,8 @@ class CameraWorker:
             frames_dropped=s.frames_dropped,
             decode_errors=s.decode_errors,
             reconnects=s.reconnects,
-            events=self.writer.events_stored,
-            tracks=self.writer.tracks_stored,
+            events=self.events_stored,
+            tracks=self.tracks_stored,
             segments=self.recorder.segments_written if self.recorder else 0,
             cpu_s=times.user + times.system,
             memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -1,15 +1,34 @@
 from __future__ import annotations
 
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
 import av
+import av.error
 import pytest
 import sqlalchemy as sa
 
-from camsight.apps.recorder import SegmentRecorder, enforce_retention, plan_retention, repair_segments
+from camsight.apps.recorder import (
+    FRAGMENT_S,
+    SegmentRecorder,
+    enforce_retention,
+    plan_retention,
+    repair_segments,
+    writer_alive,
+)
 from camsight.events.models import LoiteringEvent
-from camsight.store import connect, create_schema, upsert_event
+from camsight.store import connect, upgrade, upsert_event
 from camsight.store import recordings as rec
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -79,12 +98,13 @@ def test_pre_s_extends_the_protection_back() -> None:
 @pytest.fixture
 def engine(tmp_path: Path) -> sa.Engine:
     engine = connect(str(tmp_path / "cs.db"))
-    create_schema(engine)
+    upgrade(engine, site="test")
     return engine
 
 
 def _loitering(start: datetime, status: str) -> LoiteringEvent:
     return LoiteringEvent(
+        site="test",
         id=f"ev-{status}",
         rule="r",
         camera="cam1",
@@ -175,3 +195,139 @@ def test_repair_completes_a_crashed_segment_and_forgets_a_missing_one(engine: sa
     assert all(s.complete for s in rows.values())
     assert (rows[crashed].end_at - rows[crashed].start_at).total_seconds() == pytest.approx(30.08, abs=0.1)
     assert rows[crashed].frames == 377
+
+
+def _record_until(db: str, folder: str, until_s: float, conn: Connection) -> None:
+    """In a child process: record CARS up to ``until_s`` into one segment, say how far, then wait to be killed."""
+    recorder = SegmentRecorder(connect(db), Path(folder), "cars", segment_s=60)
+    with av.open(str(CARS)) as container:
+        stream = container.streams.video[0]
+        recorder.start(stream)
+        fed = 0.0
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.size == 0:
+                continue
+            t = float(packet.pts * stream.time_base)
+            if t > until_s:
+                break
+            recorder.write(packet, NOW.timestamp() + t)
+            fed = t
+        conn.send(fed)
+        time.sleep(120)
+
+
+@contextmanager
+def _writer(engine: sa.Engine, folder: Path, until_s: float) -> Iterator[tuple[SpawnProcess, float]]:
+    """A real recording process, paused after ``until_s`` s of CARS with its segment open; killed at the end."""
+    ctx = mp.get_context("spawn")
+    reader, writer = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_record_until, args=(str(engine.url.database), str(folder), until_s, writer))
+    process.start()
+    writer.close()
+    try:
+        assert reader.poll(60), "the recording process did not start"
+        yield process, float(reader.recv())
+    finally:
+        process.kill()
+        process.join(10)
+
+
+def _decoded_times(path: Path) -> list[float]:
+    """Presentation times of the frames a segment file decodes to (up to a damaged tail)."""
+    times: list[float] = []
+    with contextlib.suppress(av.error.FFmpegError), av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            times.append(float(frame.pts * frame.time_base))
+    return times
+
+
+def test_a_writer_killed_mid_segment_leaves_a_file_that_plays_up_to_its_last_fragment(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "rec"
+    # 9.44 s of CARS: keyframes at 0 and 4.8 s only, so fragments every FRAGMENT_S s are what saves the tail
+    with _writer(engine, folder, until_s=9.5) as (process, fed_s):
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(10)
+    with engine.connect() as conn:
+        (row,) = rec.list_segments(conn, camera="cars")
+    times = _decoded_times(folder / row.path)
+    assert times, "the killed writer's segment decodes no frame"
+    assert fed_s - max(times) <= FRAGMENT_S  # measured: 9.44 s written, decodes up to 8.72 s
+    assert (row.complete, row.writer_pid, row.writer_host) == (False, process.pid, socket.gethostname())
+    assert repair_segments(engine, folder, "cars") == 1  # its writer is dead now
+    with engine.connect() as conn:
+        (repaired,) = rec.list_segments(conn, camera="cars")
+    assert repaired.complete
+    assert repaired.frames >= len(times)
+    assert (repaired.end_at - repaired.start_at).total_seconds() == pytest.approx(max(times) - min(times), abs=0.2)
+    assert repaired.size_bytes == (folder / row.path).stat().st_size
+
+
+def test_repair_leaves_alone_a_segment_whose_writer_is_alive(engine: sa.Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "rec"
+    with _writer(engine, folder, until_s=5.0) as (process, _fed_s):
+        with engine.connect() as conn:
+            (row,) = rec.list_segments(conn, camera="cars")
+        size = (folder / row.path).stat().st_size
+        assert repair_segments(engine, folder, "cars") == 0
+        with engine.connect() as conn:
+            assert rec.list_segments(conn, camera="cars") == [row]  # still open, untouched
+        assert (folder / row.path).stat().st_size == size > 0
+    assert not process.is_alive()
+    assert repair_segments(engine, folder, "cars") == 1
+    with engine.connect() as conn:
+        (repaired,) = rec.list_segments(conn, camera="cars")
+    assert repaired.complete
+    assert repaired.frames > 0
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.parametrize(
+    ("writer", "alive"),
+    [
+        (lambda: (os.getpid(), socket.gethostname()), True),
+        (lambda: (None, None), False),  # rows from before the writer columns: a dead writer
+        (lambda: (os.getpid(), "another-host"), False),
+        (lambda: (_dead_pid(), socket.gethostname()), False),
+    ],
+)
+def test_writer_alive(writer: Callable[[], tuple[int | None, str | None]], alive: bool) -> None:
+    pid, host = writer()
+    row = rec.SegmentRow(1, "cam1", "a.mp4", NOW, NOW, 0, 0, None, None, None, False, pid, host)
+    assert writer_alive(row) is alive
+
+
+def _boxes(data: bytes) -> list[tuple[int, bytes, int]]:
+    """``(offset, type, size)`` of the top-level boxes of an MP4 file."""
+    boxes, offset = [], 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        boxes.append((offset, data[offset + 4 : offset + 8], size))
+        offset += size
+    return boxes
+
+
+@pytest.mark.parametrize("torn", [b"moof", b"mdat"])
+def test_repair_keeps_the_fragments_before_one_a_kill_tore(engine: sa.Engine, tmp_path: Path, torn: bytes) -> None:
+    folder = tmp_path / "rec"
+    _feed(SegmentRecorder(engine, folder, "cars", segment_s=60), CARS, NOW.timestamp())
+    with engine.begin() as conn:
+        (whole,) = rec.list_segments(conn, camera="cars")
+        cut = rec.add_segment(conn, camera="cars", path="cars/cut.mp4", start_at=NOW + timedelta(minutes=5))
+    data = (folder / whole.path).read_bytes()
+    offset, _kind, size = [b for b in _boxes(data) if b[1] == torn][-3]  # a fragment about 2/3 of the way in
+    (folder / "cars/cut.mp4").write_bytes(data[: offset + size // 2])  # the kill came halfway through the box
+    assert repair_segments(engine, folder, "cars") == 1
+    with engine.connect() as conn:
+        rows = {s.id: s for s in rec.list_segments(conn, camera="cars")}
+    assert rows[cut].complete
+    assert 0.5 * whole.frames < rows[cut].frames < whole.frames
+    assert len(_decoded_times(folder / "cars/cut.mp4")) >= rows[cut].frames - 1
+    assert rows[cut].size_bytes == (folder / "cars/cut.mp4").stat().st_size
