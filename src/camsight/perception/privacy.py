@@ -4,6 +4,18 @@ There is no face detector here on purpose. The head region is estimated from eac
 conservatively: the top part of an upright box (the larger of 22% of its height and half its
 width), or the whole box when the person is not upright (lying, bending), where the head could
 be anywhere. Over-blurring is the safe failure.
+
+People cut by the frame border need more care, because the detector's box covers only what is in
+the picture and is loose there: a person walking in shows the back or top of the head first, right
+at the border. So each head region is grown by a margin (:data:`HEAD_MARGIN`) and any side that
+comes near a border (:data:`BORDER`) is pushed out to it; :func:`blur_heads` applies that rule to a
+frame and its person boxes, and is what clips, thumbnails and snapshots should all use.
+
+Example:
+    >>> from camsight.core.detections import Detections
+    >>> dets = Detections.from_arrays(xyxy=[[10, 100, 30, 160]], confidence=[0.9], class_id=[PERSON])
+    >>> head_regions(dets, (432, 768)).tolist()  # 10 px from the left border: the region reaches it
+    [[0, 97, 35, 116]]
 """
 
 from __future__ import annotations
@@ -32,17 +44,86 @@ def apply_masks(image: Image, masks: Sequence[Sequence[Point]]) -> Image:
     return out
 
 
-def head_boxes(dets: Detections) -> NDArray[np.int32]:
-    """Estimated head regions ``(N, 4)`` of the person boxes, in pixels."""
+HEAD_MARGIN = 0.25
+"""Share of a head region's width and height added on each side before blurring."""
+
+BORDER = 0.02
+"""A box side within this share of the frame's width (or height) of a border counts as cut by it."""
+
+Shape = tuple[int, int]
+"""An image's ``(height, width)``."""
+
+
+def cut_sides(xyxy: NDArray[np.float32], shape: Shape, *, border: float = BORDER) -> NDArray[np.bool_]:
+    """Which sides ``(N, 4)`` of each box (left, top, right, bottom) are at the frame's border."""
+    height, width = shape
+    boxes = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
+    return np.stack(
+        [
+            boxes[:, 0] <= border * width,
+            boxes[:, 1] <= border * height,
+            boxes[:, 2] >= (1 - border) * width,
+            boxes[:, 3] >= (1 - border) * height,
+        ],
+        axis=1,
+    )
+
+
+def _head_height(w: float, h: float, cut_below: bool) -> float | None:
+    """Height of the head part of an upright box, ``None`` when the whole box must be taken."""
+    if h < 1.2 * w:
+        return None
+    if cut_below:  # only the upper body is in view: the head is a larger share of what is seen
+        return max(0.3 * h, 0.6 * w)
+    return max(0.22 * h, 0.5 * w)
+
+
+def head_boxes(dets: Detections, shape: Shape | None = None) -> NDArray[np.int32]:
+    """Estimated head regions ``(N, 4)`` of the person boxes, in pixels, before any margin.
+
+    Args:
+        dets: Detections of one frame; only people are used.
+        shape: The frame's ``(height, width)``; when given, a box cut by the bottom border (only the
+            upper body in view) gets a taller head region.
+    """
     people = dets[dets.class_id == PERSON]
+    below = cut_sides(people.xyxy, shape)[:, 3] if shape is not None else np.zeros(len(people), dtype=np.bool_)
     boxes = []
-    for x1, y1, x2, y2 in people.xyxy:
-        w, h = x2 - x1, y2 - y1
-        if h < 1.2 * w:
-            boxes.append((x1, y1, x2, y2))
-        else:
-            boxes.append((x1, y1, x2, y1 + max(0.22 * h, 0.5 * w)))
+    for (x1, y1, x2, y2), cut_below in zip(people.xyxy, below, strict=True):
+        head = _head_height(float(x2 - x1), float(y2 - y1), bool(cut_below))
+        boxes.append((x1, y1, x2, y2) if head is None else (x1, y1, x2, y1 + head))
     return np.array(boxes, dtype=np.int32).reshape(-1, 4)
+
+
+def head_regions(
+    dets: Detections, shape: Shape, *, margin: float = HEAD_MARGIN, to_border: bool = False
+) -> NDArray[np.int32]:
+    """The regions ``(N, 4)`` to blur for the people in one frame, clipped to the frame.
+
+    Each head box (:func:`head_boxes`) is grown by ``margin`` of its size on every side, and a side
+    that ends near a border (:data:`BORDER`) is pushed out to it, so a head half out of the picture
+    is covered up to the edge.
+
+    Args:
+        dets: Detections of one frame (tracked or not); only people are used.
+        shape: The frame's ``(height, width)``.
+        margin: Share of each head box's width and height added on each side.
+        to_border: Also stretch the region of a person cut by the border out to every border that
+            person's box touches: where the head was just before the person came into view, or will
+            be just after the person leaves it.
+    """
+    people = dets[dets.class_id == PERSON]
+    heads = head_boxes(people, shape).astype(np.float64)
+    size = np.concatenate([heads[:, 2:] - heads[:, :2]] * 2, axis=1)
+    grown = heads + size * margin * np.array([-1, -1, 1, 1])
+    height, width = shape
+    near = cut_sides(grown, shape)
+    if to_border:
+        near |= cut_sides(people.xyxy, shape)
+    edge = np.array([0, 0, width, height], dtype=np.float64)
+    grown = np.where(near, edge, grown)
+    grown = np.clip(grown, 0, np.array([width, height, width, height]))
+    return np.round(grown).astype(np.int32).reshape(-1, 4)
 
 
 def blur_regions(image: Image, boxes: NDArray[np.int32]) -> Image:
@@ -71,6 +152,15 @@ def fit_within(image: Image, max_side: int) -> Image:
     return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
-def blur_heads(image: Image, dets: Detections) -> Image:
-    """A copy of the image with every person's head region blurred."""
-    return blur_regions(image, head_boxes(dets))
+def blur_heads(image: Image, dets: Detections, *, margin: float = HEAD_MARGIN) -> Image:
+    """A copy of the image with every person's head region blurred, partial heads at the border included.
+
+    The one rule for every picture handed out (clip frames, thumbnails, event snapshots): the regions
+    of :func:`head_regions` for the people in ``dets``, boxes in the image's pixels.
+
+    Args:
+        image: BGR ``H x W x 3`` uint8 image.
+        dets: That image's detections (tracked or not); only people are used.
+        margin: Share of each head box's size added on each side.
+    """
+    return blur_regions(image, head_regions(dets, (image.shape[0], image.shape[1]), margin=margin))
