@@ -58,8 +58,7 @@ from camsight.events.models import AnyEvent
 from camsight.perception.detect import OnnxDetector
 from camsight.rules import RULES
 from camsight.sources import SourceSpec
-from camsight.store.db import connect, create_schema
-from camsight.store.media import MediaStore
+from camsight.store import open_store
 
 #: Defaults the eval uses where the rule's own default suits live cameras rather than short clips.
 EVAL_DEFAULTS: dict[str, dict[str, Any]] = {"loitering": {"min_dwell_s": 10.0}, "person_down": {"hold_s": 1.0}}
@@ -154,9 +153,9 @@ def analyse(case: dict[str, Any], data: Path, detector: OnnxDetector, fps: float
         camera = camera_for(case, fps)
         config = Config(cameras=(camera,), detector=detector.config)
         with tempfile.TemporaryDirectory() as tmp:
-            engine = connect(str(Path(tmp) / "eval.db"))
-            create_schema(engine)
-            analyzer = Analyzer(config, engine=engine, media=MediaStore(Path(tmp) / "media"), detector=detector)
+            store = open_store(config, str(Path(tmp) / "eval.db"))
+            engine = store.engine
+            analyzer = Analyzer(config, store, detector=detector)
             start = time.perf_counter()
             result = analyzer.analyze(SourceSpec(path, "video"), camera)
             outcome.wall_s = time.perf_counter() - start

@@ -30,10 +30,11 @@ from pathlib import Path
 
 import av
 
-from camsight.apps.edge import LivePaths, Supervisor
+from camsight.apps.edge import Supervisor
 from camsight.apps.health import CameraHealth, LatencyHistogram
 from camsight.config import load_config
 from camsight.config.models import Config, LiveConfig, RecordingConfig
+from camsight.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "src/camsight/demo/intel_one-by-one-person-detection.mp4"
@@ -158,7 +159,7 @@ def trial(n: int, clip: Path, seconds: float, fps: float) -> Trial:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             config = config_for(n, port, fps, Path(tmp))
-            supervisor = Supervisor(config, paths=LivePaths.resolve(config, str(Path(tmp) / "cs.db")))
+            supervisor = Supervisor(config, paths=open_store(config, str(Path(tmp) / "cs.db")).paths)
             runner = threading.Thread(target=supervisor.run, daemon=True)
             runner.start()
             try:

@@ -9,8 +9,8 @@ are relative to. One case per line::
      "expect": [{"file": "videos/x.mp4", "from_s": 3, "to_s": 12}, {"file": "photos/y.jpg"}]}
 
 Every file named in the case file is analysed once, into a fresh SQLite database and media folder in a
-temporary directory, by :class:`camsight.apps.analyze.Analyzer` as built by
-:func:`camsight.apps.wiring.make_analyzer` (the configured detector and describer) with the default
+temporary directory, by :class:`camsight.apps.analyze.Analyzer` (the configured detector and describer,
+as ``camsight analyze`` builds it) with the default
 camera (one per file, named after it; stills are analysed one by one). Then each query is parsed by
 :func:`camsight.search.parse` (lexicon + all-MiniLM-L6-v2) and run by :func:`camsight.search.search`
 (top 10).
@@ -33,15 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from camsight.apps.analyze import Analyzer
-from camsight.apps.wiring import make_analyzer
 from camsight.cli.analyze import pick_camera
 from camsight.config import Config
 from camsight.core.records import TrackRecord
 from camsight.errors import CamsightError
 from camsight.search import parse, search
 from camsight.sources import SourceSpec, is_image
-from camsight.store.db import connect, create_schema
-from camsight.store.media import MediaStore
+from camsight.store import open_store
 
 TOP = 10
 
@@ -82,15 +80,7 @@ def read_cases(path: Path, data: Path) -> list[tuple[str, list[Expected]]]:
 
 def build_analyzer(config: Config, root: Path) -> Analyzer:
     """The analyzer camsight would use, writing into ``root``."""
-    engine = connect(str(root / "eval.db"))
-    create_schema(engine)
-    analyzer = make_analyzer(config, engine=engine, media=MediaStore(root / "media"))
-    if analyzer.describer is None:  # wiring without a describer: use the packaged one
-        from camsight.apps import wiring
-
-        maker = getattr(wiring, "make_describer", None)
-        analyzer.describer = maker(config) if maker else None
-    return analyzer
+    return Analyzer(config, open_store(config, str(root / "eval.db")))
 
 
 def index_files(analyzer: Analyzer, config: Config, files: list[str]) -> None:
@@ -99,7 +89,7 @@ def index_files(analyzer: Analyzer, config: Config, files: list[str]) -> None:
         spec = SourceSpec(Path(path), "still" if is_image(Path(path)) else "video")
         started = time.perf_counter()
         try:
-            result = analyzer.analyze(spec, pick_camera(config, spec, None))
+            result = analyzer.analyze(spec, pick_camera(config, spec, None)[0])
         except CamsightError as exc:
             print(f"  {Path(path).name}: cannot analyse: {exc}")
             continue
@@ -119,7 +109,7 @@ def run_queries(analyzer: Analyzer, cases: list[tuple[str, list[Expected]]], *, 
     for text, expect in cases:
         try:
             query = parse(text, now=now)
-            with analyzer.engine.begin() as conn:
+            with analyzer.store.engine.begin() as conn:
                 hits = search(conn, query, limit=TOP).hits
         except CamsightError as exc:
             print(f"{text[:38]:38s} {'-':>5s}  error: {exc}")
@@ -175,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
             index_files(analyzer, config, files)
             print(f"indexed in {time.perf_counter() - started:.0f} s")
         firsts = run_queries(analyzer, cases, verbose=args.verbose)
-        analyzer.engine.dispose()
+        analyzer.store.close()
     print(summary(firsts))
 
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from camsight.core.records import Appearance, TrackRecord
-from camsight.search import indexing, parse, search
+from camsight.search import index_writer, parse, search
 from camsight.search.cache import FeatureCache
 from camsight.search.lexicon import CARRIED, COLOURS
-from camsight.store import connect, create_schema, upsert_tracks
+from camsight.store import connect, upgrade, upsert_tracks
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 QUERIES = (
@@ -84,6 +84,7 @@ def make_records(n: int, seed: int = 0) -> list[TrackRecord]:
         x, y = rng.uniform(0.1, 0.9, size=2)
         records.append(
             TrackRecord(
+                site="test",
                 id=f"src{source:05d}:{tid}",
                 camera=f"cam{source % 10}",
                 source=f"/footage/{source:05d}.mp4",
@@ -107,14 +108,14 @@ def make_records(n: int, seed: int = 0) -> list[TrackRecord]:
 def build(db: Path, n: int) -> float:
     """Write and index ``n`` records into ``db``; returns the seconds it took."""
     engine = connect(str(db))
-    create_schema(engine)
+    upgrade(engine, site="test")
     started = time.perf_counter()
     records = make_records(n)
     for start in range(0, n, 5000):
         chunk = records[start : start + 5000]
         with engine.begin() as conn:
             upsert_tracks(conn, records=chunk, run_id="bench")
-            indexing.index_tracks(conn, chunk, run_ids=dict.fromkeys((r.id for r in chunk), "bench"))
+            index_writer.index_tracks(conn, chunk, run_ids=dict.fromkeys((r.id for r in chunk), "bench"))
     engine.dispose()
     return time.perf_counter() - started
 

@@ -22,13 +22,11 @@ from collections import Counter
 from pathlib import Path
 
 from camsight.apps.analyze import Analyzer
-from camsight.apps.wiring import make_describer
 from camsight.config import Config, load_config
 from camsight.config.models import MotionConfig
 from camsight.perception.detect import OnnxDetector
 from camsight.sources import SourceSpec, VideoFile
-from camsight.store.db import connect, create_schema
-from camsight.store.media import MediaStore
+from camsight.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIPS = [
@@ -56,12 +54,9 @@ def config_for(name: str, fps: float) -> Config:
 
 def run_mode(cfg: Config, clip: Path, detector: OnnxDetector, *, describe: bool) -> tuple[float, float, Counter[str]]:
     with tempfile.TemporaryDirectory() as tmp:
-        engine = connect(str(Path(tmp) / "bench.db"))
-        create_schema(engine)
-        media = MediaStore(Path(tmp) / "media")
-        analyzer = Analyzer(
-            cfg, engine=engine, media=media, detector=detector, describer=make_describer(cfg) if describe else None
-        )
+        store = open_store(cfg, str(Path(tmp) / "bench.db"))
+        engine = store.engine
+        analyzer = Analyzer(cfg, store, detector=detector, describe=describe)
         start = time.perf_counter()
         result = analyzer.analyze(SourceSpec(clip, "video"), cfg.cameras[0])
         wall = time.perf_counter() - start

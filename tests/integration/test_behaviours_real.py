@@ -27,8 +27,7 @@ from camsight.config import Config
 from camsight.events.models import AnyEvent
 from camsight.perception.detect import OnnxDetector
 from camsight.sources import SourceSpec
-from camsight.store import connect, create_schema
-from camsight.store.media import MediaStore
+from camsight.store import open_store
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FALLS = {  # clip → the labelled start of the fall (seconds)
@@ -54,9 +53,9 @@ def analyse_source(detector: OnnxDetector, tmp_path_factory: pytest.TempPathFact
     def run(clip: str, camera: dict[str, Any]) -> SourceResult:
         tmp = tmp_path_factory.mktemp("behaviours")
         config = Config.model_validate({"cameras": [{"id": "cam", "fps": 5, **camera}]})
-        engine = connect(str(tmp / "camsight.db"))
-        create_schema(engine)
-        analyzer = Analyzer(config, engine=engine, media=MediaStore(tmp / "media"), detector=detector)
+        store = open_store(config, str(tmp / "camsight.db"))
+        engine = store.engine
+        analyzer = Analyzer(config, store, detector=detector)
         result = analyzer.analyze(SourceSpec(DATA / clip, "video"), config.cameras[0])
         engine.dispose()
         return result

@@ -1,5 +1,6 @@
 """Bad input on the command line: one clear line, exit code 2, no traceback, nothing stored lost."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -55,17 +56,43 @@ def test_missing_config(tmp_path: Path) -> None:
     assert_clean_failure(camsight("config", "check", str(tmp_path / "none.yaml"), cwd=tmp_path), "not found")
 
 
+RULES = """
+cameras:
+  - id: floor
+    zones:
+      - name: floor
+        polygon: [[0, 0], [1, 0], [1, 1], [0, 1]]
+    rules:
+      - kind: zone_intrusion
+        zone: floor
+        min_inside_s: 0.2
+      - kind: loitering
+        zone: floor
+        min_dwell_s: 1
+"""
+
+
 def test_truncated_video_keeps_events(tmp_path: Path) -> None:
-    """A clip cut in half: what decodes is analysed and stored, the error says where it broke."""
+    """A clip cut at 60%: the events found before the break are stored, and the error says where it broke.
+
+    The worker walks in the zone from the first frames: both rules fire well before the cut (about 2.8 s).
+    """
     cut = tmp_path / "cut.mp4"
     data = CLIP.read_bytes()
     cut.write_bytes(data[: int(len(data) * 0.6)])
+    config = tmp_path / "rules.yaml"
+    config.write_text(RULES)
     db = tmp_path / "x.db"
-    result = camsight("analyze", str(cut), "--db", str(db), "--json", cwd=tmp_path)
+    result = camsight("analyze", str(cut), "--config", str(config), "--db", str(db), "--json", cwd=tmp_path)
     assert_clean_failure(result, "kept")
     assert "truncated" in result.stderr or "stopped" in result.stderr
+    found = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {e["kind"] for e in found} == {"zone_intrusion", "loitering"}
     listed = camsight("events", "--db", str(db), "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
+    stored = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert {e["id"] for e in stored} == {e["id"] for e in found}
+    assert all(e["status"] == "closed" and e["end_s"] < 3.0 for e in stored)
 
 
 def test_bad_since(tmp_path: Path) -> None:
@@ -83,3 +110,27 @@ def test_other_codecs_and_containers_are_read(tmp_path: Path, codec: str, suffix
     result = camsight("analyze", str(clip), "--db", str(tmp_path / "x.db"), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "decoded" in result.stderr  # the summary table
+
+
+def test_since_far_in_the_past_is_a_clear_error(tmp_path: Path) -> None:
+    assert_clean_failure(
+        camsight("events", "--db", str(tmp_path / "x.db"), "--since", "99999999d", cwd=tmp_path), "reaches back further"
+    )
+
+
+def test_a_broken_still_says_what_is_wrong_and_its_run_says_why(tmp_path: Path) -> None:
+    photo = DATA / "photos" / "intel_worker-zone_f20.jpg"
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(photo.read_bytes()[:300])
+    db = tmp_path / "x.db"
+    result = camsight("analyze", str(broken), "--db", str(db), cwd=tmp_path)
+    assert_clean_failure(result, "broken.jpg")
+    listed = camsight("events", "--db", str(db), "--json", cwd=tmp_path)
+    assert listed.returncode == 0
+    from camsight.store import connect, list_sources
+
+    with connect(str(db)).connect() as conn:
+        sources = list_sources(conn)
+    (source,) = sources
+    assert source.status == "failed"
+    assert "not a readable image" in str(source.error)  # a failed run says why

@@ -130,21 +130,13 @@ def test_describing_a_real_track(tmp_path: Path) -> None:
     """The worker clip through the whole pipeline: one person track, described when it ends."""
     from camsight.apps.analyze import Analyzer
     from camsight.sources import SourceSpec
-    from camsight.store import connect, create_schema
-    from camsight.store.media import MediaStore
+    from camsight.store import open_store
 
     config = Config()
-    engine = connect(str(tmp_path / "camsight.db"))
-    create_schema(engine)
-    analyzer = Analyzer(
-        config,
-        engine=engine,
-        media=MediaStore(tmp_path / "media"),
-        detector=OnnxDetector(config.detector),
-        describer=AppearanceDescriber(),
-    )
+    store = open_store(config, str(tmp_path / "camsight.db"))
+    analyzer = Analyzer(config, store, detector=OnnxDetector(config.detector), describer=AppearanceDescriber())
     result = analyzer.analyze(SourceSpec(DATA / "intel_worker-zone-detection_preview.mp4", "video"), config.cameras[0])
-    engine.dispose()
+    store.close()
     people = [t for t in result.tracks if t.object_class == "person"]
     assert len(people) == 1
     app = people[0].appearance

@@ -13,7 +13,7 @@ from camsight.apps.analyze import Analyzer
 from camsight.config import parse_config
 from camsight.perception.detect import OnnxDetector
 from camsight.sources import SourceSpec
-from camsight.store import connect, count_events, count_tracks, create_schema, list_events, list_tracks
+from camsight.store import count_events, count_tracks, list_events, list_tracks, open_store
 from camsight.store.media import MediaStore
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -40,10 +40,9 @@ cameras:
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[sa.Engine, Analyzer, MediaStore]:
     tmp = tmp_path_factory.mktemp("foundation")
     config = parse_config(CONFIG)
-    engine = connect(str(tmp / "camsight.db"))
-    create_schema(engine)
-    media = MediaStore(tmp / "media")
-    analyzer = Analyzer(config, engine=engine, media=media, detector=OnnxDetector(config.detector))
+    store = open_store(config, str(tmp / "camsight.db"))
+    engine, media = store.engine, store.media
+    analyzer = Analyzer(config, store, detector=OnnxDetector(config.detector))
     analyzer.analyze(SourceSpec(CLIP, "video"), config.cameras[0])
     return engine, analyzer, media
 

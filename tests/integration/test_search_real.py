@@ -14,14 +14,13 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from camsight.apps.wiring import make_analyzer
+from camsight.apps.analyze import Analyzer
 from camsight.cli import app
 from camsight.cli.analyze import pick_camera
 from camsight.config import Config
 from camsight.search import parse, search
 from camsight.sources import SourceSpec, is_image
-from camsight.store import connect, create_schema
-from camsight.store.media import MediaStore
+from camsight.store import connect, open_store
 
 pytestmark = pytest.mark.slow
 
@@ -49,13 +48,13 @@ FILES = [
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("search") / "camsight.db"
-    engine = connect(str(path))
-    create_schema(engine)
     config = Config()
-    analyzer = make_analyzer(config, engine=engine, media=MediaStore(path.parent / "media"))
+    store = open_store(config, str(path))
+    engine = store.engine
+    analyzer = Analyzer(config, store)
     for file in FILES:
         spec = SourceSpec(file, "still" if is_image(file) else "video")
-        analyzer.analyze(spec, pick_camera(config, spec, None))
+        analyzer.analyze(spec, pick_camera(config, spec, None)[0])
     engine.dispose()
     return path
 

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from camsight.apps.wiring import make_analyzer
+from camsight.apps.analyze import Analyzer
 from camsight.config import parse_config
 from camsight.events.models import StandingQueryEvent
 from camsight.search.parser import parse
 from camsight.sources import SourceSpec
-from camsight.store import connect, create_schema, list_events, list_tracks
+from camsight.store import list_events, list_tracks, open_store
 from camsight.store.alerts_repo import add_standing_query
-from camsight.store.media import MediaStore
 
 CLIP = Path(__file__).resolve().parents[1] / "data" / "intel_worker-zone-detection_preview.mp4"
 CONFIG = "cameras:\n  - id: floor\n"
@@ -31,8 +30,8 @@ NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
     tmp = tmp_path_factory.mktemp("standing")
     config = parse_config(CONFIG)
-    engine = connect(str(tmp / "camsight.db"))
-    create_schema(engine)
+    store = open_store(config, str(tmp / "camsight.db"))
+    engine = store.engine
     with engine.begin() as conn:
         for name, text in (("vests", "person in an orange vest"), ("cars", "red car")):
             query = parse(text, semantic=False, now=NOW)
@@ -45,7 +44,7 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
                 cameras=["floor"],
                 now=NOW,
             )
-    analyzer = make_analyzer(config, engine=engine, media=MediaStore(tmp / "media"))
+    analyzer = Analyzer(config, store)
     analyzer.analyze(SourceSpec(CLIP, "video"), config.cameras[0])
     return engine
 

@@ -8,8 +8,8 @@ import sys
 
 import typer
 
-from camsight.cli import alerts, analyze, audit_cmd, config_cmd, events, live, models_cmd, queries, search
-from camsight.cli.common import console_err
+from camsight.cli import alerts, analyze, audit_cmd, config_cmd, db_cmd, events, live, models_cmd, queries, search
+from camsight.cli.common import console_err, error_line
 from camsight.errors import CamsightError
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.add_typer(queries.app, name="queries")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(alerts.rules_app, name="rules")
 app.command("audit")(audit_cmd.audit_command)
+app.add_typer(db_cmd.app, name="db")
 
 
 def main() -> None:
@@ -42,8 +43,8 @@ def main() -> None:
     try:
         app()
     except CamsightError as exc:
-        console_err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console_err.print(error_line(str(exc)))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        console_err.print("interrupted; what was found so far is stored")
+        console_err.print("interrupted; what was stored before is kept")
         sys.exit(130)

@@ -13,12 +13,14 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from rich.table import Table
 
 from camsight.apps.analyze import Analyzer, SourceResult
-from camsight.apps.wiring import make_analyzer
-from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, console_err, load, open_store
+from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, console_err, error_line, load, store_for
+from camsight.cli.common import when as format_when
 from camsight.config import CameraConfig, Config
 from camsight.errors import CamsightError, SourceError
 from camsight.events.models import AnyEvent
 from camsight.sources import SourceSpec, expand_paths
+from camsight.store.handle import Store
+from camsight.store.sources_repo import SourceBusy
 
 PathsArg = Annotated[
     list[Path], typer.Argument(help="Video files, still images or folders of them.", show_default=False)
@@ -28,47 +30,59 @@ CameraOption = Annotated[
     typer.Option(
         "--camera",
         help="Config camera whose zones and rules apply; default: the camera whose source is "
-        "the file, else the first camera without a source.",
+        "the file, else the only camera without a source.",
         show_default=False,
     ),
 ]
 
 
-def pick_camera(config: Config, spec: SourceSpec, camera_id: str | None) -> CameraConfig:
-    """Which configured camera a file belongs to.
+class Interrupted(CamsightError):
+    """Ctrl-C during an analysis (exit code 130)."""
 
-    ``--camera`` wins; then a camera whose ``source`` is this file; then the first camera without a
+    exit_code = 130
+
+
+def pick_camera(config: Config, spec: SourceSpec, camera_id: str | None) -> tuple[CameraConfig, str | None]:
+    """Which configured camera a file belongs to, and a note to show when that was a choice.
+
+    ``--camera`` wins; then a camera whose ``source`` is this file; then the only camera without a
     source (a template). The built-in default camera takes its id from the file or folder name.
+
+    Raises:
+        CamsightError: ``--camera`` names no camera, or several cameras (or none) could apply.
     """
+    ids = [c.id for c in config.cameras]
     if camera_id is not None:
-        ids = [c.id for c in config.cameras]
         if camera_id not in ids:
             raise CamsightError(f"--camera {camera_id!r} is not in the config; cameras: {', '.join(ids)}")
-        return config.camera(camera_id)
+        return config.camera(camera_id), None
     for cam in config.cameras:
-        if cam.source and Path(cam.source).resolve() == spec.path.resolve():
-            return cam
-    template = next((c for c in config.cameras if not c.source), config.cameras[0])
-    if template.id == "default":
+        if cam.source and "://" not in cam.source and Path(cam.source).resolve() == spec.path.resolve():
+            return cam, None
+    templates = [c for c in config.cameras if not c.source]
+    if len(templates) == 1 and templates[0].id == "default":
         name = (spec.folder or spec.path).stem if spec.folder is None else spec.folder.name
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:64].strip("-.") or "camera"
-        return template.model_copy(update={"id": safe})
-    return template
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:64].strip("-._") or "camera"
+        return templates[0].model_copy(update={"id": safe}), None
+    if len(templates) == 1:
+        note = f"{spec.path.name}: no camera has it as source; camera {templates[0].id}'s zones and rules apply"
+        return templates[0], note
+    could = templates or list(config.cameras)
+    raise CamsightError(
+        f"{spec.path.name} is no camera's source and {len(could)} cameras could apply "
+        f"({', '.join(c.id for c in could)}); say which with --camera"
+    )
 
 
-def _event_row(event: AnyEvent) -> dict[str, object]:
-    return event.model_dump(mode="json")
-
-
-def print_events(events: list[AnyEvent], *, as_json: bool) -> None:
-    """Events as JSON lines or as a table."""
+def print_found(events: list[AnyEvent], *, as_json: bool) -> None:
+    """The events one analysis found, in order of time within each file (JSON lines or a table)."""
     events = sorted(events, key=lambda e: (e.source, e.start_s))
     if as_json:
         for event in events:
-            console.file.write(json.dumps(_event_row(event)) + "\n")
+            console.file.write(json.dumps(event.model_dump(mode="json")) + "\n")
         return
-    table = Table(title=f"{len(events)} event(s)", title_justify="left")
-    for col in ("kind", "camera", "source", "start", "end", "zone", "tracks", "score", "id"):
+    table = Table(title=f"{len(events)} event(s), in order of time", title_justify="left")
+    for col in ("kind", "camera", "source", "start", "end", "zone", "tracks", "score", "wall time", "id"):
         table.add_column(col, overflow="fold")
     for e in events:
         table.add_row(
@@ -80,6 +94,7 @@ def print_events(events: list[AnyEvent], *, as_json: bool) -> None:
             e.zone or "-",
             ",".join(map(str, e.track_ids)) or "-",
             f"{e.score:.2f}",
+            format_when(e.started_at),
             e.id[:10],
         )
     console.print(table)
@@ -88,7 +103,7 @@ def print_events(events: list[AnyEvent], *, as_json: bool) -> None:
 def print_summary(results: list[SourceResult]) -> None:
     """Frames, detections, tracks, events and speed, per source and in total."""
     table = Table(title="summary", title_justify="left")
-    for col in (
+    columns = (
         "source",
         "decoded",
         "analysed",
@@ -98,7 +113,8 @@ def print_summary(results: list[SourceResult]) -> None:
         "events",
         "video s",
         "speed",
-    ):
+    )
+    for col in columns:
         table.add_column(col, justify="right" if col != "source" else "left")
     for r in results:
         speed = r.video_s / r.wall_s if r.wall_s > 0 and r.kind == "video" else 0.0
@@ -114,38 +130,54 @@ def print_summary(results: list[SourceResult]) -> None:
             f"{speed:.1f}x real time" if speed else "-",
         )
     console_err.print(table)
+    if any(r.kind == "video" for r in results):
+        console_err.print("wall times of files: the file's modification time minus its length (see docs/cli.md)")
+
+
+def _interrupted(analyzer: Analyzer, spec: SourceSpec) -> Interrupted:
+    current = analyzer.current
+    kept = ""
+    if current is not None and current.source == str(spec.path.resolve()):
+        kept = f"this run's {len(current.events)} event(s) and {len(current.tracks)} track(s) so far are stored, "
+    return Interrupted(
+        f"interrupted while analysing {spec.path.name}: {kept}results of earlier runs of it are kept, and it is "
+        "marked failed; analyse it again to complete it"
+    )
 
 
 def run_analysis(
-    paths: list[Path], config: Config, db: str | None, camera: str | None, as_json: bool
+    paths: list[Path], config: Config, store: Store, camera: str | None, as_json: bool
 ) -> tuple[list[SourceResult], list[str]]:
     """Analyse every source with a progress bar; returns results and the problems met."""
     specs = expand_paths(paths)
-    engine, media = open_store(config, db)
-    analyzer: Analyzer = make_analyzer(config, engine=engine, media=media)
+    cameras = [pick_camera(config, spec, camera) for spec in specs]  # refuse before anything is analysed
+    analyzer = Analyzer(config, store)
     results: list[SourceResult] = []
     problems: list[str] = []
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console_err, transient=True) as bar:
-        for spec in specs:
+        for spec, (cam, note) in zip(specs, cameras, strict=True):
             task = bar.add_task(spec.path.name, total=1.0)
 
             def advance(now: float, duration: float | None, task: TaskID = task) -> None:
                 bar.update(task, completed=min(1.0, now / duration) if duration else 0.0)
 
-            cam = pick_camera(config, spec, camera)
+            if note and not as_json:
+                console_err.print(note)
             if not cam.rules and not as_json:
                 console_err.print(f"camera {cam.id}: no rules configured, so only tracks are stored (docs/config.md)")
             try:
                 result = analyzer.analyze(spec, cam, advance)
-            except SourceError as exc:
+            except (SourceError, SourceBusy) as exc:
                 problems.append(str(exc))
                 continue
+            except KeyboardInterrupt:
+                raise _interrupted(analyzer, spec) from None
             finally:
                 bar.update(task, completed=1.0)
             results.append(result)
@@ -163,11 +195,12 @@ def analyze_command(
 ) -> None:
     """Analyse video files and stills: detect, track, apply the rules, store events and tracks."""
     cfg = load(config)
-    results, problems = run_analysis(paths, cfg, db, camera, as_json)
-    print_events([e for r in results for e in r.events.values()], as_json=as_json)
+    store = store_for(cfg, db)
+    results, problems = run_analysis(paths, cfg, store, camera, as_json)
+    print_found([e for r in results for e in r.events.values()], as_json=as_json)
     print_summary(results)
     for problem in problems:
-        console_err.print(f"[bold red]error:[/] {problem}")
+        console_err.print(error_line(problem))
     if problems:
         raise typer.Exit(2)
 
@@ -187,8 +220,9 @@ def demo_command(
     cfg = load(config_path)
     database = db or "camsight-data/demo.db"
     console_err.print(f"analysing bundled clip {clip.name} (139 s, six visitors at a table) with {config_path.name}")
-    results, problems = run_analysis([clip], cfg, database, None, as_json)
-    print_events([e for r in results for e in r.events.values()], as_json=as_json)
+    store = store_for(cfg, database)
+    results, problems = run_analysis([clip], cfg, store, None, as_json)
+    print_found([e for r in results for e in r.events.values()], as_json=as_json)
     print_summary(results)
     console_err.print(
         f"\nStored in {database}. Next:\n"

@@ -8,23 +8,37 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, load, open_store
-from camsight.cli.events import parse_since
-from camsight.store.audit import list_audit
+from camsight.cli.common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    SinceOption,
+    UtcOption,
+    actor,
+    console,
+    load,
+    parse_since,
+    store_for,
+    when,
+)
+from camsight.services import audit
 
 
 def audit_command(
     config: ConfigOption = None,
     db: DbOption = None,
     action: Annotated[str | None, typer.Option("--action", help="Only this action (search, clip.export, ...).")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only entries from then on: 30m, 2h, 7d or ISO.")] = None,
+    since: SinceOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000, help="At most this many, newest first.")] = 100,
     as_json: JsonOption = False,
+    utc: UtcOption = False,
 ) -> None:
     """List audit-log entries, newest first."""
-    engine, _ = open_store(load(config), db)
-    with engine.begin() as conn:
-        entries = list_audit(conn, action=action, since=parse_since(since) if since else None, limit=limit)
+    store = store_for(load(config), db)
+    with store.engine.connect() as conn:
+        entries = audit.entries(
+            conn, actor=actor(), action=action, since=parse_since(since) if since else None, limit=limit
+        )
     if as_json:
         for e in entries:
             row = {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}
@@ -34,5 +48,5 @@ def audit_command(
     for col in ("at", "actor", "action", "detail"):
         table.add_column(col, overflow="fold")
     for e in entries:
-        table.add_row(e.at.isoformat(timespec="seconds"), e.actor, e.action, json.dumps(e.detail))
+        table.add_row(when(e.at, utc=utc), e.actor, e.action, json.dumps(e.detail))
     console.print(table)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from camsight.cli.common import console
 from camsight.config import load_config
@@ -19,12 +20,13 @@ def check_command(
 ) -> None:
     """Validate a config file; list every problem with where it is, or summarise what it sets up."""
     cfg = load_config(path)
-    console.print(f"[green]ok[/]: {path}")
+    console.print(Text.assemble(("ok", "green"), f": {path}"))
     for cam in cfg.cameras:
         rules = ", ".join(f"{r.kind}" for r in cam.rules) or "no rules"
         console.print(
             f"  camera {cam.id}: {cam.fps:g} fps, {len(cam.zones)} zone(s), {len(cam.lines)} line(s), {rules}"
         )
     console.print(
-        f"  detector: input {cfg.detector.input_size}, provider {cfg.detector.provider}; store: {cfg.store.database}"
+        f"  site {cfg.site_name()}; detector: input {cfg.detector.input_size}, provider {cfg.detector.provider}; "
+        f"store: {cfg.store.database}"
     )

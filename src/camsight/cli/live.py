@@ -8,18 +8,21 @@ import os
 import signal
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from camsight.apps.clip import export_clip
-from camsight.apps.edge import LivePaths, Supervisor
-from camsight.apps.health import CameraHealth, read_status
-from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, console_err, load, open_store
-from camsight.store import audit
+from camsight.apps.edge import Supervisor
+from camsight.apps.health import CameraHealth
+from camsight.cli.common import ConfigOption, DbOption, JsonOption, actor, console, console_err, load, store_for
+from camsight.cli.common import when as format_when
+from camsight.services import clips
+from camsight.services.status import camera_health
+from camsight.store.locks import StoreLock
 
 ForOption = Annotated[
     float | None,
@@ -29,12 +32,40 @@ ForOption = Annotated[
 ]
 
 
+def alert_line(message: dict[str, Any]) -> str:
+    """One line per alert start or end, for the person at the terminal."""
+    started = datetime.fromisoformat(str(message["started_at"]))
+    where = f" in {message['zone']}" if message.get("zone") else ""
+    if message["status"] == "started":
+        return (
+            f"{format_when(started)}  ALERT  {message['camera']}: {message['kind']}{where} "
+            f"(rule {message['rule']}, score {message['score']}) id {str(message['id'])[:10]}"
+        )
+    return (
+        f"{format_when(started)}  ended  {message['camera']}: {message['kind']}{where} after "
+        f"{message['duration_s']} s, id {str(message['id'])[:10]}"
+    )
+
+
 def run_command(config: ConfigOption = None, db: DbOption = None, run_for: ForOption = None) -> None:
-    """Follow every camera with an rtsp:// source: detect, track, raise events, record; Ctrl-C stops cleanly."""
+    """Follow every camera with an rtsp:// source: detect, track, raise events, record; Ctrl-C stops cleanly.
+
+    Each alert is printed as one line when it starts and when it ends.
+    """
     cfg = load(config)
-    paths = LivePaths.resolve(cfg, db)
+    lock = StoreLock(db or cfg.store.database)
+    lock.acquire()  # a second runner on the same store refuses here, before touching anything
+    store = store_for(cfg, db)
+    paths = store.paths
+    store.close()
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-    supervisor = Supervisor(cfg, paths=paths, log_level=str(level))
+    supervisor = Supervisor(
+        cfg,
+        paths=paths,
+        log_level=str(level),
+        on_alert=lambda m: console.print(alert_line(m), soft_wrap=True),
+        lock=lock,
+    )
 
     def on_signal(_sig: int, _frame: FrameType | None) -> None:
         supervisor.stop()
@@ -123,8 +154,8 @@ def print_health(cameras: list[CameraHealth], *, title: str) -> None:
 def status_command(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Print the health of each camera of a running (or the last) `camsight run`."""
     cfg = load(config)
-    paths = LivePaths.resolve(cfg, db)
-    status = read_status(paths.status)
+    paths = store_for(cfg, db).paths
+    status = camera_health(paths.status, actor=actor())
     if as_json:
         console.file.write(json.dumps(json.loads(paths.status.read_text(encoding="utf-8"))) + "\n")
         return
@@ -149,7 +180,16 @@ def _alive(pid: int) -> bool:
 
 
 EventArg = Annotated[str, typer.Argument(help="Event id (or its first characters, as `camsight events` shows).")]
-OutOption = Annotated[Path, typer.Option("--output", "-o", help="Clip file to write (.mp4).")]
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Clip file to write (a name ending in .mp4), or an existing folder to write it in as ID.mp4 "
+        "(the event id's first 10 characters). Written beside it first and moved there when complete, "
+        "readable by its owner only; an existing file is replaced only with --force.",
+    ),
+]
 PreOption = Annotated[
     float | None,
     typer.Option(
@@ -166,9 +206,15 @@ NoBlurOption = Annotated[
     bool,
     typer.Option(
         "--no-blur",
-        help="Copy the video as recorded, heads NOT blurred (fast, no re-encoding). An "
-        "admin action: audit logging of exports comes with the console.",
+        help="Copy the video as recorded, heads NOT blurred (fast, no re-encoding). An admin action, "
+        "written to the audit log as clip.export_unblurred.",
     ),
+]
+
+
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Replace a file already at --output (never the video the clip is cut from)."),
 ]
 
 
@@ -180,34 +226,24 @@ def clip_command(
     pre: PreOption = None,
     post: PostOption = None,
     no_blur: NoBlurOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Cut an event's clip (a few seconds before and after) from the recordings or from its source file."""
     cfg = load(config)
-    paths = LivePaths.resolve(cfg, db)
-    engine, _media = open_store(cfg, db)
+    store = store_for(cfg, db)
     pre_s = cfg.recording.pre_s if pre is None else pre
     post_s = cfg.recording.post_s if post is None else post
-    result = export_clip(
-        engine,
+    result = clips.export(
+        store,
+        actor=actor(),
         config=cfg,
-        event_id=event_id,
+        ref=event_id,
         output=output,
-        recordings=paths.recordings,
         pre_s=pre_s,
         post_s=post_s,
         blur=not no_blur,
+        force=force,
     )
-    with engine.begin() as conn:
-        audit.record(
-            conn,
-            action="clip.export" if result.blurred else "clip.export_unblurred",
-            detail={
-                "event_id": event_id,
-                "output": str(result.path),
-                "blurred": result.blurred,
-                "duration_s": round(result.duration_s, 2),
-            },
-        )
     how = "heads blurred, re-encoded" if result.blurred else "copied without re-encoding, heads NOT blurred"
     console_err.print(
         f"wrote {result.path}: {result.duration_s:.1f} s, {result.frames} frames, {how}, "

@@ -6,43 +6,16 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
-from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, load, open_store
-from camsight.config.models import Config
-from camsight.errors import CamsightError
-from camsight.search.parser import parse
-from camsight.search.standing import Schedule
-from camsight.store import audit
-from camsight.store.alerts_repo import (
-    StandingQueryRow,
-    add_standing_query,
-    ensure_tables,
-    get_standing_query,
-    list_standing_queries,
-    query_history,
-    update_standing_query,
-)
+from camsight.cli.common import ConfigOption, DbOption, JsonOption, UtcOption, actor, console, load, store_for, when
+from camsight.services import queries as query_service
+from camsight.services.queries import StandingQueryRow
 
 app = typer.Typer(help="Standing queries: saved searches matched against every new track.", no_args_is_help=True)
 
 RefArg = Annotated[str, typer.Argument(help="Standing query id or name.", show_default=False)]
-
-
-def _store(config: Config, db: str | None) -> sa.Engine:
-    engine, _ = open_store(config, db)
-    with engine.begin() as conn:
-        ensure_tables(conn)
-    return engine
-
-
-def _get(conn: sa.Connection, ref: str) -> StandingQueryRow:
-    row = get_standing_query(conn, ref=ref)
-    if row is None:
-        raise CamsightError(f"no standing query {ref!r}; see 'camsight queries list'")
-    return row
 
 
 def _print_rows(rows: list[StandingQueryRow], *, as_json: bool) -> None:
@@ -87,25 +60,20 @@ def add_command(
 ) -> None:
     """Save a standing query; every new track that matches it raises an alert."""
     cfg = load(config)
-    zones = [z.name for c in cfg.cameras for z in c.zones]
-    query = parse(text, cameras=[c.id for c in cfg.cameras], zones=zones)
-    window = Schedule.parse(schedule).as_json() if schedule else None
-    with _store(cfg, db).begin() as conn:
-        row = add_standing_query(
+    store = store_for(cfg, db)
+    with store.engine.begin() as conn:
+        row, query = query_service.add(
             conn,
+            actor=actor(),
             name=name,
             text=text,
-            query=query.model_dump(mode="json"),
+            now=datetime.now(UTC),
             cameras=camera or [],
             zones=zone or [],
-            schedule=window,
             min_score=min_score,
-            now=datetime.now(UTC),
-        )
-        audit.record(
-            conn,
-            action="standing_query.add",
-            detail={"id": row.id, "name": name, "text": text, "cameras": camera or [], "zones": zone or []},
+            schedule=schedule,
+            known_cameras=[c.id for c in cfg.cameras],
+            known_zones=[z.name for c in cfg.cameras for z in c.zones],
         )
     _print_rows([row], as_json=as_json)
     if not as_json:
@@ -115,31 +83,27 @@ def add_command(
 @app.command("list")
 def list_command(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the standing queries."""
-    with _store(load(config), db).begin() as conn:
-        rows = list_standing_queries(conn)
+    store = store_for(load(config), db)
+    with store.engine.connect() as conn:
+        rows = query_service.list_all(conn, actor=actor())
     _print_rows(rows, as_json=as_json)
 
 
 @app.command("show")
 def show_command(ref: RefArg, config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show one standing query and how its text was understood."""
-    with _store(load(config), db).begin() as conn:
-        row = _get(conn, ref)
+    store = store_for(load(config), db)
+    with store.engine.connect() as conn:
+        row = query_service.get(conn, actor=actor(), ref=ref)
     _print_rows([row], as_json=as_json)
     if not as_json:
-        from camsight.search.query import Query
-
-        console.print(f"matches: {Query.model_validate(row.query).describe()}")
+        console.print(f"matches: {query_service.parsed(row).describe()}")
 
 
 def _set_enabled(ref: str, enabled: bool, config: ConfigOption, db: DbOption) -> None:
-    with _store(load(config), db).begin() as conn:
-        row = update_standing_query(conn, query_id=_get(conn, ref).id, now=datetime.now(UTC), enabled=enabled)
-        audit.record(
-            conn,
-            action="standing_query.enable" if enabled else "standing_query.disable",
-            detail={"id": row.id, "name": row.name, "version": row.version},
-        )
+    store = store_for(load(config), db)
+    with store.engine.begin() as conn:
+        row = query_service.set_enabled(conn, actor=actor(), ref=ref, enabled=enabled, now=datetime.now(UTC))
     console.print(f"standing query {row.id} ({row.name}) {'enabled' if enabled else 'disabled'}, version {row.version}")
 
 
@@ -156,25 +120,23 @@ def enable_command(ref: RefArg, config: ConfigOption = None, db: DbOption = None
 
 
 @app.command("history")
-def history_command(ref: RefArg, config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+def history_command(
+    ref: RefArg, config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False, utc: UtcOption = False
+) -> None:
     """Every version of a standing query, oldest first."""
-    with _store(load(config), db).begin() as conn:
-        versions = query_history(conn, query_id=_get(conn, ref).id)
+    store = store_for(load(config), db)
+    with store.engine.connect() as conn:
+        versions = query_service.history(conn, actor=actor(), ref=ref)
     if as_json:
         for v in versions:
-            console.file.write(
-                json.dumps({"version": v.version, "changed_at": v.changed_at.isoformat(), **v.snapshot}) + "\n"
-            )
+            row = {"version": v.version, "changed_at": v.changed_at.isoformat(), **v.snapshot}
+            console.file.write(json.dumps(row) + "\n")
         return
     table = Table(title=f"{len(versions)} version(s)", title_justify="left")
-    for col in ("version", "changed at (UTC)", "text", "min score", "enabled"):
+    for col in ("version", "changed at", "text", "min score", "enabled"):
         table.add_column(col, overflow="fold")
     for v in versions:
         table.add_row(
-            str(v.version),
-            v.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
-            v.text,
-            f"{v.min_score:.2f}",
-            "yes" if v.enabled else "no",
+            str(v.version), when(v.changed_at, utc=utc), v.text, f"{v.min_score:.2f}", "yes" if v.enabled else "no"
         )
     console.print(table)

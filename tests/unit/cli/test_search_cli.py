@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from camsight.cli import app
 from camsight.core.records import Appearance, TrackRecord
-from camsight.store import connect, create_schema, upsert_tracks
+from camsight.search.index_writer import store_tracks
+from camsight.store import connect, upgrade, upsert_camera, upsert_tracks
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 
@@ -24,10 +25,11 @@ def db(tmp_path: Path) -> Path:
 
     path = tmp_path / "camsight.db"
     engine = connect(str(path))
-    create_schema(engine)
+    upgrade(engine, site="test")
     t0 = datetime(2024, 5, 1, 12, tzinfo=UTC)
     records = [
         TrackRecord(
+            site="test",
             id=f"s:{n}",
             camera="gate",
             source="/footage/gate.mp4",
@@ -47,6 +49,8 @@ def db(tmp_path: Path) -> Path:
     ]
     with engine.begin() as conn:
         upsert_tracks(conn, records=records, run_id="r1")
+        store_tracks(conn, records)
+        upsert_camera(conn, camera_id="gate", source=None, site="test")
     engine.dispose()
     return path
 
@@ -67,7 +71,7 @@ def test_json_results_come_after_the_query_shown_on_stderr(db: Path) -> None:
         "camera": "gate",
     }
     assert first["score"] > rows[1]["score"]
-    assert first["thumbnail"] == str(db.parent / "media" / "gate" / "s" / "track-2.jpg")
+    assert first["thumbnail"] == str(db.parent / "camsight-media" / "gate" / "s" / "track-2.jpg")
     assert first["evidence"][0] == "upper body: red 0.80"
 
 
@@ -84,10 +88,16 @@ def test_table_shows_rank_score_source_time_object_evidence_thumbnail(db: Path) 
 
 
 def test_options_narrow_the_search(db: Path) -> None:
-    result = CliRunner().invoke(app, ["search", "person", "--db", str(db), "--json", "--camera", "other"])
+    result = CliRunner().invoke(app, ["search", "person", "--db", str(db), "--json", "--camera", "gate"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
-    assert "camera: other" in result.stderr
+    assert len(result.stdout.splitlines()) == 3
+    assert "camera: gate" in result.stderr
+
+
+def test_an_unknown_camera_is_refused_with_the_closest_names(db: Path) -> None:
+    result = CliRunner().invoke(app, ["search", "person", "--db", str(db), "--camera", "gat"])
+    assert result.exit_code != 0
+    assert "unknown camera 'gat'; did you mean 'gate'?" in str(result.exception)
 
 
 def camsight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,66 @@
+"""Who is asking: the actor every use case takes, and what it may see.
+
+Until the console adds accounts, commands act as the operating-system user who ran them (an admin of
+the store they can open). An actor limited to some cameras sees only those, in every use case.
+
+Example:
+    >>> Actor("os:ana").may_see("gate")
+    True
+    >>> Actor("user:bo", role="viewer", cameras=frozenset({"lobby"})).may_see("gate")
+    False
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Literal
+
+from camsight.errors import CamsightError
+
+Role = Literal["viewer", "operator", "admin"]
+_RANK = {"viewer": 0, "operator": 1, "admin": 2}
+
+
+class Forbidden(CamsightError):
+    """The actor may not do this."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Someone using camsight.
+
+    Attributes:
+        name: As written in the audit log (``os:ana``, ``user:bo``, ``token:backup``).
+        role: viewer (alerts), operator (also search, feedback, blurred clips), admin (everything).
+        cameras: The cameras this actor may see; None for all.
+    """
+
+    name: str
+    role: Role = "admin"
+    cameras: frozenset[str] | None = None
+
+    def may_see(self, camera: str) -> bool:
+        """Whether a camera is in the actor's scope."""
+        return self.cameras is None or camera in self.cameras
+
+    def scope(self) -> list[str] | None:
+        """The cameras as a filter for the store (None: no limit)."""
+        return None if self.cameras is None else sorted(self.cameras)
+
+    def require(self, role: Role, what: str) -> None:
+        """Refuse unless the actor has at least ``role``.
+
+        Raises:
+            Forbidden: The actor's role is lower.
+        """
+        if _RANK[self.role] < _RANK[role]:
+            raise Forbidden(f"{self.name} ({self.role}) may not {what}; that needs the {role} role")
+
+
+def os_actor() -> Actor:
+    """The operating-system user running this command (an admin of the stores it can open)."""
+    try:
+        return Actor(f"os:{getpass.getuser()}")
+    except (KeyError, OSError):
+        return Actor("os:unknown")

@@ -1,0 +1,44 @@
+"""The audit log: the one writer of audit rows, and reading them back.
+
+Every use case that must be accountable (a search, a clip export, a verdict, a change to a standing
+query or a suppression) calls :func:`record` in its own transaction, so the row exists exactly when
+the action took effect. Reading the log is itself an admin's right.
+
+Example:
+    >>> from camsight.config import Config
+    >>> from camsight.services.actor import os_actor
+    >>> from camsight.store import open_store
+    >>> store = open_store(Config(site="docs"), ":memory:")
+    >>> with store.engine.begin() as conn:
+    ...     record(conn, actor=os_actor(), action="search", detail={"text": "red car"})
+    ...     [e.action for e in entries(conn, actor=os_actor())]
+    ['search']
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from camsight.services.actor import Actor
+from camsight.store import audit as audit_repo
+from camsight.store.audit import AuditEntry
+
+
+def record(conn: sa.Connection, *, actor: Actor, action: str, detail: dict[str, Any]) -> None:
+    """Append one row (``action`` such as ``search``, ``clip.export``; ``detail`` as JSON)."""
+    audit_repo.record(conn, action=action, detail=detail, actor=actor.name)
+
+
+def entries(
+    conn: sa.Connection, *, actor: Actor, action: str | None = None, since: datetime | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    """Rows, newest first, optionally of one action and from ``since`` on (admins only).
+
+    Raises:
+        Forbidden: The actor is not an admin.
+    """
+    actor.require("admin", "read the audit log")
+    return audit_repo.list_audit(conn, action=action, since=since, limit=limit)
