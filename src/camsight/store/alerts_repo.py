@@ -49,9 +49,10 @@ class StandingQueryRow:
     version: int
     created_at: datetime
     updated_at: datetime
+    notify: tuple[str, ...] = ()
 
     def snapshot(self) -> dict[str, Any]:
-        """The editable fields, as JSON, for the version history."""
+        """The editable fields, as JSON, for the version history (notification URLs are not: they hold secrets)."""
         return {
             "name": self.name,
             "text": self.text,
@@ -99,6 +100,7 @@ def _query_row(row: sa.Row[Any]) -> StandingQueryRow:
         min_score=float(m["min_score"]),
         enabled=bool(m["enabled"]),
         version=int(m["version"]),
+        notify=tuple(m["notify"] or ()),
         created_at=m["created_at"],
         updated_at=m["updated_at"],
     )
@@ -130,6 +132,7 @@ def add_standing_query(
     schedule: dict[str, str] | None = None,
     min_score: float = 0.5,
     enabled: bool = True,
+    notify: Sequence[str] = (),
 ) -> StandingQueryRow:
     """Save a new standing query as version 1.
 
@@ -147,6 +150,7 @@ def add_standing_query(
         "schedule": schedule,
         "min_score": min_score,
         "enabled": enabled,
+        "notify": list(notify),
         "version": 1,
         "created_at": now,
         "updated_at": now,
@@ -187,11 +191,12 @@ def update_standing_query(conn: sa.Connection, *, query_id: int, now: datetime, 
     row = get_standing_query(conn, ref=query_id)
     if row is None:
         raise StoreError(f"no standing query with id {query_id}; see 'camsight queries list'")
-    allowed = {"text", "query", "cameras", "zones", "schedule", "min_score", "enabled"}
+    allowed = {"text", "query", "cameras", "zones", "schedule", "min_score", "enabled", "notify"}
     if unknown := set(changes) - allowed:
         raise StoreError(f"cannot change {sorted(unknown)} of a standing query; allowed: {sorted(allowed)}")
-    fixed = {k: list(v) if k in ("cameras", "zones") else v for k, v in changes.items()}
-    if all(row.snapshot()[k] == v for k, v in fixed.items()):
+    fixed = {k: list(v) if k in ("cameras", "zones", "notify") else v for k, v in changes.items()}
+    current = {**row.snapshot(), "notify": list(row.notify)}
+    if all(current[k] == v for k, v in fixed.items()):
         return row
     t = standing_queries
     conn.execute(sa.update(t).where(t.c.id == query_id).values(**fixed, version=row.version + 1, updated_at=now))

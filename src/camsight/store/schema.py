@@ -14,7 +14,9 @@ Tables, by what they hold:
   ``events`` (alerts and rule events), ``search_features`` / ``search_vectors`` (the search index,
   derived from ``tracks``), ``track_embeddings`` (optional image embeddings);
 - what operators did: ``standing_queries`` (with ``standing_query_versions``), ``feedback``,
-  ``suppressions``, ``audit_log`` (append-only);
+  ``suppressions``, ``audit_log`` (append-only, hash-chained), ``camera_geometry`` (zones, lines and
+  masks drawn in the console);
+- who may: ``users``, ``api_tokens``, ``sessions``, ``login_attempts``;
 - live cameras: ``segments`` (recorded files), ``camera_gaps`` (outages).
 """
 
@@ -26,10 +28,11 @@ import sqlalchemy as sa
 
 from camsight.search.columns import NUMERIC_COLUMNS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of this table layout, also stored in the ``meta`` table under ``schema_version``.
 
-1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002)."""
+1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002);
+3: accounts, sessions, a hash-chained audit log, camera geometry edited in the console (revision 0003)."""
 
 FEATURE_VERSION = 5
 """Version of how ``search_features`` rows are computed; a store whose rows are older rebuilds them on upgrade."""
@@ -188,7 +191,9 @@ standing_queries = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("notify", sa.JSON, nullable=False, server_default="[]"),
 )
+"""Saved searches that alert; ``notify`` lists the Apprise URLs their alerts are sent to."""
 
 standing_query_versions = sa.Table(
     "standing_query_versions",
@@ -233,10 +238,80 @@ audit_log = sa.Table(
     sa.Column("actor", sa.String, nullable=False),
     sa.Column("action", sa.String, nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("prev_hash", sa.String, nullable=False, server_default=""),
+    sa.Column("hash", sa.String, nullable=False, server_default=""),
     sa.Index("ix_audit_log_at", "at"),
     sa.Index("ix_audit_log_action", "action"),
 )
-"""One row per audited action, never changed once written (see :mod:`camsight.services.audit`)."""
+"""One row per audited action, never changed once written (see :mod:`camsight.store.audit`): each row
+carries the hash of the previous one and its own, so an edited or deleted row breaks the chain."""
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("cameras", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("password_hash", sa.String, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Console accounts: role viewer, operator or admin; ``cameras`` limits one to those (NULL: all); argon2 hashes."""
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("token_hash", sa.String, nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Column("revoked", sa.Boolean, nullable=False),
+)
+"""Tokens for scripts (``Authorization: Bearer``); only their SHA-256 is kept."""
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("csrf", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("ip", sa.String, nullable=True),
+    sa.Index("ix_sessions_user_id", "user_id"),
+)
+"""Console sessions; ``id`` is the SHA-256 of the cookie's value, ``csrf`` the token state changes must send."""
+
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String, nullable=False),
+    sa.Column("ip", sa.String, nullable=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Index("ix_login_attempts_username_at", "username", "at"),
+    sa.Index("ix_login_attempts_ip_at", "ip", "at"),
+)
+"""Every login attempt, for slowing down repeated failures."""
+
+camera_geometry = sa.Table(
+    "camera_geometry",
+    metadata,
+    sa.Column("site", sa.String, primary_key=True),
+    sa.Column("camera", sa.String, primary_key=True),
+    sa.Column("geometry", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+"""Zones, lines and masks of a camera as drawn in the console (validated by the config models); they
+replace the config file's for that camera."""
 
 segments = sa.Table(
     "segments",

@@ -117,11 +117,13 @@ def test_the_upgrade_keeps_verdicts_queries_suppressions_and_audit(tmp_path: Pat
         query = conn.exec_driver_sql("SELECT id, name, version FROM standing_queries").one()
         audit = conn.exec_driver_sql("SELECT id, action FROM audit_log ORDER BY id").fetchall()
         payloads = conn.exec_driver_sql("SELECT payload FROM events").scalars().all()
+        chain = verify_audit(conn)
     assert verdicts[0][1:] == ("confirmed", None)
     assert verdicts[1][1:] == ("false", "shadow on the floor")
     assert tuple(query) == (1, "vests", 2)
     assert [a[1] for a in audit][:2] == ["standing_query.add", "alert.feedback"]
     assert all(EVENT_ADAPTER.validate_json(p).site == "a" for p in payloads)
+    assert (chain.ok, chain.rows) == (True, 6)  # 0.1's rows are chained from the upgrade on
     assert store.paths.media == tmp_path / "media"  # a 0.1 store keeps the folder it always used
 
 
