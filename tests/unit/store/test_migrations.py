@@ -18,6 +18,7 @@ from camsight.config import Config
 from camsight.errors import StoreError
 from camsight.events.models import EVENT_ADAPTER
 from camsight.store import connect, list_events, list_tracks, migrations, open_store, upgrade
+from camsight.store.audit import verify as verify_audit
 from camsight.store.schema import SCHEMA_VERSION, metadata
 
 FIXTURE = Path(__file__).parents[2] / "data" / "stores" / "v1_store.sql"
