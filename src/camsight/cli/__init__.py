@@ -8,7 +8,20 @@ import sys
 
 import typer
 
-from camsight.cli import alerts, analyze, audit_cmd, config_cmd, db_cmd, events, live, models_cmd, queries, search
+from camsight.cli import (
+    alerts,
+    analyze,
+    audit_cmd,
+    config_cmd,
+    db_cmd,
+    events,
+    live,
+    models_cmd,
+    queries,
+    search,
+    serve_cmd,
+    users_cmd,
+)
 from camsight.cli.common import console_err, error_line
 from camsight.errors import CamsightError
 
@@ -31,8 +44,10 @@ app.command("clip")(live.clip_command)
 app.add_typer(queries.app, name="queries")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(alerts.rules_app, name="rules")
-app.command("audit")(audit_cmd.audit_command)
+app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(users_cmd.app, name="users")
+app.command("serve")(serve_cmd.serve_command)
 
 
 def main() -> None:

@@ -23,8 +23,25 @@ from camsight.cli.common import (
 )
 from camsight.services import audit
 
+app = typer.Typer(
+    help="The audit log: who searched, viewed, exported or changed what; verify its chain.", invoke_without_command=True
+)
 
+
+@app.command("verify")
+def verify_command(config: ConfigOption = None, db: DbOption = None) -> None:
+    """Check the audit log's hash chain: exit 0 when intact, 1 naming the first row edited or deleted."""
+    store = store_for(load(config), db)
+    with store.engine.connect() as conn:
+        check = audit.verify(conn, actor=actor())
+    console.print(check.describe())
+    if not check.ok:
+        raise typer.Exit(1)
+
+
+@app.callback()
 def audit_command(
+    ctx: typer.Context,
     config: ConfigOption = None,
     db: DbOption = None,
     action: Annotated[str | None, typer.Option("--action", help="Only this action (search, clip.export, ...).")] = None,
@@ -33,7 +50,9 @@ def audit_command(
     as_json: JsonOption = False,
     utc: UtcOption = False,
 ) -> None:
-    """List audit-log entries, newest first."""
+    """List audit-log entries, newest first (``camsight audit verify`` checks the chain)."""
+    if ctx.invoked_subcommand is not None:
+        return
     store = store_for(load(config), db)
     with store.engine.connect() as conn:
         entries = audit.entries(

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from camsight.services.actor import Actor
 from camsight.store import audit as audit_repo
-from camsight.store.audit import AuditEntry
+from camsight.store.audit import AuditEntry, ChainCheck
 
 
 def record(conn: sa.Connection, *, actor: Actor, action: str, detail: dict[str, Any]) -> None:
@@ -42,3 +42,13 @@ def entries(
     """
     actor.require("admin", "read the audit log")
     return audit_repo.list_audit(conn, action=action, since=since, limit=limit)
+
+
+def verify(conn: sa.Connection, *, actor: Actor) -> ChainCheck:
+    """Check the log's hash chain (admins only): intact, or the first row edited or deleted.
+
+    Raises:
+        Forbidden: The actor is not an admin.
+    """
+    actor.require("admin", "verify the audit log")
+    return audit_repo.verify(conn)

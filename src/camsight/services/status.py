@@ -7,7 +7,7 @@ Example:
     >>> store = open_store(Config(site="docs"), ":memory:")
     >>> with store.engine.connect() as conn:
     ...     store_status(conn, actor=os_actor()).schema_version
-    2
+    3
 """
 
 from __future__ import annotations

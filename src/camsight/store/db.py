@@ -10,7 +10,7 @@ Example:
     >>> _ = upgrade(engine, site="docs")
     >>> with engine.begin() as conn:
     ...     schema_version(conn)
-    2
+    3
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Example:
     >>> from camsight.store.db import connect
     >>> engine = connect(":memory:")
     >>> upgrade(engine, site="docs").to_revision
-    '0002'
+    '0003'
     >>> upgrade(engine, site="docs") is None  # already current: nothing to do
     True
 """

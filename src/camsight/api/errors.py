@@ -1,0 +1,63 @@
+"""camsight's expected errors as HTTP answers: one JSON ``{"detail": message}`` with the fitting status."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from camsight.errors import CamsightError, QueryError, StoreError
+from camsight.services.actor import Forbidden
+from camsight.services.auth import LoginFailed, TooManyAttempts
+from camsight.services.events import EventNotFound
+from camsight.services.names import UnknownName
+from camsight.services.queries import QueryNotFound
+
+MAX_BODY = 64 * 1024
+"""Largest request body accepted, bytes (a search or a geometry edit is far smaller)."""
+
+_STATUS: tuple[tuple[type[CamsightError], int], ...] = (
+    (LoginFailed, 401),
+    (Forbidden, 403),
+    (EventNotFound, 404),
+    (QueryNotFound, 404),
+    (UnknownName, 422),
+    (QueryError, 422),
+    (TooManyAttempts, 429),
+    (StoreError, 503),
+)
+
+
+def status_of(error: CamsightError) -> int:
+    """The HTTP status of an expected error (400 when none fits better)."""
+    return next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+
+
+async def _camsight_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, CamsightError)
+    headers = {"Retry-After": str(int(error.wait_s) + 1)} if isinstance(error, TooManyAttempts) else None
+    return JSONResponse({"detail": str(error)}, status_code=status_of(error), headers=headers)
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    """Refuse request bodies over :data:`MAX_BODY` (by their declared length) with 413."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """Check the declared length before the route reads anything."""
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, status_code=413)
+        if (
+            length is None
+            and request.method in ("POST", "PUT", "PATCH")
+            and "chunked" in request.headers.get("transfer-encoding", "")
+        ):
+            return JSONResponse({"detail": "send a Content-Length (chunked bodies are not accepted)"}, status_code=411)
+        return await call_next(request)
+
+
+def install(app: FastAPI) -> None:
+    """Add the error handler and the body limit to an app."""
+    app.add_exception_handler(CamsightError, _camsight_error)
+    app.add_middleware(BodyLimit)
