@@ -25,6 +25,8 @@ from camsight.store.sink import StoreSink, ThumbnailEmbedder
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from camsight.transport.publisher import Publisher
+
 
 def make_describer(config: Config) -> Describer:
     """The appearance describer run when tracks end."""
@@ -62,7 +64,12 @@ def make_embedder(config: Config) -> ThumbnailEmbedder | None:
 
 
 def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> StoreSink:
-    """The sink every batch of a source goes to (the hub's outbox will join it here, in the same transaction)."""
+    """The sink every batch of a source goes to; with a hub, the outbox is written in the same transaction."""
+    extras = []
+    if config.hub is not None:
+        from camsight.transport.outbox import OutboxWriter
+
+        extras.append(OutboxWriter(media_root=store.paths.media, tracks=config.hub.tracks))
     return StoreSink(
         store.engine,
         store.media,
@@ -70,6 +77,27 @@ def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> S
         run_id=run_id,
         blur=config.store.blur_heads,
         embed=make_embedder(config),
+        extras=extras,
+    )
+
+
+def make_publisher(config: Config, store: Store, *, client_id: str | None = None) -> Publisher | None:
+    """The outbox's publisher when the config names a hub (not started), else None."""
+    if config.hub is None:
+        return None
+    from camsight.models.registry import active_detector
+    from camsight.transport.mqtt import BrokerSettings
+    from camsight.transport.publisher import Publisher
+
+    settings = BrokerSettings.parse(config.hub.mqtt, ca_file=config.hub.tls_ca)
+    return Publisher(
+        store.engine,
+        settings,
+        site=store.site,
+        api_url=config.hub.api_url,
+        heartbeat_s=config.hub.heartbeat_s,
+        model=active_detector(config.detector),
+        client_id=client_id,
     )
 
 

@@ -15,6 +15,7 @@ from camsight.cli import (
     config_cmd,
     db_cmd,
     events,
+    hub_cmd,
     live,
     models_cmd,
     queries,
@@ -48,6 +49,8 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.command("serve")(serve_cmd.serve_command)
+app.add_typer(hub_cmd.outbox_app, name="outbox")
+app.command("hub")(hub_cmd.hub_command)
 
 
 def main() -> None:

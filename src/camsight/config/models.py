@@ -548,6 +548,27 @@ class AlertsConfig(Model):
     )
 
 
+class HubConfig(Model):
+    """Sending events and track records to a hub over MQTT (only metadata and small thumbnails, never video)."""
+
+    mqtt: str = Field(
+        description="Broker URL: mqtt://[user:pass@]host[:port] or mqtts:// for TLS. The edge publishes only under "
+        "camsight/<site>/ (see docs/mqtt.md for a Mosquitto ACL that enforces it).",
+        pattern=r"^mqtts?://[^\s]+$",
+    )
+    tls_ca: Path | None = Field(default=None, description="CA certificate file for mqtts:// (default: the system's).")
+    api_url: str | None = Field(
+        default=None,
+        description="This edge's API as the hub can reach it (e.g. http://10.0.0.5:8080), for fetching clips on "
+        "demand; announced in the heartbeat.",
+    )
+    heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between heartbeats.")
+    tracks: bool = Field(default=True, description="Send track records (with a masked, blurred thumbnail) too.")
+    drain_timeout_s: float = Field(
+        default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
+    )
+
+
 class SearchConfig(Model):
     """Natural-language search settings."""
 
@@ -579,6 +600,7 @@ class Config(Model):
     live: LiveConfig = Field(default_factory=LiveConfig, description="Live cameras: queues, reconnection, metrics.")
     alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="Alert lifecycle: cooldown and budget.")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Natural-language search.")
+    hub: HubConfig | None = Field(default=None, description="Send events and track records to a hub (MQTT).")
 
     @field_validator("cameras")
     @classmethod

@@ -369,6 +369,7 @@ track_features = sa.Table(
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("site", sa.String, nullable=False, server_default=""),
     sa.Column("camera", sa.String, nullable=False),
     sa.Column("object_class", sa.String, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=False),

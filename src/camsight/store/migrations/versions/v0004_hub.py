@@ -1,5 +1,7 @@
 """The outbox to the hub; at a hub, its edges and model releases; accounts limited to sites.
 
+The search index also learns each track's site (a hub searches many).
+
 Every row and every id is kept.
 
 Revision ID: 0004
@@ -52,6 +54,14 @@ def upgrade() -> None:
         sa.Column("updated_at", _DT, nullable=False),
     )
     op.add_column("users", sa.Column("sites", sa.JSON(none_as_null=True), nullable=True))
+    op.add_column("search_features", sa.Column("site", sa.String, nullable=False, server_default=""))
+    op.get_bind().execute(
+        sa.text(
+            "UPDATE search_features SET site = (SELECT site FROM tracks WHERE tracks.id = "
+            "search_features.id) WHERE EXISTS (SELECT 1 FROM tracks WHERE tracks.id = "
+            "search_features.id)"
+        )
+    )
     op.get_bind().execute(sa.text("UPDATE meta SET value = '4' WHERE key = 'schema_version'"))
 
 
