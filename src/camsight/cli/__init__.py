@@ -10,6 +10,8 @@ import typer
 
 from camsight.cli import alerts, analyze, audit_cmd, config_cmd, db_cmd, events, live, models_cmd, queries, search
 from camsight.cli.common import console_err, error_line
+from camsight.cli.export_cmd import app as export_app
+from camsight.cli.export_cmd import keys_command
 from camsight.errors import CamsightError
 
 app = typer.Typer(
@@ -33,6 +35,8 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(alerts.rules_app, name="rules")
 app.command("audit")(audit_cmd.audit_command)
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(export_app, name="export")
+app.command("keys")(keys_command)
 
 
 def main() -> None:
