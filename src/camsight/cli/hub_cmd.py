@@ -104,6 +104,15 @@ def hub_command(
             _wait_for_signal()
     finally:
         ingest.stop()
+        refused = sum(ingest.refused.values())
+        console_err.print(
+            f"hub: stored {sum(ingest.accepted.values())} message(s)"
+            + (
+                f", refused {refused} ({', '.join(f'{k}: {n}' for k, n in sorted(ingest.refused.items()))})"
+                if refused
+                else ""
+            )
+        )
 
 
 def _wait_for_signal() -> None:
