@@ -7,6 +7,7 @@ queued message it held, which is the case the outbox must survive.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -40,6 +41,8 @@ class Broker:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         conf = self.folder / "mosquitto.conf"
         lines = [f"listener {self.port} 127.0.0.1", "persistence false", "max_queued_messages 100000"]
+        if os.geteuid() == 0:  # as root it would switch to the mosquitto user, who cannot read tmp_path
+            lines.append("user root")
         if self.password_file is not None:
             lines += ["allow_anonymous false", f"password_file {self.password_file}"]
         else:
