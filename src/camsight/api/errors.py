@@ -13,6 +13,7 @@ from camsight.services.auth import LoginFailed, TooManyAttempts
 from camsight.services.cameras import CameraNotFound, GeometryConflict, GeometryInvalid
 from camsight.services.events import EventNotFound
 from camsight.services.names import UnknownName
+from camsight.services.playback import SegmentNotFound, TrackNotFound
 from camsight.services.queries import QueryNotFound
 
 MAX_BODY = 64 * 1024
@@ -24,6 +25,8 @@ _STATUS: tuple[tuple[type[CamsightError], int], ...] = (
     (EventNotFound, 404),
     (QueryNotFound, 404),
     (CameraNotFound, 404),
+    (TrackNotFound, 404),
+    (SegmentNotFound, 404),
     (GeometryConflict, 409),
     (UnknownName, 422),
     (GeometryInvalid, 422),
