@@ -11,12 +11,13 @@ Every picture handed out has the camera's privacy masks blacked out (the geometr
 Each is made once into a private cache folder in the store's media folder (``cache/clips``,
 ``cache/recordings``), under a name made of its id and a digest of everything that decides its
 pictures (the masks among them: a mask drawn later never lets an older, unmasked copy be served), and
-reused while that digest holds. Every view is audited (``view.clip``, ``view.recording``) with the
-byte range asked for, since a player fetches one view in several ranges.
+reused while that digest holds, for at most :data:`CACHE_MAX_AGE`. Every view is audited (``view.clip``,
+``view.recording``) with the byte range asked for, since a player fetches one view in several ranges.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,6 +58,8 @@ EVENT_LOOKBACK = timedelta(hours=6)
 """Events that started this long before a window are looked at too, in case they last into it."""
 MAX_EVENTS = 10_000
 """Most events one listing returns."""
+CACHE_MAX_AGE = timedelta(hours=24)
+"""A cached video is deleted this long after it was made (so a copy outlives its recording by at most this)."""
 
 
 class SegmentNotFound(CamsightError):
@@ -188,11 +191,21 @@ def _digest(**parts: object) -> str:
 
 
 def _cache_file(store: Store, kind: str, stem: str, digest: str) -> Path:
-    """``<media>/cache/<kind>/<stem>-<digest>.mp4``; the folder is made owner-only."""
+    """``<media>/cache/<kind>/<stem>-<digest>.mp4``; the folder is made owner-only, and swept of old copies."""
     folder = store.paths.media / "cache" / kind
     perms.make_dir(folder)
+    _sweep(folder)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80]
     return folder / f"{safe}-{digest}.mp4"
+
+
+def _sweep(folder: Path) -> None:
+    """Delete the copies made more than :data:`CACHE_MAX_AGE` ago."""
+    oldest = (datetime.now(UTC) - CACHE_MAX_AGE).timestamp()
+    for path in folder.glob("*.mp4"):
+        with contextlib.suppress(FileNotFoundError):  # swept by another request meanwhile
+            if path.stat().st_mtime < oldest:
+                path.unlink()
 
 
 def _fill(path: Path, write: Callable[[Path], tuple[int, float]], *, empty: str) -> bool:

@@ -8,6 +8,7 @@ route that did not end that transaction first would wait on SQLite's lock for it
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -272,3 +273,15 @@ def test_the_recordings_timeline_lists_segments_and_events_in_the_window(site: S
     backwards = site.clients["op"].get("/api/recordings", params=window | {"until": "2024-05-01T00:00:00Z"})
     assert backwards.status_code == 422
     assert "must be after since" in backwards.json()["detail"]
+
+
+def test_cached_videos_are_deleted_a_day_after_they_were_made(site: Site) -> None:
+    folder = site.store.paths.media / "cache" / "recordings"
+    old, fresh = folder / "segment-999-0123.mp4", folder / "segment-998-4567.mp4"
+    for path in (old, fresh):
+        path.write_bytes(b"not a video")
+    day_ago = (datetime.now(UTC) - timedelta(hours=25)).timestamp()
+    os.utime(old, (day_ago, day_ago))
+    assert site.clients["op"].get(f"/api/recordings/{site.segment_id}/video.mp4").status_code == 200
+    assert not old.exists()
+    assert fresh.exists()
