@@ -26,10 +26,13 @@ def free_port() -> int:
 class Broker:
     """One mosquitto process; :meth:`start` (again) after :meth:`kill` uses the same port."""
 
-    def __init__(self, folder: Path, *, port: int | None = None, password_file: Path | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, port: int | None = None, password_file: Path | None = None, acl_file: Path | None = None
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.password_file = password_file
+        self.acl_file = acl_file
         self.process: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -45,6 +48,8 @@ class Broker:
             lines.append("user root")
         if self.password_file is not None:
             lines += ["allow_anonymous false", f"password_file {self.password_file}"]
+            if self.acl_file is not None:
+                lines.append(f"acl_file {self.acl_file}")
         else:
             lines.append("allow_anonymous true")
         conf.write_text("\n".join(lines) + "\n")

@@ -403,3 +403,42 @@ def test_wrong_broker_credentials_are_one_clear_line_and_the_outbox_is_kept(tmp_
     assert f"the broker at mqtt://127.0.0.1:{secured.port} refused: Not authorized" in output
     assert f"{rows} left" in output
     assert _pending(db) == rows
+
+
+def _documented_acl() -> str:
+    text = (SRC.parent / "docs" / "mqtt.md").read_text()
+    block = text.split("<!-- acl:start -->", 1)[1].split("<!-- acl:end -->", 1)[0]
+    return block.strip().removeprefix("```").removesuffix("```").strip() + "\n"
+
+
+def test_the_documented_acl_lets_an_edge_speak_only_for_its_own_site(tmp_path: Path, fresh_postgres_url: str) -> None:
+    passwords, acl = tmp_path / "passwords", tmp_path / "camsight.acl"
+    for i, (user, secret) in enumerate({"north": "n-pw", "south": "s-pw", "camsight-hub": "h-pw"}.items()):
+        subprocess.run(
+            ["mosquitto_passwd", *(["-c"] if i == 0 else []), "-b", str(passwords), user, secret], check=True
+        )
+    acl.write_text(_documented_acl())
+    locked = Broker(tmp_path / "locked", password_file=passwords, acl_file=acl)
+    locked.start()
+    north, south = _edge_copy(tmp_path, "north"), _edge_copy(tmp_path, "south")
+    hub = Hub(tmp_path / "hub", fresh_postgres_url, locked)
+    hub.args[hub.args.index("--mqtt") + 1] = f"mqtt://camsight-hub:h-pw@127.0.0.1:{locked.port}"
+    hub.start()
+    as_north = BrokerSettings.parse(f"mqtt://north:n-pw@127.0.0.1:{locked.port}")
+    honest = Publisher(connect(str(north)), as_north, site="north", client_id="camsight-edge-north", resend_s=2)
+    pretender = Publisher(connect(str(south)), as_north, site="south", client_id="camsight-edge-south", resend_s=2)
+    try:
+        honest.start()
+        pretender.start()
+        wait_for(lambda: honest.pending() == 0, 120, "the north edge's outbox to be confirmed")
+        wait_for(lambda: pretender.problem is not None, 30, "the broker to refuse north's account south's topics")
+        assert pretender.pending() == 115  # kept
+    finally:
+        honest.stop()
+        pretender.stop()
+        log.info("hub said: %s", hub.stop().strip())
+        locked.kill()
+    assert "the broker refused a message on camsight/south/" in (pretender.problem or "")
+    assert "Not authorized" in (pretender.problem or "")
+    stored = _expect_all_of(north, fresh_postgres_url)
+    assert set(stored["events"].values()) == {"north"}
