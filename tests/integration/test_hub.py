@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,16 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 import camsight
 from camsight.config import Config
+from camsight.config.models import HubConfig
 from camsight.store import connect, open_store
+from camsight.store.edges_repo import EdgeRow, list_edges
 from camsight.store.schema import cameras, events, track_features, tracks
 from camsight.transport import topics
 from camsight.transport.ingest import Ingest
 from camsight.transport.mqtt import BrokerSettings
 from camsight.transport.publisher import Publisher
 from mqtt_broker import Broker
-from rtsp_helpers import DATA, wait_for
+from rtsp_helpers import DATA, DEMO, RtspServer, free_port, live_config, running, wait_for
 
 log = logging.getLogger(__name__)
 SRC = Path(camsight.__file__).resolve().parents[1]
@@ -442,3 +444,53 @@ def test_the_documented_acl_lets_an_edge_speak_only_for_its_own_site(tmp_path: P
     assert "Not authorized" in (pretender.problem or "")
     stored = _expect_all_of(north, fresh_postgres_url)
     assert set(stored["events"].values()) == {"north"}
+
+
+def test_a_live_edge_reports_its_cameras_and_events_and_says_when_it_stops(
+    servers: Callable[..., RtspServer], tmp_path: Path, broker: Broker, fresh_postgres_url: str
+) -> None:
+    """``camsight run`` with a hub: a live camera's state, its events and the edge's own state reach the hub."""
+    server = servers({"door": DEMO})
+    config = live_config(
+        [
+            {
+                "id": "door",
+                "source": server.url("door"),
+                "fps": 5,
+                "rules": [{"kind": "loitering", "name": "stay", "min_dwell_s": 1}],
+            },
+            {"id": "down", "source": f"rtsp://127.0.0.1:{free_port()}/nothing", "fps": 5},
+        ]
+    ).model_copy(update={"site": "east", "hub": HubConfig(mqtt=broker.url, heartbeat_s=1)})
+    hub = Ingest(open_store(Config(), fresh_postgres_url), BrokerSettings.parse(broker.url), instance="live")
+    hub.start()
+    hub_engine = connect(fresh_postgres_url)
+
+    def edge() -> EdgeRow | None:
+        with hub_engine.connect() as conn:
+            return next((e for e in list_edges(conn) if e.site == "east"), None)
+
+    def cameras_are(door: str, down: set[str]) -> bool:
+        row = edge()
+        return (
+            row is not None
+            and row.cameras.get("door", {}).get("state") == door
+            and (row.cameras.get("down", {}).get("state") in down)
+        )
+
+    try:
+        with running(config, tmp_path / "edge.db"):
+            wait_for(lambda: cameras_are("live", {"backoff", "connecting", "failed"}), 90, "the cameras' states")
+            online = edge()
+            assert online is not None
+            assert online.status == "online"
+            assert online.model_version == "yolo11n"
+            wait_for(lambda: bool(_stored(fresh_postgres_url)["events"]), 120, "a live event at the hub")
+        wait_for(lambda: (e := edge()) is not None and e.status == "offline", 30, "the edge to say it stopped")
+        assert cameras_are("offline", {"offline"})
+    finally:
+        hub.stop()
+        hub_engine.dispose()
+    assert set(_stored(fresh_postgres_url)["events"].values()) == {"east"}
+    edge_events = _stored(str(tmp_path / "edge.db"))["events"]
+    assert set(edge_events) <= set(_stored(fresh_postgres_url)["events"])  # all it stored, sent before it stopped

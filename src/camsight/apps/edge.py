@@ -188,6 +188,8 @@ class Supervisor:
                 now = time.monotonic()
                 if now >= next_status:
                     self.write_status()
+                    if publisher is not None:
+                        publisher.report_cameras({h.camera: (h.state, h.reason) for h in self.snapshots()})
                     next_status = now + 1.0
                 if now >= next_retention:
                     self.retention()
@@ -196,6 +198,7 @@ class Supervisor:
             self._shutdown()
             self.write_status(running=False)
             if publisher is not None:
+                publisher.report_cameras({h.camera: ("stopped", None) for h in self.snapshots()})
                 publisher.drain(5.0)  # what the workers stored last; the rest waits in the outbox
                 publisher.stop()
 

@@ -23,7 +23,6 @@ import json
 import logging
 import threading
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -31,11 +30,10 @@ from pydantic import ValidationError
 
 from camsight.events.models import EVENT_ADAPTER, SCHEMA_VERSION
 from camsight.search.index_writer import store_tracks
+from camsight.store import edges_repo
 from camsight.store import repository as repo
-from camsight.store.db import upsert
 from camsight.store.errors import writing
 from camsight.store.handle import Store
-from camsight.store.schema import edges
 from camsight.transport import mqtt, topics
 from camsight.transport.messages import MAX_PAYLOAD, CameraStatus, EdgeStatus, TrackMessage
 
@@ -207,23 +205,24 @@ class Ingest:
         _same_place(site, camera, status.site, status.camera)
         with writing(self.store.engine) as conn:
             repo.upsert_camera(conn, camera_id=status.camera, source=None, site=site)
+            edges_repo.record_camera(
+                conn, site=site, camera=status.camera, state=status.state, reason=status.reason, at=status.at
+            )
 
     def _edge(self, site: str, data: dict[str, Any], version: object) -> None:
         if version != 1:
             raise Refused(f"unknown version: edge status schema_version {version!r} (this hub knows 1)")
         status = _valid(lambda: EdgeStatus.model_validate(data), "edge status")
         _same_place(site, None, status.site, None)
-        row = {
-            "site": site,
-            "url": status.url,
-            "status": status.state,
-            "last_seen_at": status.at or datetime.now(UTC),
-            "model_version": status.model_version,
-            "model_sha256": status.model_sha256,
-            "info": {"at": status.at.isoformat()},
-        }
         with writing(self.store.engine) as conn:
-            upsert(conn, edges, [row])
+            edges_repo.record_edge(
+                conn,
+                site=site,
+                state=status.state,
+                url=status.url,
+                model=(status.model_version, status.model_sha256),
+                at=status.at,
+            )
 
 
 def _json(payload: bytes) -> dict[str, Any]:

@@ -17,6 +17,7 @@ the outbox is kept. The edge's heartbeat and its last will ("offline", retained)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from camsight.store.errors import writing
 from camsight.transport import mqtt, outbox, topics
-from camsight.transport.messages import EdgeStatus
+from camsight.transport.messages import CameraStatus, EdgeStatus
 
 log = logging.getLogger(__name__)
 IN_FLIGHT = 200
@@ -99,6 +100,8 @@ class Publisher:
         self._confirmed: list[int] = []
         self._hubs: set[str] = set()
         self._topics: dict[int, str] = {}  # message id -> topic, until the broker answers
+        self._cameras: dict[str, tuple[str, str | None]] = {}  # camera -> (state, reason) to announce
+        self._cameras_sent: dict[str, tuple[str, str | None]] = {}
         self._connected = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -120,6 +123,7 @@ class Publisher:
         with self._lock:
             self._sent_at.clear()  # whatever the hub has not confirmed is sent again
             self._topics.clear()
+            self._cameras_sent.clear()  # the broker may have lost the retained states
             self._hubs.clear()
         client.subscribe([(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)])
         self.state, self.problem = "connected", None
@@ -187,6 +191,7 @@ class Publisher:
             try:
                 self._delete_confirmed()
                 self._heartbeat()
+                self._camera_states()
                 if self.hub_online:
                     busy = self._send_more()
             except sa.exc.SQLAlchemyError as exc:  # the store is busy: try again shortly
@@ -211,6 +216,20 @@ class Publisher:
                 self._sent_at[row.id] = now
             self.sent += 1
         return bool(rows)
+
+    def report_cameras(self, states: dict[str, tuple[str, str | None]]) -> None:
+        """The cameras' current ``(state, reason)``; each change is published (retained) on its status topic."""
+        with self._lock:
+            self._cameras = dict(states)
+
+    def _camera_states(self) -> None:
+        with self._lock:
+            changed = {c: s for c, s in self._cameras.items() if self._cameras_sent.get(c) != s}
+        for camera, (state, reason) in changed.items():
+            status = CameraStatus(site=self.site, camera=camera, state=state, reason=reason, at=datetime.now(UTC))
+            self._publish(topics.status_topic(self.site, camera), status.model_dump_json(), retain=True)
+            with self._lock:
+                self._cameras_sent[camera] = (state, reason)
 
     def _publish(self, topic: str, payload: str, props: Properties | None = None, *, retain: bool = False) -> None:
         with self._lock:  # held until the message id is noted, so the broker's answer finds its topic
@@ -239,17 +258,28 @@ class Publisher:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self._delete_confirmed()
-            if self.pending() == 0:
+            if self.pending() == 0 and self._cameras_announced():
                 return True
             time.sleep(POLL_S)
         self._delete_confirmed()
         return self.pending() == 0
 
+    def _cameras_announced(self) -> bool:
+        with self._lock:
+            return self._cameras_sent == self._cameras or not self._connected.is_set()
+
     def stop(self) -> None:
-        """Stop sending and disconnect (what the hub did not confirm stays in the outbox)."""
+        """Say this edge is offline, stop sending and disconnect (what the hub did not confirm stays in the outbox).
+
+        A clean disconnect does not fire the last will, so the offline status is published here.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._delete_confirmed()
+        if self._connected.is_set():
+            info = self._client.publish(topics.edge_topic(self.site), self._edge("offline"), qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):  # the connection went meanwhile: the will says it
+                info.wait_for_publish(timeout=5)
         self._client.disconnect()
         self._client.loop_stop()
