@@ -35,6 +35,7 @@ import av
 import av.error
 import sqlalchemy as sa
 
+from camsight.config.models import CameraConfig, Config
 from camsight.errors import StoreError
 from camsight.store import perms
 from camsight.store import recordings as rec
@@ -94,16 +95,11 @@ class SegmentRecorder:
             return
         t = float(packet.pts * packet.time_base)
         self._anchor = wall - t
-        if self._out is not None:
-            jumped = t < self._last_t - 1.0 or t - self._last_t > 5.0
-            if jumped or (packet.is_keyframe and t - self._first_t >= self.segment_s):
-                self._close()
-        if self._out is None:
-            if not packet.is_keyframe:
-                return
-            if not self._open(wall, packet):
-                return
-            self._first_t = self._last_t = t
+        if not self._segment_for(t, wall, keyframe=packet.is_keyframe):
+            return
+        if self._frames == 0:
+            self._offset = packet.dts if packet.dts is not None else packet.pts
+            self._last_dts = None
         self._mux(packet)
         self._last_t = max(self._last_t, t)
         self._frames += 1
@@ -113,7 +109,23 @@ class SegmentRecorder:
         self._close()
         self._template = None
 
-    def _open(self, wall: float, packet: Any) -> bool:
+    def _segment_for(self, t: float, wall: float, *, keyframe: bool) -> bool:
+        """Rotate or open the segment for what comes at stream time ``t`` (a new one starts on a keyframe).
+
+        Returns:
+            Whether a segment is open to write it to.
+        """
+        if self._out is not None:
+            jumped = t < self._last_t - 1.0 or t - self._last_t > 5.0
+            if jumped or (keyframe and t - self._first_t >= self.segment_s):
+                self._close()
+        if self._out is None:
+            if not keyframe or not self._open(wall):
+                return False
+            self._first_t = self._last_t = t
+        return True
+
+    def _open(self, wall: float) -> bool:
         start = _utc(wall)
         rel = f"{self.camera}/{start:%Y-%m-%d}/{start:%H%M%S.%f}.mp4"
         path = self.folder / rel
@@ -121,28 +133,39 @@ class SegmentRecorder:
             perms.make_dir(path.parent)  # owner-only folders and files: recordings show people
             perms.touch_private(path)
             self._out = av.open(str(path), mode="w", format="mp4", options=MP4_OPTIONS)
-            self._ostream = self._out.add_stream_from_template(self._template)
+            self._ostream = self._add_stream(self._out)
         except (av.error.FFmpegError, OSError, ValueError) as exc:
             self._fail(f"cannot write segment {path}: {getattr(exc, 'strerror', None) or exc}")
+            if self._out is not None:
+                with contextlib.suppress(av.error.FFmpegError, OSError, ValueError):
+                    self._out.close()
+                self._out = None
             return False
-        tmpl = self._template
+        codec, width, height = self._describe()
         with self.engine.begin() as conn:
             self._id = rec.add_segment(
                 conn,
                 camera=self.camera,
                 path=rel,
                 start_at=start,
-                codec=tmpl.codec_context.name,
-                width=tmpl.width,
-                height=tmpl.height,
+                codec=codec,
+                width=width,
+                height=height,
                 writer_pid=os.getpid(),
                 writer_host=socket.gethostname(),
             )
         self._path = path
         self._frames = 0
-        self._offset = packet.dts if packet.dts is not None else packet.pts
-        self._last_dts = None
         return True
+
+    def _add_stream(self, out: Any) -> Any:
+        """The segment's video stream: a copy of the camera's."""
+        return out.add_stream_from_template(self._template)
+
+    def _describe(self) -> tuple[str | None, int | None, int | None]:
+        """Codec, width and height of what goes into the segment, for its index row."""
+        tmpl = self._template
+        return tmpl.codec_context.name, tmpl.width, tmpl.height
 
     def _mux(self, packet: Any) -> None:
         pts = packet.pts - self._offset
@@ -163,9 +186,13 @@ class SegmentRecorder:
             log.error("camera %s: %s", self.camera, message)
         self.problem = message
 
+    def _flush(self) -> None:
+        """Write what the segment's stream still holds before it is closed (nothing: packets are copied)."""
+
     def _close(self) -> None:
         if self._out is None:
             return
+        self._flush()
         out, self._out = self._out, None
         try:
             out.close()
@@ -179,6 +206,21 @@ class SegmentRecorder:
                 conn, segment_id=self._id, start_at=start, end_at=end, size_bytes=size, frames=self._frames
             )
         self.segments_written += 1
+
+
+def make_recorder(config: Config, camera: CameraConfig, engine: sa.Engine, folder: Path) -> SegmentRecorder | None:
+    """The recorder of a live camera: none when recording is off; masks burned in with ``recording.burn_masks``.
+
+    A camera without masks is copied even with ``burn_masks``: there is nothing to burn in.
+    """
+    recording = config.recording
+    if not recording.enabled:
+        return None
+    if recording.burn_masks and camera.masks:
+        from camsight.apps.burn_recorder import BurningRecorder
+
+        return BurningRecorder(engine, folder, camera.id, segment_s=recording.segment_s, masks=camera.masks)
+    return SegmentRecorder(engine, folder, camera.id, segment_s=recording.segment_s)
 
 
 def repair_segments(engine: sa.Engine, folder: Path, camera: str) -> int:
