@@ -6,7 +6,8 @@ exponential backoff while the others go on, once the supervisor has closed what 
 segments (repaired from the files), its open events (ended at its last heartbeat) and its source
 row (``failed``, with the reason). The supervisor collects the workers' health reports,
 writes the status file (``status.json`` next to the database) every second, serves Prometheus
-metrics, and enforces recording retention every minute. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
+metrics, enforces recording retention every minute and the retention of every other kind of data
+(:mod:`camsight.services.retention`) every hour. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
 asks every worker to flush its open events and tracks and close its recording, then waits.
 
 A store has one live runner at a time: the supervisor holds the store's run lock
@@ -41,14 +42,17 @@ from camsight.apps.recorder import enforce_retention, repair_segments
 from camsight.apps.worker import WorkerSpec, worker_main
 from camsight.config.models import Config
 from camsight.errors import CamsightError, ConfigError
+from camsight.services import retention
 from camsight.sources.rtsp import Backoff, is_live_url, redact_url
 from camsight.store import recordings as rec
 from camsight.store.db import connect
 from camsight.store.locks import StoreLock
+from camsight.store.media import MediaStore
 from camsight.store.paths import StorePaths
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 60.0
+STORE_RETENTION_EVERY_S = 3600.0  # thumbnails and snapshots, tracks, events, audit: config `retention:`
 STABLE_AFTER_S = 60.0  # a worker that ran this long restarts from the initial backoff
 WATCHDOG_S = 90.0  # a worker that reports nothing this long is hung: killed and restarted
 LEFT_OPEN = "camsight run ended without closing this run (killed or crashed)"
@@ -175,7 +179,7 @@ class Supervisor:
     def _run(self) -> None:
         self._prepare()
         serve_metrics(self.config.live.metrics_port, self.snapshots)
-        next_status = next_retention = 0.0
+        next_status = next_retention = next_store_retention = 0.0
         try:
             while not self._stop.is_set():
                 self._start_due()
@@ -188,6 +192,9 @@ class Supervisor:
                 if now >= next_retention:
                     self.retention()
                     next_retention = now + RETENTION_EVERY_S
+                if now >= next_store_retention:
+                    self.store_retention()
+                    next_store_retention = now + STORE_RETENTION_EVERY_S
         finally:
             self._shutdown()
             self.write_status(running=False)
@@ -322,6 +329,24 @@ class Supervisor:
             )
         except Exception:
             log.exception("retention pass failed")
+        finally:
+            engine.dispose()
+
+    def store_retention(self) -> None:
+        """The hourly retention of every kind of stored data, audited as ``retention.run`` (errors are logged)."""
+        engine = connect(self.paths.database)
+        try:
+            report = retention.run(
+                engine,
+                actor=retention.SYSTEM,
+                config=self.config,
+                media=MediaStore(self.paths.media),
+                recordings=self.paths.recordings,
+            )
+            if any(report.counts.values()):
+                log.info("retention: deleted %s", ", ".join(f"{n} {kind}" for kind, n in report.counts.items() if n))
+        except Exception:
+            log.exception("store retention pass failed")
         finally:
             engine.dispose()
 

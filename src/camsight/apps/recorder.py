@@ -1,4 +1,4 @@
-"""Recording live streams in segments without re-encoding, and the retention that deletes them.
+"""Recording live streams in segments without re-encoding (or with the masks burned in), and their retention.
 
 :class:`SegmentRecorder` is a :class:`~camsight.sources.rtsp.PacketSink`: it copies the camera's
 packets (remux, no decoding) into fragmented MP4 files of ``segment_s`` seconds, each starting on a
@@ -13,9 +13,11 @@ file cut off by ``kill -9`` plays up to within about ``FRAGMENT_S`` of the kill.
 :func:`repair_segments` completes the index rows such a writer left open, and leaves alone those whose
 writer is still alive.
 
-:func:`enforce_retention` deletes the oldest segments first: those older than ``retain_days``, then
-more while the total is above the disk budget; a segment that overlaps an open event (from its
-start minus ``pre_s`` on) is never deleted.
+:func:`enforce_retention` (:func:`camsight.store.segment_retention.enforce_segments`) deletes the
+oldest segments first: those older than ``retain_days``, then more while the total is above the disk
+budget; a segment that overlaps an open event (from its start minus ``pre_s`` on) is never deleted.
+With ``recording.burn_masks`` a masked camera gets :class:`~camsight.apps.burn_recorder.BurningRecorder`
+instead (:func:`make_recorder`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -36,9 +36,9 @@ import av.error
 import sqlalchemy as sa
 
 from camsight.config.models import CameraConfig, Config
-from camsight.errors import StoreError
 from camsight.store import perms
 from camsight.store import recordings as rec
+from camsight.store.segment_retention import SegmentsDeleted, enforce_segments, plan_segments
 
 log = logging.getLogger(__name__)
 FRAGMENT_S = 2.0
@@ -333,91 +333,7 @@ def _probe(path: Path) -> tuple[float | None, int]:
     return max(times) - min(times), len(times)
 
 
-@dataclass(frozen=True, slots=True)
-class RetentionResult:
-    """What one retention pass did."""
-
-    deleted: int
-    freed_bytes: int
-    kept_for_events: int
-    total_bytes: int
-
-
-def plan_retention(
-    segments: list[rec.SegmentRow],
-    open_starts: dict[str, datetime],
-    *,
-    now: datetime,
-    retain_days: float,
-    max_bytes: int,
-    pre_s: float = 0.0,
-) -> tuple[list[rec.SegmentRow], int]:
-    """Which segments to delete, oldest first, and how many were kept only because an open event needs them.
-
-    A segment is protected when its camera has an open event and the segment ends at or after that
-    event's start minus ``pre_s``, or when it is still being written (started in the last 10 minutes
-    and not complete).
-    """
-
-    def protected(seg: rec.SegmentRow) -> bool:
-        start = open_starts.get(seg.camera)
-        if start is not None and seg.end_at >= start - timedelta(seconds=pre_s):
-            return True
-        return not seg.complete and seg.start_at > now - timedelta(minutes=10)
-
-    ordered = sorted(segments, key=lambda s: (s.start_at, s.id))
-    cutoff = now - timedelta(days=retain_days)
-    doomed: list[rec.SegmentRow] = []
-    kept_for_events = 0
-    total = sum(s.size_bytes for s in ordered)
-    for seg in ordered:
-        too_old = seg.end_at < cutoff
-        too_big = total > max_bytes
-        if not (too_old or too_big):
-            continue
-        if protected(seg):
-            kept_for_events += int(seg.complete)
-            continue
-        doomed.append(seg)
-        total -= seg.size_bytes
-    return doomed, kept_for_events
-
-
-def enforce_retention(
-    engine: sa.Engine,
-    *,
-    now: datetime,
-    folder: Path,
-    retain_days: float,
-    max_bytes: int,
-    pre_s: float = 0.0,
-    delete: Callable[[Path], None] | None = None,
-) -> RetentionResult:
-    """Delete expired segments (files and rows), oldest first, sparing those open events need.
-
-    Raises:
-        StoreError: A segment file exists but cannot be deleted.
-    """
-    with engine.begin() as conn:
-        segments = rec.list_segments(conn)
-        open_starts = rec.open_event_starts(conn)
-    doomed, kept = plan_retention(
-        segments, open_starts, now=now, retain_days=retain_days, max_bytes=max_bytes, pre_s=pre_s
-    )
-    remove = delete or _unlink
-    for seg in doomed:
-        remove(folder / seg.path)
-    with engine.begin() as conn:
-        rec.delete_segments(conn, ids=[s.id for s in doomed])
-        total = rec.segments_bytes(conn)
-    freed = sum(s.size_bytes for s in doomed)
-    if doomed:
-        log.info("retention: deleted %d segment(s), %.1f MB; %d kept for open events", len(doomed), freed / 1e6, kept)
-    return RetentionResult(deleted=len(doomed), freed_bytes=freed, kept_for_events=kept, total_bytes=total)
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot delete recording {path}: {exc.strerror or exc}; check permissions") from exc
+# Recording retention lives with the store's retention; the names callers of this module know stay.
+RetentionResult = SegmentsDeleted
+plan_retention = plan_segments
+enforce_retention = enforce_segments

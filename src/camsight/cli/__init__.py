@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+import camsight.cli.retention_cmd as retention_cmd
 from camsight.cli import alerts, analyze, audit_cmd, config_cmd, db_cmd, events, live, models_cmd, queries, search
 from camsight.cli.common import console_err, error_line
 from camsight.errors import CamsightError
@@ -33,6 +34,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(alerts.rules_app, name="rules")
 app.command("audit")(audit_cmd.audit_command)
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(retention_cmd.app, name="retention")
 
 
 def main() -> None:
