@@ -8,7 +8,7 @@ still detected by what shows around it.
 A masked pixel counts as black when no channel is above :data:`BLACK`: lossy coding leaves a little
 grey in black (measured: at most 16 in the clips, 22 at one corner of a JPEG snapshot), never the
 vest (over 150) or the floor (about 90-170). The polygon is taken one pixel in (codec bleed at its
-edge); masks are burned in two pixels wider than the polygon (``MASK_MARGIN_PX``), which keeps the
+edge); masks are burned in three pixels wider than the polygon (``MASK_MARGIN_PX``), which keeps the
 bleed outside it.
 """
 
