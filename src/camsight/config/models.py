@@ -506,7 +506,7 @@ class RecordingConfig(Model):
         default=False,
         description="Re-encode what is recorded (decode, black out the camera's privacy masks, encode H.264) "
         "so recordings on disk never hold the masked areas; by default they are stream copies that do. "
-        "Costs about 0.34 CPU seconds per recorded second for a 1280x720 25 fps camera, against 0.0014 for "
+        "Costs about 0.35 CPU seconds per recorded second for a 1280x720 25 fps camera, against 0.0013 for "
         "the copy (bench/burn_masks.py); cameras without masks are copied either way.",
     )
     pre_s: float = Field(default=3.0, ge=0, le=300, description="Seconds before an event included in its clip.")
