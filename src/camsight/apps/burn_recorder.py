@@ -63,6 +63,8 @@ class BurningRecorder(SegmentRecorder):
 
     def start(self, stream: Any) -> None:
         """A new connection (or picture size): a new decoder; segments restart at its first keyframe."""
+        if self._decoder is not None and self._synced:  # the old decoder's last frames go in first
+            self._encode_all(self._decoded(None))
         super().start(stream)
         self._base = stream.time_base or Fraction(1, 90000)
         self._synced = False

@@ -131,6 +131,7 @@ class Supervisor:
         self.started_at = time.time()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._retaining: threading.Thread | None = None
 
     def claim(self) -> None:
         """Take the store's run lock now (:meth:`run` does it too); nothing else is touched.
@@ -193,10 +194,12 @@ class Supervisor:
                     self.retention()
                     next_retention = now + RETENTION_EVERY_S
                 if now >= next_store_retention:
-                    self.store_retention()
+                    self._retain_in_background()
                     next_store_retention = now + STORE_RETENTION_EVERY_S
         finally:
             self._shutdown()
+            if self._retaining is not None:
+                self._retaining.join(30)  # a pass is one short transaction; no new one starts once stopping
             self.write_status(running=False)
 
     def _prepare(self) -> None:
@@ -332,8 +335,18 @@ class Supervisor:
         finally:
             engine.dispose()
 
+    def _retain_in_background(self) -> None:
+        """Start :meth:`store_retention` in a thread, unless the last one still runs (a backlog takes passes)."""
+        if self._retaining is not None and self._retaining.is_alive():
+            return
+        self._retaining = threading.Thread(target=self.store_retention, name="camsight-retention", daemon=True)
+        self._retaining.start()
+
     def store_retention(self) -> None:
-        """The hourly retention of every kind of stored data, audited as ``retention.run`` (errors are logged)."""
+        """The hourly retention of every kind of stored data, audited as ``retention.run`` (errors are logged).
+
+        It runs beside the loop that watches the workers, so a long backlog never holds their reports up.
+        """
         engine = connect(self.paths.database)
         try:
             report = retention.run(
@@ -342,6 +355,7 @@ class Supervisor:
                 config=self.config,
                 media=MediaStore(self.paths.media),
                 recordings=self.paths.recordings,
+                keep_going=lambda: not self._stop.is_set(),
             )
             if any(report.counts.values()):
                 log.info("retention: deleted %s", ", ".join(f"{n} {kind}" for kind, n in report.counts.items() if n))

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -151,6 +152,7 @@ def run(
     dry_run: bool = False,
     limit: int = BATCH,
     max_passes: int = MAX_PASSES,
+    keep_going: Callable[[], bool] | None = None,
 ) -> RetentionReport:
     """Retention passes, each its own transaction, until nothing more is due (a dry run: one pass).
 
@@ -164,6 +166,7 @@ def run(
         dry_run: Count what would go, delete nothing.
         limit: Rows of each kind per pass.
         max_passes: Passes at most.
+        keep_going: Asked before each pass after the first; False stops (``camsight run`` is stopping).
 
     Raises:
         Forbidden: The actor is not an admin.
@@ -172,7 +175,7 @@ def run(
     at = now or datetime.now(UTC)
     total = dict.fromkeys(KINDS, 0)
     kept, passes, report = 0, 0, None
-    while report is None or (report.more and passes < max_passes):
+    while report is None or (report.more and passes < max_passes and (keep_going is None or keep_going())):
         with writing(engine) as conn:
             report = run_pass(
                 conn,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -152,3 +153,26 @@ def test_camsight_run_deletes_what_is_due_as_the_system(tmp_path: Path) -> None:
     assert row.actor == retention.SYSTEM.name == "system:retention"
     assert row.detail["counts"] == EVERYTHING
     assert _tracks_left(store.engine) == {"open", "mid", "shared", "new"}
+
+
+def test_the_supervisor_retains_beside_its_loop_one_run_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Config.model_validate({"cameras": [{"id": "gate", "source": "rtsp://x/1"}]})
+    supervisor = Supervisor(config, paths=StorePaths.resolve(config, str(tmp_path / "cs.db")))
+    release, calls = threading.Event(), []
+
+    def slow_pass() -> None:
+        calls.append(threading.current_thread().name)
+        release.wait(10)
+
+    monkeypatch.setattr(supervisor, "store_retention", slow_pass)
+    supervisor._retain_in_background()
+    supervisor._retain_in_background()  # the first is still running: no second one
+    release.set()
+    assert supervisor._retaining is not None
+    supervisor._retaining.join(10)
+    assert calls == ["camsight-retention"]
+    supervisor._retain_in_background()  # the next hour's
+    supervisor._retaining.join(10)
+    assert len(calls) == 2
