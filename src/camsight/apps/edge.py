@@ -6,7 +6,8 @@ exponential backoff while the others go on, once the supervisor has closed what 
 segments (repaired from the files), its open events (ended at its last heartbeat) and its source
 row (``failed``, with the reason). The supervisor collects the workers' health reports,
 writes the status file (``status.json`` next to the database) every second, serves Prometheus
-metrics, and enforces recording retention every minute. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
+metrics, enforces recording retention every minute and the retention of every other kind of data
+(:mod:`camsight.services.retention`) every hour. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
 asks every worker to flush its open events and tracks and close its recording, then waits.
 
 A store has one live runner at a time: the supervisor holds the store's run lock
@@ -41,10 +42,12 @@ from camsight.apps.recorder import enforce_retention, repair_segments
 from camsight.apps.worker import WorkerSpec, worker_main
 from camsight.config.models import Config
 from camsight.errors import CamsightError, ConfigError
+from camsight.services import retention
 from camsight.sources.rtsp import Backoff, is_live_url, redact_url
 from camsight.store import recordings as rec
 from camsight.store.db import connect
 from camsight.store.locks import StoreLock
+from camsight.store.media import MediaStore
 from camsight.store.paths import StorePaths
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 60.0
+STORE_RETENTION_EVERY_S = 3600.0  # thumbnails and snapshots, tracks, events, audit: config `retention:`
 STABLE_AFTER_S = 60.0  # a worker that ran this long restarts from the initial backoff
 WATCHDOG_S = 90.0  # a worker that reports nothing this long is hung: killed and restarted
 LEFT_OPEN = "camsight run ended without closing this run (killed or crashed)"
@@ -130,6 +134,7 @@ class Supervisor:
         self.started_at = time.time()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._retaining: threading.Thread | None = None
 
     def claim(self) -> None:
         """Take the store's run lock now (:meth:`run` does it too); nothing else is touched.
@@ -179,7 +184,7 @@ class Supervisor:
         self._prepare()
         serve_metrics(self.config.live.metrics_port, self.snapshots)
         publisher = self._publisher()
-        next_status = next_retention = 0.0
+        next_status = next_retention = next_store_retention = 0.0
         try:
             while not self._stop.is_set():
                 self._start_due()
@@ -194,8 +199,13 @@ class Supervisor:
                 if now >= next_retention:
                     self.retention()
                     next_retention = now + RETENTION_EVERY_S
+                if now >= next_store_retention:
+                    self._retain_in_background()
+                    next_store_retention = now + STORE_RETENTION_EVERY_S
         finally:
             self._shutdown()
+            if self._retaining is not None:
+                self._retaining.join(30)  # a pass is one short transaction; no new one starts once stopping
             self.write_status(running=False)
             if publisher is not None:
                 publisher.report_cameras({h.camera: ("stopped", None) for h in self.snapshots()})
@@ -345,6 +355,35 @@ class Supervisor:
             )
         except Exception:
             log.exception("retention pass failed")
+        finally:
+            engine.dispose()
+
+    def _retain_in_background(self) -> None:
+        """Start :meth:`store_retention` in a thread, unless the last one still runs (a backlog takes passes)."""
+        if self._retaining is not None and self._retaining.is_alive():
+            return
+        self._retaining = threading.Thread(target=self.store_retention, name="camsight-retention", daemon=True)
+        self._retaining.start()
+
+    def store_retention(self) -> None:
+        """The hourly retention of every kind of stored data, audited as ``retention.run`` (errors are logged).
+
+        It runs beside the loop that watches the workers, so a long backlog never holds their reports up.
+        """
+        engine = connect(self.paths.database)
+        try:
+            report = retention.run(
+                engine,
+                actor=retention.SYSTEM,
+                config=self.config,
+                media=MediaStore(self.paths.media),
+                recordings=self.paths.recordings,
+                keep_going=lambda: not self._stop.is_set(),
+            )
+            if any(report.counts.values()):
+                log.info("retention: deleted %s", ", ".join(f"{n} {kind}" for kind, n in report.counts.items() if n))
+        except Exception:
+            log.exception("store retention pass failed")
         finally:
             engine.dispose()
 

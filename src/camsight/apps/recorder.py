@@ -1,4 +1,4 @@
-"""Recording live streams in segments without re-encoding, and the retention that deletes them.
+"""Recording live streams in segments without re-encoding (or with the masks burned in), and their retention.
 
 :class:`SegmentRecorder` is a :class:`~camsight.sources.rtsp.PacketSink`: it copies the camera's
 packets (remux, no decoding) into fragmented MP4 files of ``segment_s`` seconds, each starting on a
@@ -13,9 +13,11 @@ file cut off by ``kill -9`` plays up to within about ``FRAGMENT_S`` of the kill.
 :func:`repair_segments` completes the index rows such a writer left open, and leaves alone those whose
 writer is still alive.
 
-:func:`enforce_retention` deletes the oldest segments first: those older than ``retain_days``, then
-more while the total is above the disk budget; a segment that overlaps an open event (from its
-start minus ``pre_s`` on) is never deleted.
+:func:`enforce_retention` (:func:`camsight.store.segment_retention.enforce_segments`) deletes the
+oldest segments first: those older than ``retain_days``, then more while the total is above the disk
+budget; a segment that overlaps an open event (from its start minus ``pre_s`` on) is never deleted.
+With ``recording.burn_masks`` a masked camera gets :class:`~camsight.apps.burn_recorder.BurningRecorder`
+instead (:func:`make_recorder`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -35,9 +35,10 @@ import av
 import av.error
 import sqlalchemy as sa
 
-from camsight.errors import StoreError
+from camsight.config.models import CameraConfig, Config
 from camsight.store import perms
 from camsight.store import recordings as rec
+from camsight.store.segment_retention import SegmentsDeleted, enforce_segments, plan_segments
 
 log = logging.getLogger(__name__)
 FRAGMENT_S = 2.0
@@ -94,16 +95,11 @@ class SegmentRecorder:
             return
         t = float(packet.pts * packet.time_base)
         self._anchor = wall - t
-        if self._out is not None:
-            jumped = t < self._last_t - 1.0 or t - self._last_t > 5.0
-            if jumped or (packet.is_keyframe and t - self._first_t >= self.segment_s):
-                self._close()
-        if self._out is None:
-            if not packet.is_keyframe:
-                return
-            if not self._open(wall, packet):
-                return
-            self._first_t = self._last_t = t
+        if not self._segment_for(t, wall, keyframe=packet.is_keyframe):
+            return
+        if self._frames == 0:
+            self._offset = packet.dts if packet.dts is not None else packet.pts
+            self._last_dts = None
         self._mux(packet)
         self._last_t = max(self._last_t, t)
         self._frames += 1
@@ -113,7 +109,23 @@ class SegmentRecorder:
         self._close()
         self._template = None
 
-    def _open(self, wall: float, packet: Any) -> bool:
+    def _segment_for(self, t: float, wall: float, *, keyframe: bool) -> bool:
+        """Rotate or open the segment for what comes at stream time ``t`` (a new one starts on a keyframe).
+
+        Returns:
+            Whether a segment is open to write it to.
+        """
+        if self._out is not None:
+            jumped = t < self._last_t - 1.0 or t - self._last_t > 5.0
+            if jumped or (keyframe and t - self._first_t >= self.segment_s):
+                self._close()
+        if self._out is None:
+            if not keyframe or not self._open(wall):
+                return False
+            self._first_t = self._last_t = t
+        return True
+
+    def _open(self, wall: float) -> bool:
         start = _utc(wall)
         rel = f"{self.camera}/{start:%Y-%m-%d}/{start:%H%M%S.%f}.mp4"
         path = self.folder / rel
@@ -121,28 +133,39 @@ class SegmentRecorder:
             perms.make_dir(path.parent)  # owner-only folders and files: recordings show people
             perms.touch_private(path)
             self._out = av.open(str(path), mode="w", format="mp4", options=MP4_OPTIONS)
-            self._ostream = self._out.add_stream_from_template(self._template)
+            self._ostream = self._add_stream(self._out)
         except (av.error.FFmpegError, OSError, ValueError) as exc:
             self._fail(f"cannot write segment {path}: {getattr(exc, 'strerror', None) or exc}")
+            if self._out is not None:
+                with contextlib.suppress(av.error.FFmpegError, OSError, ValueError):
+                    self._out.close()
+                self._out = None
             return False
-        tmpl = self._template
+        codec, width, height = self._describe()
         with self.engine.begin() as conn:
             self._id = rec.add_segment(
                 conn,
                 camera=self.camera,
                 path=rel,
                 start_at=start,
-                codec=tmpl.codec_context.name,
-                width=tmpl.width,
-                height=tmpl.height,
+                codec=codec,
+                width=width,
+                height=height,
                 writer_pid=os.getpid(),
                 writer_host=socket.gethostname(),
             )
         self._path = path
         self._frames = 0
-        self._offset = packet.dts if packet.dts is not None else packet.pts
-        self._last_dts = None
         return True
+
+    def _add_stream(self, out: Any) -> Any:
+        """The segment's video stream: a copy of the camera's."""
+        return out.add_stream_from_template(self._template)
+
+    def _describe(self) -> tuple[str | None, int | None, int | None]:
+        """Codec, width and height of what goes into the segment, for its index row."""
+        tmpl = self._template
+        return tmpl.codec_context.name, tmpl.width, tmpl.height
 
     def _mux(self, packet: Any) -> None:
         pts = packet.pts - self._offset
@@ -163,9 +186,13 @@ class SegmentRecorder:
             log.error("camera %s: %s", self.camera, message)
         self.problem = message
 
+    def _flush(self) -> None:
+        """Write what the segment's stream still holds before it is closed (nothing: packets are copied)."""
+
     def _close(self) -> None:
         if self._out is None:
             return
+        self._flush()
         out, self._out = self._out, None
         try:
             out.close()
@@ -179,6 +206,21 @@ class SegmentRecorder:
                 conn, segment_id=self._id, start_at=start, end_at=end, size_bytes=size, frames=self._frames
             )
         self.segments_written += 1
+
+
+def make_recorder(config: Config, camera: CameraConfig, engine: sa.Engine, folder: Path) -> SegmentRecorder | None:
+    """The recorder of a live camera: none when recording is off; masks burned in with ``recording.burn_masks``.
+
+    A camera without masks is copied even with ``burn_masks``: there is nothing to burn in.
+    """
+    recording = config.recording
+    if not recording.enabled:
+        return None
+    if recording.burn_masks and camera.masks:
+        from camsight.apps.burn_recorder import BurningRecorder
+
+        return BurningRecorder(engine, folder, camera.id, segment_s=recording.segment_s, masks=camera.masks)
+    return SegmentRecorder(engine, folder, camera.id, segment_s=recording.segment_s)
 
 
 def repair_segments(engine: sa.Engine, folder: Path, camera: str) -> int:
@@ -291,91 +333,7 @@ def _probe(path: Path) -> tuple[float | None, int]:
     return max(times) - min(times), len(times)
 
 
-@dataclass(frozen=True, slots=True)
-class RetentionResult:
-    """What one retention pass did."""
-
-    deleted: int
-    freed_bytes: int
-    kept_for_events: int
-    total_bytes: int
-
-
-def plan_retention(
-    segments: list[rec.SegmentRow],
-    open_starts: dict[str, datetime],
-    *,
-    now: datetime,
-    retain_days: float,
-    max_bytes: int,
-    pre_s: float = 0.0,
-) -> tuple[list[rec.SegmentRow], int]:
-    """Which segments to delete, oldest first, and how many were kept only because an open event needs them.
-
-    A segment is protected when its camera has an open event and the segment ends at or after that
-    event's start minus ``pre_s``, or when it is still being written (started in the last 10 minutes
-    and not complete).
-    """
-
-    def protected(seg: rec.SegmentRow) -> bool:
-        start = open_starts.get(seg.camera)
-        if start is not None and seg.end_at >= start - timedelta(seconds=pre_s):
-            return True
-        return not seg.complete and seg.start_at > now - timedelta(minutes=10)
-
-    ordered = sorted(segments, key=lambda s: (s.start_at, s.id))
-    cutoff = now - timedelta(days=retain_days)
-    doomed: list[rec.SegmentRow] = []
-    kept_for_events = 0
-    total = sum(s.size_bytes for s in ordered)
-    for seg in ordered:
-        too_old = seg.end_at < cutoff
-        too_big = total > max_bytes
-        if not (too_old or too_big):
-            continue
-        if protected(seg):
-            kept_for_events += int(seg.complete)
-            continue
-        doomed.append(seg)
-        total -= seg.size_bytes
-    return doomed, kept_for_events
-
-
-def enforce_retention(
-    engine: sa.Engine,
-    *,
-    now: datetime,
-    folder: Path,
-    retain_days: float,
-    max_bytes: int,
-    pre_s: float = 0.0,
-    delete: Callable[[Path], None] | None = None,
-) -> RetentionResult:
-    """Delete expired segments (files and rows), oldest first, sparing those open events need.
-
-    Raises:
-        StoreError: A segment file exists but cannot be deleted.
-    """
-    with engine.begin() as conn:
-        segments = rec.list_segments(conn)
-        open_starts = rec.open_event_starts(conn)
-    doomed, kept = plan_retention(
-        segments, open_starts, now=now, retain_days=retain_days, max_bytes=max_bytes, pre_s=pre_s
-    )
-    remove = delete or _unlink
-    for seg in doomed:
-        remove(folder / seg.path)
-    with engine.begin() as conn:
-        rec.delete_segments(conn, ids=[s.id for s in doomed])
-        total = rec.segments_bytes(conn)
-    freed = sum(s.size_bytes for s in doomed)
-    if doomed:
-        log.info("retention: deleted %d segment(s), %.1f MB; %d kept for open events", len(doomed), freed / 1e6, kept)
-    return RetentionResult(deleted=len(doomed), freed_bytes=freed, kept_for_events=kept, total_bytes=total)
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot delete recording {path}: {exc.strerror or exc}; check permissions") from exc
+# Recording retention lives with the store's retention; the names callers of this module know stay.
+RetentionResult = SegmentsDeleted
+plan_retention = plan_segments
+enforce_retention = enforce_segments

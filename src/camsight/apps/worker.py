@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from camsight.apps.drive import Drive
 from camsight.apps.health import CameraHealth
 from camsight.apps.pipeline import CameraPipeline
-from camsight.apps.recorder import SegmentRecorder
+from camsight.apps.recorder import SegmentRecorder, make_recorder
 from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive, make_notifier
 from camsight.config.models import CameraConfig, Config
 from camsight.core.frame import Frame
@@ -150,10 +150,12 @@ class CameraWorker:
         return record is None or record == self.url
 
     def _recorder(self) -> SegmentRecorder | None:
-        recording = self.config.recording
-        if not recording.enabled:
+        """The camera's recorder (None when recording is off), burning in the masks saved in the console too."""
+        if not self.config.recording.enabled:
             return None
-        return SegmentRecorder(self.engine, self.store.paths.recordings, self.camera.id, segment_s=recording.segment_s)
+        with self.engine.connect() as conn:
+            camera = effective_camera(conn, self.camera, site=self.site)
+        return make_recorder(self.config, camera, self.engine, self.store.paths.recordings)
 
     def _stream(self, url: str, *, fps: float | None, record: bool) -> LiveStream:
         live = self.config.live

@@ -19,6 +19,7 @@ from camsight.cli import (
     live,
     models_cmd,
     queries,
+    retention_cmd,
     search,
     serve_cmd,
     users_cmd,
@@ -55,6 +56,7 @@ app.add_typer(hub_cmd.outbox_app, name="outbox")
 app.command("hub")(hub_cmd.hub_command)
 app.add_typer(export_app, name="export")
 app.command("keys")(keys_command)
+app.add_typer(retention_cmd.app, name="retention")
 
 
 def main() -> None:

@@ -206,8 +206,25 @@ NoBlurOption = Annotated[
     bool,
     typer.Option(
         "--no-blur",
-        help="Copy the video as recorded, heads NOT blurred (fast, no re-encoding). An admin action, "
-        "written to the audit log as clip.export_unblurred.",
+        help="Heads NOT blurred: re-encoded with the camera's privacy masks burned in (the packets are copied "
+        "as recorded only when there is no mask to burn). An admin action, written to the audit log as "
+        "clip.export_unblurred.",
+    ),
+]
+NoMasksOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-masks",
+        help="Leave the camera's privacy masks out of the clip (recordings made with recording.burn_masks keep "
+        "theirs). An admin action that needs --reason, written to the audit log as clip.export_unmasked.",
+    ),
+]
+ReasonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reason",
+        help="Why the privacy masks are lifted (required with --no-masks; written to the audit log).",
+        show_default=False,
     ),
 ]
 
@@ -226,9 +243,15 @@ def clip_command(
     pre: PreOption = None,
     post: PostOption = None,
     no_blur: NoBlurOption = False,
+    no_masks: NoMasksOption = False,
+    reason: ReasonOption = None,
     force: ForceOption = False,
 ) -> None:
-    """Cut an event's clip (a few seconds before and after) from the recordings or from its source file."""
+    """Cut an event's clip (a few seconds before and after) from the recordings or from its source file.
+
+    The camera's privacy masks are blacked out in every frame and heads are blurred, unless an admin says
+    otherwise (--no-blur; --no-masks with --reason).
+    """
     cfg = load(config)
     store = store_for(cfg, db)
     pre_s = cfg.recording.pre_s if pre is None else pre
@@ -242,10 +265,25 @@ def clip_command(
         pre_s=pre_s,
         post_s=post_s,
         blur=not no_blur,
+        masks=not no_masks,
+        reason=reason,
         force=force,
     )
-    how = "heads blurred, re-encoded" if result.blurred else "copied without re-encoding, heads NOT blurred"
     console_err.print(
-        f"wrote {result.path}: {result.duration_s:.1f} s, {result.frames} frames, {how}, "
-        f"from {len(result.pieces)} file(s)"
+        f"wrote {result.path}: {result.duration_s:.1f} s, {result.frames} frames, {_clip_privacy(result)}, "
+        f"from {len(result.pieces)} file(s)",
+        soft_wrap=True,
     )
+
+
+def _clip_privacy(result: clips.ClipResult) -> str:
+    """What the clip shows, in words: heads, masks, and whether it was re-encoded."""
+    heads = "heads blurred" if result.blurred else "heads NOT blurred"
+    if not result.masked:
+        masks = "privacy masks NOT applied"
+    elif result.masks:
+        masks = f"{result.masks} privacy mask(s) burned in"
+    else:
+        masks = "no privacy mask configured"
+    how = "re-encoded" if result.reencoded else "copied without re-encoding"
+    return f"{heads}, {masks}, {how}"
