@@ -13,6 +13,7 @@ from camsight.api import auth_routes, errors
 from camsight.api.deps import ApiContext
 from camsight.config.models import Config
 from camsight.store.handle import Store
+from camsight.web import install as install_console
 
 
 def create_app(config: Config, store: Store, *, secure_cookies: bool = False) -> FastAPI:
@@ -27,4 +28,5 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool = False) ->
     app.state.camsight = ApiContext(config=config, store=store, secure_cookies=secure_cookies)
     errors.install(app)
     app.include_router(auth_routes.router)
+    install_console(app)  # the console's pages and /static
     return app
