@@ -13,16 +13,30 @@ import pg
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a PostgreSQL schema private to this test session; skips (fails when CI=true) without a server."""
+def postgres_server() -> Iterator[str]:
+    """URL of a reachable PostgreSQL server (started if need be); skips (fails when CI=true) without one."""
     try:
-        with pg.server() as server_url, pg.schema_url(server_url) as url:
-            yield url
+        with pg.server() as server_url:
+            yield server_url
     except pg.Unavailable as exc:
         message = f"PostgreSQL unavailable: {exc}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """URL of a PostgreSQL schema private to this test session."""
+    with pg.schema_url(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_server: str) -> Iterator[str]:
+    """URL of an empty PostgreSQL schema private to one test (dropped after it)."""
+    with pg.schema_url(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

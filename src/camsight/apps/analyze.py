@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from camsight.apps.pipeline import CameraPipeline, PipelineStats
-from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive
+from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive, make_notifier
 from camsight.config.models import CameraConfig, Config
 from camsight.core.frame import Frame
 from camsight.core.records import TrackRecord
@@ -118,6 +118,7 @@ class Analyzer:
             site=self.store.site,
             describer=self.describer,
         )
+        notifier = make_notifier(self.config, self.store, camera)
         drive = make_drive(
             self.config,
             self.store,
@@ -126,9 +127,11 @@ class Analyzer:
             suppressions=self.suppressions,
             on_published=result.collect,
             heartbeat=lambda: self._heartbeat(sid, run_id),
+            notifier=notifier,
         )
         status: SourceStatus = "failed"  # interrupted or crashed: keep what an earlier run stored
         started = time.perf_counter()
+        drain_s = self.config.notifications.drain_s
         try:
             drive.run(frames, (lambda now: progress(now, duration)) if progress else None)
             drive.close()
@@ -138,6 +141,7 @@ class Analyzer:
             raise
         except KeyboardInterrupt:
             result.problem = "interrupted (Ctrl-C) before the end"
+            drain_s = 0.0  # whoever pressed Ctrl-C wants out, not to wait for the network
             raise
         finally:
             self._account(result, reader, pipe)
@@ -145,6 +149,7 @@ class Analyzer:
                 status = "partial"  # decoding broke part-way: what was found replaces the old run
             result.wall_s = time.perf_counter() - started
             self._finish(result, run_id, status)
+            notifier.close(drain_s)  # bounded; logs a warning when it gave up
         return result
 
     def _open(

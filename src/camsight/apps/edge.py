@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as MpEvent
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -46,6 +46,9 @@ from camsight.store import recordings as rec
 from camsight.store.db import connect
 from camsight.store.locks import StoreLock
 from camsight.store.paths import StorePaths
+
+if TYPE_CHECKING:
+    from camsight.transport.publisher import Publisher
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 60.0
@@ -175,6 +178,7 @@ class Supervisor:
     def _run(self) -> None:
         self._prepare()
         serve_metrics(self.config.live.metrics_port, self.snapshots)
+        publisher = self._publisher()
         next_status = next_retention = 0.0
         try:
             while not self._stop.is_set():
@@ -191,6 +195,22 @@ class Supervisor:
         finally:
             self._shutdown()
             self.write_status(running=False)
+            if publisher is not None:
+                publisher.drain(5.0)  # what the workers stored last; the rest waits in the outbox
+                publisher.stop()
+
+    def _publisher(self) -> Publisher | None:
+        """With a hub configured, the outbox's publisher, started (the workers only write the outbox)."""
+        if self.config.hub is None:
+            return None
+        from camsight.apps.wiring import make_publisher
+        from camsight.store.handle import open_store
+
+        store = open_store(self.config, self.paths.database)
+        publisher = make_publisher(self.config, store, client_id=f"camsight-edge-{store.site}")
+        if publisher is not None:
+            publisher.start()
+        return publisher
 
     def _prepare(self) -> None:
         engine = connect(self.paths.database)

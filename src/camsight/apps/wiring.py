@@ -2,7 +2,8 @@
 
 ``camsight analyze`` and every live camera worker take their pieces from here, so a live camera stores
 exactly what analysing its recording would: the same describer, alert policy, suppression regions,
-standing queries and store sink (with thumbnail embeddings when an image-text model is configured).
+standing queries and store sink (with thumbnail embeddings when an image-text model is configured),
+and notifies the same way (:func:`make_notifier`: the caller closes it when its run ends).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 from camsight.apps.drive import Drive
 from camsight.apps.pipeline import CameraPipeline
-from camsight.config.models import Config
+from camsight.config.models import CameraConfig, Config
 from camsight.core.records import TrackRecord
 from camsight.events.alerts import AlertGate, AlertPolicy, Suppression
 from camsight.events.sinks import Published
@@ -24,6 +25,9 @@ from camsight.store.sink import StoreSink, ThumbnailEmbedder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from camsight.events.notify import Notifier
+    from camsight.transport.publisher import Publisher
 
 
 def make_describer(config: Config) -> Describer:
@@ -62,7 +66,12 @@ def make_embedder(config: Config) -> ThumbnailEmbedder | None:
 
 
 def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> StoreSink:
-    """The sink every batch of a source goes to (the hub's outbox will join it here, in the same transaction)."""
+    """The sink every batch of a source goes to; with a hub, the outbox is written in the same transaction."""
+    extras = []
+    if config.hub is not None:
+        from camsight.transport.outbox import OutboxWriter
+
+        extras.append(OutboxWriter(media_root=store.paths.media, tracks=config.hub.tracks))
     return StoreSink(
         store.engine,
         store.media,
@@ -70,7 +79,84 @@ def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> S
         run_id=run_id,
         blur=config.store.blur_heads,
         embed=make_embedder(config),
+        extras=extras,
     )
+
+
+def make_publisher(config: Config, store: Store, *, client_id: str | None = None) -> Publisher | None:
+    """The outbox's publisher when the config names a hub (not started), else None."""
+    if config.hub is None:
+        return None
+    from camsight.models.registry import active_detector
+    from camsight.transport.mqtt import BrokerSettings
+    from camsight.transport.publisher import Publisher
+
+    settings = BrokerSettings.parse(config.hub.mqtt, ca_file=config.hub.tls_ca)
+    return Publisher(
+        store.engine,
+        settings,
+        site=store.site,
+        api_url=config.hub.api_url,
+        heartbeat_s=config.hub.heartbeat_s,
+        model=active_detector(config.detector),
+        client_id=client_id,
+    )
+
+
+def rule_urls(camera: CameraConfig) -> dict[str, tuple[str, ...]]:
+    """The notify URLs of a camera's enabled rules, by the rule name their alerts carry."""
+    from camsight.rules.base import rule_name
+
+    urls: dict[str, tuple[str, ...]] = {}
+    for rule in camera.rules:
+        if rule.enabled and rule.notify:
+            name = rule_name(rule)
+            urls[name] = tuple(dict.fromkeys(urls.get(name, ()) + rule.notify))  # two rules of one name: both
+    return urls
+
+
+class StoredQueryUrls:
+    """The notify URLs of a standing query, read from the store when one of its alerts is sent."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, name: str) -> tuple[str, ...]:
+        """The URLs stored with the standing query of that name (none if there is no such query)."""
+        from camsight.store.alerts_repo import list_standing_queries
+
+        with self.engine.connect() as conn:
+            rows = list_standing_queries(conn)
+        return next((row.notify for row in rows if row.name == name), ())
+
+
+def make_notifier(config: Config, store: Store, camera: CameraConfig) -> Notifier:
+    """The notifier of one source's alerts: its camera's rules' URLs, the standing queries' URLs, snapshots.
+
+    Its thread starts with the first alert to send; the caller closes it when the run ends
+    (:meth:`~camsight.events.notify.Notifier.close`, waiting at most ``notifications.drain_s``).
+    """
+    from camsight.events.notify import Notifier
+
+    return Notifier(
+        config.notifications,
+        rules=rule_urls(camera),
+        queries=StoredQueryUrls(store.engine),
+        snapshot_path=store.media.path,
+    )
+
+
+def both(*hooks: Callable[[Published], None] | None) -> Callable[[Published], None] | None:
+    """Hooks called one after the other with what a sink wrote (None: there are none)."""
+    given = [hook for hook in hooks if hook is not None]
+    if len(given) <= 1:
+        return given[0] if given else None
+
+    def each(published: Published) -> None:
+        for hook in given:
+            hook(published)
+
+    return each
 
 
 def make_drive(
@@ -82,8 +168,13 @@ def make_drive(
     suppressions: list[Suppression],
     on_published: Callable[[Published], None] | None = None,
     heartbeat: Callable[[], None] | None = None,
+    notifier: Notifier | None = None,
 ) -> Drive:
-    """A source's whole loop: its pipeline, gate, standing queries and sink."""
+    """A source's whole loop: its pipeline, gate, standing queries and sink, and its notifier, if given.
+
+    The notifier hears every batch the sink wrote before ``on_published`` does (it only queues, and
+    never raises).
+    """
     from camsight.search.standing import StandingMatcher
 
     return Drive(
@@ -91,6 +182,6 @@ def make_drive(
         make_gate(config, suppressions, scope=pipe.source_id),
         make_sink(config, store, source_id=pipe.source_id, run_id=run_id),
         standing=StandingMatcher(store.engine),
-        on_published=on_published,
+        on_published=both(notifier.publish if notifier is not None else None, on_published),
         heartbeat=heartbeat,
     )

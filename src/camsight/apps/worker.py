@@ -41,11 +41,12 @@ from camsight.apps.drive import Drive
 from camsight.apps.health import CameraHealth
 from camsight.apps.pipeline import CameraPipeline
 from camsight.apps.recorder import SegmentRecorder
-from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive
+from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive, make_notifier
 from camsight.config.models import CameraConfig, Config
 from camsight.core.frame import Frame
 from camsight.errors import CamsightError
 from camsight.events.models import AnyEvent
+from camsight.events.notify import Notifier
 from camsight.events.sinks import Published
 from camsight.perception.detect import Detector, OnnxDetector
 from camsight.sources.rtsp import Backoff, DropQueue, LiveStream, redact_url
@@ -135,6 +136,7 @@ class CameraWorker:
         )
         self.pipe: CameraPipeline | None = None
         self.drive: Drive | None = None
+        self.notifier: Notifier | None = None
         self.events_stored = 0
         self.tracks_stored = 0
         self.latency = CameraHealth(self.camera.id).latency
@@ -193,6 +195,7 @@ class CameraWorker:
             site=self.site,
             describer=make_describer(self.config),
         )
+        self.notifier = make_notifier(self.config, self.store, self.camera)
         self.drive = make_drive(
             self.config,
             self.store,
@@ -200,6 +203,7 @@ class CameraWorker:
             run_id=self.run_id,
             suppressions=enabled_suppressions(self.engine),
             on_published=self._observe,
+            notifier=self.notifier,
         )
         self._begin()
 
@@ -306,6 +310,8 @@ class CameraWorker:
                     duration_s=time.time() - self.origin,
                     finished_at=datetime.now(UTC),
                 )
+        if self.notifier is not None:  # what the last alerts queued is sent, for at most drain_s
+            self.notifier.close(self.config.notifications.drain_s)
         self.report(state="stopped")
         self.store.close()
 

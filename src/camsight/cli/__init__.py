@@ -15,6 +15,7 @@ from camsight.cli import (
     config_cmd,
     db_cmd,
     events,
+    hub_cmd,
     live,
     models_cmd,
     queries,
@@ -23,6 +24,8 @@ from camsight.cli import (
     users_cmd,
 )
 from camsight.cli.common import console_err, error_line
+from camsight.cli.export_cmd import app as export_app
+from camsight.cli.export_cmd import keys_command
 from camsight.errors import CamsightError
 
 app = typer.Typer(
@@ -48,6 +51,10 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.command("serve")(serve_cmd.serve_command)
+app.add_typer(hub_cmd.outbox_app, name="outbox")
+app.command("hub")(hub_cmd.hub_command)
+app.add_typer(export_app, name="export")
+app.command("keys")(keys_command)
 
 
 def main() -> None:
@@ -58,7 +65,7 @@ def main() -> None:
     try:
         app()
     except CamsightError as exc:
-        console_err.print(error_line(str(exc)))
+        console_err.print(error_line(str(exc)), soft_wrap=True)  # one line, however long
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console_err.print("interrupted; what was stored before is kept")

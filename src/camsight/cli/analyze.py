@@ -204,10 +204,33 @@ def analyze_command(
     results, problems = run_analysis(paths, cfg, store, camera, as_json)
     print_found([e for r in results for e in r.events.values()], as_json=as_json)
     print_summary(results)
+    send_to_hub(cfg, store)
     for problem in problems:
         console_err.print(error_line(problem))
     if problems:
         raise typer.Exit(2)
+
+
+def send_to_hub(config: Config, store: Store) -> None:
+    """With ``hub.mqtt`` set, wait (at most ``hub.drain_timeout_s``) for the outbox to reach the broker."""
+    from camsight.apps.wiring import make_publisher
+
+    publisher = make_publisher(config, store)
+    if publisher is None or config.hub is None:
+        return
+    publisher.start()
+    try:
+        done = publisher.drain(config.hub.drain_timeout_s)
+    finally:
+        publisher.stop()
+    if done:
+        console_err.print(f"sent to the hub: {publisher.acknowledged} message(s)")
+        return
+    why = f" ({publisher.problem})" if publisher.problem else " (no hub confirmed them in time)"
+    console_err.print(
+        f"{publisher.pending()} message(s) still wait for the hub{why}; they are kept in the outbox "
+        "and sent by `camsight run` or `camsight outbox send`"
+    )
 
 
 def demo_paths() -> tuple[Path, Path]:

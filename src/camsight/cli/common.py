@@ -26,6 +26,9 @@ from camsight.store.handle import Store, open_store
 console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
 console_err = Console(stderr=True, highlight=False, markup=False, width=None if sys.stderr.isatty() else 160)
 
+SiteOption = Annotated[
+    str | None, typer.Option("--site", help="Only this site (a hub's store holds many).", show_default=False)
+]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (see docs/config.md).", show_default=False)
 ]

@@ -15,6 +15,7 @@ from camsight.cli.common import (
     DbOption,
     JsonOption,
     SinceOption,
+    SiteOption,
     UtcOption,
     actor,
     console,
@@ -85,6 +86,7 @@ def events_command(
     db: DbOption = None,
     kind: KindOption = None,
     camera: CameraOption = None,
+    site: SiteOption = None,
     since: SinceOption = None,
     limit: LimitOption = 100,
     as_json: JsonOption = False,
@@ -93,7 +95,7 @@ def events_command(
     """List stored events, newest first (wall time: local with its zone, or UTC with --utc)."""
     cfg = load(config)
     store = store_for(cfg, db)
-    query = EventQuery(kind=kind, camera=camera, since=parse_since(since) if since else None, limit=limit)
+    query = EventQuery(kind=kind, camera=camera, site=site, since=parse_since(since) if since else None, limit=limit)
     with store.engine.connect() as conn:
         rows = event_service.list_event_rows(conn, actor=actor(), query=query)
     print_event_rows(rows, as_json=as_json, utc=utc)

@@ -1,4 +1,7 @@
-"""``camsight queries``: manage standing queries (saved searches that raise live alerts), kept in the database."""
+"""``camsight queries``: manage standing queries (saved searches that raise live alerts), kept in the database.
+
+Their notification URLs hold passwords and tokens: every command shows how many there are, never the URLs.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +24,11 @@ RefArg = Annotated[str, typer.Argument(help="Standing query id or name.", show_d
 def _print_rows(rows: list[StandingQueryRow], *, as_json: bool) -> None:
     if as_json:
         for r in rows:
-            console.file.write(json.dumps({"id": r.id, "version": r.version, **r.snapshot()}) + "\n")
+            shown = {"id": r.id, "version": r.version, **r.snapshot(), "notify_urls": len(r.notify)}
+            console.file.write(json.dumps(shown) + "\n")
         return
     table = Table(title=f"{len(rows)} standing quer{'y' if len(rows) == 1 else 'ies'}", title_justify="left")
-    for col in ("id", "name", "text", "cameras", "zones", "schedule", "min score", "enabled", "version"):
+    for col in ("id", "name", "text", "cameras", "zones", "schedule", "min score", "enabled", "notify", "version"):
         table.add_column(col, overflow="fold")
     for r in rows:
         schedule = f"{r.schedule['start']}-{r.schedule['end']}" if r.schedule else "always"
@@ -37,6 +41,7 @@ def _print_rows(rows: list[StandingQueryRow], *, as_json: bool) -> None:
             schedule,
             f"{r.min_score:.2f}",
             "yes" if r.enabled else "no",
+            f"{len(r.notify)} URL{'' if len(r.notify) == 1 else 's'}" if r.notify else "-",
             str(r.version),
         )
     console.print(table)
@@ -53,6 +58,15 @@ def add_command(
     min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0, help="Match score needed.")] = 0.5,
     schedule: Annotated[
         str | None, typer.Option("--schedule", help="Daily window, local time, e.g. 22:00-06:00.")
+    ] = None,
+    notify: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--notify",
+            help="Apprise URL each alert is sent to, with its snapshot (repeatable; e.g. ntfy://ntfy.sh/TOPIC). "
+            "Stored, never printed back.",
+            show_default=False,
+        ),
     ] = None,
     config: ConfigOption = None,
     db: DbOption = None,
@@ -74,6 +88,7 @@ def add_command(
             schedule=schedule,
             known_cameras=[c.id for c in cfg.cameras],
             known_zones=[z.name for c in cfg.cameras for z in c.zones],
+            notify=notify or [],
         )
     _print_rows([row], as_json=as_json)
     if not as_json:

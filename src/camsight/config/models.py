@@ -7,13 +7,18 @@ stages that use them.
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
+import string
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from camsight.config.checks import (
     RuleRefs,
@@ -26,6 +31,9 @@ from camsight.config.checks import (
 )
 from camsight.core.detections import COCO_NAMES
 from camsight.core.geometry import Line, Polygon
+
+if TYPE_CHECKING:
+    from apprise import AppriseAsset, NotifyBase
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NormPoint = tuple[Unit, Unit]
@@ -108,6 +116,78 @@ class LineConfig(Model):
         return Line(self.a, self.b)
 
 
+APPRISE_WIKI = "https://github.com/caronc/apprise/wiki"
+MAX_NOTIFY_URLS = 20
+
+
+class _HushApprise(logging.Filter):
+    """Silences Apprise in one thread: it logs a URL it cannot parse whole, secrets and all."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop the records of the thread that parses."""
+        return record.thread != self.thread
+
+
+@contextmanager
+def _hushed() -> Iterator[None]:
+    hush, logger = _HushApprise(), logging.getLogger("apprise")
+    logger.addFilter(hush)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hush)
+
+
+def apprise_service(url: str, asset: AppriseAsset | None = None) -> NotifyBase | None:
+    """The Apprise service a notification URL stands for, or None if Apprise cannot use it.
+
+    A syntax check only: the URL is parsed, nothing is contacted. Apprise's own log lines about the
+    URL are kept back, since they would show it whole.
+    """
+    import apprise  # only a config that notifies pays for the import
+
+    with _hushed():
+        return apprise.Apprise.instantiate(url, asset=asset)
+
+
+def scheme_of(url: str) -> str:
+    """A notification URL shown safely in messages: its scheme only (the rest may hold secrets)."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    return f"{scheme}://…" if scheme.isascii() and scheme.isalnum() else "(not a URL)"
+
+
+def notify_url_problem(url: str) -> str | None:
+    """Why Apprise cannot use ``url`` to send notifications, or None; the URL is never repeated in full.
+
+    Example:
+        >>> notify_url_problem("json://127.0.0.1:8080/hook") is None
+        True
+        >>> notify_url_problem("tgram://not-a-bot-token")
+        'tgram://… is not a notification URL Apprise can use; see https://github.com/caronc/apprise/wiki'
+    """
+    if apprise_service(url) is not None:
+        return None
+    return f"{scheme_of(url)} is not a notification URL Apprise can use; see {APPRISE_WIKI}"
+
+
+MAX_URL_CHARS = 4096
+
+
+def _notify_url(url: str) -> str:
+    too_long = f"a notification URL has at most {MAX_URL_CHARS} characters"
+    problem = too_long if len(url) > MAX_URL_CHARS else notify_url_problem(url)
+    if problem is not None:
+        raise check_error(problem)
+    return url
+
+
+NotifyUrl = Annotated[str, AfterValidator(_notify_url)]
+
+
 class RuleBase(Model):
     """Fields every rule has."""
 
@@ -118,6 +198,13 @@ class RuleBase(Model):
     )
     schedule: Schedule | None = Field(default=None, description="Only active during this daily window.")
     enabled: bool = Field(default=True, description="Set false to keep a rule in the file but not run it.")
+    notify: tuple[NotifyUrl, ...] = Field(
+        default=(),
+        max_length=MAX_NOTIFY_URLS,
+        description="Apprise URLs (email, ntfy, Telegram, Slack, webhooks...; see the Apprise wiki) each new "
+        "alert of this rule is sent to, with its snapshot; at most 20. Only their syntax is checked when the "
+        "config is read. They hold passwords and tokens: keep the file private.",
+    )
 
 
 class ZoneIntrusionRule(RuleBase):
@@ -548,6 +635,78 @@ class AlertsConfig(Model):
     )
 
 
+class HubConfig(Model):
+    """Sending events and track records to a hub over MQTT (only metadata and small thumbnails, never video)."""
+
+    mqtt: str = Field(
+        description="Broker URL: mqtt://[user:pass@]host[:port] or mqtts:// for TLS. The edge publishes only under "
+        "camsight/<site>/ (see docs/mqtt.md for a Mosquitto ACL that enforces it).",
+        pattern=r"^mqtts?://[^\s]+$",
+    )
+    tls_ca: Path | None = Field(default=None, description="CA certificate file for mqtts:// (default: the system's).")
+    api_url: str | None = Field(
+        default=None,
+        description="This edge's API as the hub can reach it (e.g. http://10.0.0.5:8080), for fetching clips on "
+        "demand; announced in the heartbeat.",
+    )
+    heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between heartbeats.")
+    tracks: bool = Field(default=True, description="Send track records (with a masked, blurred thumbnail) too.")
+    drain_timeout_s: float = Field(
+        default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
+    )
+
+
+TITLE_FIELDS = ("kind", "camera", "zone", "rule", "site", "time", "score", "id")
+"""The fields a notification title may use (``{camera}``...), all text."""
+
+
+class NotificationsConfig(Model):
+    """Sending alerts to the ``notify`` URLs of their rule (or standing query) through Apprise.
+
+    See ``camsight.events.notify``.
+    """
+
+    title: str = Field(
+        default="camsight: {kind} on camera {camera}",
+        min_length=1,
+        max_length=200,
+        description="Title of each notification; may use {kind}, {camera}, {zone}, {rule}, {site}, {time} "
+        "(local, with zone), {score} and {id}. The body always says what, where and when.",
+    )
+    timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="Longest one notification to one URL may take before it fails."
+    )
+    queue_size: int = Field(
+        default=100,
+        ge=1,
+        le=10000,
+        description="Alerts waiting to be sent; when full, new ones are not notified, and counted.",
+    )
+    drain_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="At the end of an analysis or a live camera's run, how long to wait for waiting "
+        "notifications to be sent before giving up (and saying so).",
+    )
+    attach_snapshot: bool = Field(
+        default=True, description="Attach the alert's stored snapshot (privacy masks applied, heads blurred)."
+    )
+
+    @field_validator("title")
+    @classmethod
+    def _known_fields(cls, title: str) -> str:
+        try:
+            names = {name for _text, name, _spec, _conv in string.Formatter().parse(title) if name is not None}
+            title.format(**dict.fromkeys(TITLE_FIELDS, ""))
+        except (ValueError, KeyError, IndexError):
+            names = {"?"}
+        if not names <= set(TITLE_FIELDS):
+            known = ", ".join("{" + name + "}" for name in TITLE_FIELDS)
+            raise check_error(f"the title may use only {known}; write {{{{ and }}}} for a brace")
+        return title
+
+
 class SearchConfig(Model):
     """Natural-language search settings."""
 
@@ -579,6 +738,10 @@ class Config(Model):
     live: LiveConfig = Field(default_factory=LiveConfig, description="Live cameras: queues, reconnection, metrics.")
     alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="Alert lifecycle: cooldown and budget.")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Natural-language search.")
+    hub: HubConfig | None = Field(default=None, description="Send events and track records to a hub (MQTT).")
+    notifications: NotificationsConfig = Field(
+        default_factory=NotificationsConfig, description="Sending alerts to Apprise URLs: title, timeout, queue."
+    )
 
     @field_validator("cameras")
     @classmethod

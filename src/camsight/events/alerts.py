@@ -289,6 +289,7 @@ class AlertGate:
                 rule=event.rule,
                 camera=event.camera,
                 source=event.source,
+                source_id=event.source_id,
                 zone=event.zone,
                 start_s=now,
                 end_s=now,

@@ -33,6 +33,9 @@ class EventBase(BaseModel):
     rule: str = Field(description="Name of the rule that raised it (from the config).")
     camera: str = Field(description="Camera id.")
     source: str = Field(description="File path or stream URL the frames came from.")
+    source_id: str = Field(
+        default="", description="Id of the source (each run of a live camera is one); its tracks are '<source_id>:<n>'."
+    )
     zone: str | None = Field(default=None, description="Zone or line name, if the rule has one.")
     track_ids: tuple[int, ...] = Field(default=(), description="Tracks taking part.")
     start_s: float = Field(description="Start, in seconds of the source's own time (into the video).")

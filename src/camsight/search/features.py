@@ -161,6 +161,7 @@ def feature_row(
     """
     row: dict[str, Any] = {
         "id": record.id,
+        "site": record.site,
         "run_id": run_id,
         "source_id": record.source_id,
         "camera": record.camera,

@@ -84,6 +84,7 @@ class Query(_Frozen):
     riding: str | None = Field(default=None, description="Ridden vehicle: bicycle or motorcycle.")
     behaviours: tuple[str, ...] = Field(default=(), description="Event kinds: loitering, crowd, person_down, ...")
     camera: str | None = Field(default=None, description="Camera id.")
+    site: str | None = Field(default=None, description="Site (a hub holds many).")
     zone: str | None = Field(default=None, description="Zone name the track should have entered.")
     since: datetime | None = Field(default=None, description="Seen at or after this time (UTC).")
     until: datetime | None = Field(default=None, description="Seen before this time (UTC).")
@@ -141,6 +142,7 @@ class Query(_Frozen):
             or self.riding
             or self.behaviours
             or self.camera
+            or self.site
             or self.zone
             or self.since
             or self.until
@@ -192,6 +194,8 @@ class Query(_Frozen):
 
     def _where_when_parts(self, tz: tzinfo | None) -> list[str]:
         parts: list[str] = []
+        if self.site:
+            parts.append(f"site: {self.site}")
         if self.camera:
             parts.append(f"camera: {self.camera}")
         if self.zone:

@@ -125,6 +125,7 @@ def match(record: TrackRecord, queries: Sequence[StandingQuery], tz: tzinfo | No
                 rule=f"query:{sq.name}",
                 camera=record.camera,
                 source=record.source,
+                source_id=record.source_id,
                 zone=zone,
                 track_ids=(record.tracker_id,),
                 start_s=record.start_s,

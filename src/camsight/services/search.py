@@ -48,8 +48,12 @@ def known_names(
     return sorted(all_cameras), sorted(all_zones)
 
 
-def _narrow(query: Query, actor: Actor, camera: str | None, since: datetime | None, cameras: list[str]) -> Query:
+def _narrow(
+    query: Query, actor: Actor, camera: str | None, since: datetime | None, cameras: list[str], site: str | None = None
+) -> Query:
     update: dict[str, Any] = {}
+    if site is not None:
+        update["site"] = site
     if camera is not None:
         update["camera"] = check_name(camera, cameras, what="camera")
     if since is not None:
@@ -71,6 +75,7 @@ def search(
     cameras: Sequence[str] = (),
     zones: Sequence[str] = (),
     camera: str | None = None,
+    site: str | None = None,
     since: datetime | None = None,
     limit: int = 10,
     offset: int = 0,
@@ -89,6 +94,7 @@ def search(
         cameras: Camera ids the caller knows besides the store's (the config's).
         zones: Zone names the caller knows besides the store's.
         camera: Only this camera.
+        site: Only this site (a hub's store holds many).
         since: Only tracks seen from then on.
         limit: Page size.
         offset: Results to skip.
@@ -113,7 +119,7 @@ def search(
         semantic=semantic,
         open_vocabulary=embedder is not None,
     )
-    query = _narrow(query, actor, camera, since, known_cameras)
+    query = _narrow(query, actor, camera, since, known_cameras, site)
     result = run_search(conn, query, limit=limit, offset=offset, embedder=embedder, cache=cache, scope=actor.scope())
     if is_read_only_engine(conn.engine):  # a store this process may only read: the search is still answered
         return SearchOutcome(query, result, audited=False)

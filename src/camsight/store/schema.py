@@ -17,6 +17,8 @@ Tables, by what they hold:
   ``suppressions``, ``audit_log`` (append-only, hash-chained), ``camera_geometry`` (zones, lines and
   masks drawn in the console);
 - who may: ``users``, ``api_tokens``, ``sessions``, ``login_attempts``;
+- many sites: ``outbox`` (an edge's messages to the hub, deleted when the broker acknowledged them),
+  ``edges`` and ``model_releases`` (at a hub);
 - live cameras: ``segments`` (recorded files), ``camera_gaps`` (outages).
 """
 
@@ -28,11 +30,12 @@ import sqlalchemy as sa
 
 from camsight.search.columns import NUMERIC_COLUMNS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of this table layout, also stored in the ``meta`` table under ``schema_version``.
 
 1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002);
-3: accounts, sessions, a hash-chained audit log, camera geometry edited in the console (revision 0003)."""
+3: accounts, sessions, a hash-chained audit log, camera geometry edited in the console (revision 0003);
+4: the outbox to the hub, the hub's edges and model releases, accounts limited to sites (revision 0004)."""
 
 FEATURE_VERSION = 5
 """Version of how ``search_features`` rows are computed; a store whose rows are older rebuilds them on upgrade."""
@@ -253,12 +256,14 @@ users = sa.Table(
     sa.Column("name", sa.String, nullable=False, unique=True),
     sa.Column("role", sa.String, nullable=False),
     sa.Column("cameras", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("sites", sa.JSON(none_as_null=True), nullable=True),
     sa.Column("password_hash", sa.String, nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
-"""Console accounts: role viewer, operator or admin; ``cameras`` limits one to those (NULL: all); argon2 hashes."""
+"""Console accounts: role viewer, operator or admin; ``cameras`` and ``sites`` limit one to those (NULL: all);
+argon2 hashes."""
 
 api_tokens = sa.Table(
     "api_tokens",
@@ -364,6 +369,7 @@ track_features = sa.Table(
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("site", sa.String, nullable=False, server_default=""),
     sa.Column("camera", sa.String, nullable=False),
     sa.Column("object_class", sa.String, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=False),
@@ -394,3 +400,42 @@ feature_vectors = sa.Table(
 )
 """The numeric columns again, as float32 bytes in :data:`~camsight.search.columns.NUMERIC_COLUMNS` order:
 the process-local copy loads 100,000 rows of these in well under a second."""
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("topic", sa.String, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+)
+"""Messages for the hub, written in the same transaction as the rows they describe and deleted only when the
+broker acknowledged them (QoS 1): a broker or hub outage loses nothing (see :mod:`camsight.transport`)."""
+
+edges = sa.Table(
+    "edges",
+    metadata,
+    sa.Column("site", sa.String, primary_key=True),
+    sa.Column("url", sa.String, nullable=True),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("model_version", sa.String, nullable=True),
+    sa.Column("model_sha256", sa.String, nullable=True),
+    sa.Column("info", sa.JSON, nullable=False),
+)
+"""At a hub: each edge site as its heartbeats describe it (its API URL, online or offline, its model)."""
+
+model_releases = sa.Table(
+    "model_releases",
+    metadata,
+    sa.Column("version", sa.String, primary_key=True),
+    sa.Column("sha256", sa.String, nullable=False),
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sites", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+"""At a hub: detector models published to the edges; ``sites`` are the canaries (NULL: every site)."""

@@ -1,0 +1,250 @@
+"""A hub's side of MQTT: subscribe (shared, so hub processes split the load), check, store, then acknowledge.
+
+Every message is checked before anything is stored: its size (:data:`~.messages.MAX_PAYLOAD`), that it
+parses as the model its topic announces with a ``schema_version`` this hub knows, and that the site in
+the payload is the site of the topic (an edge may not speak for another). A bad message is refused with
+a logged reason and counted (:attr:`Ingest.refused`), never stops ingestion, and is acknowledged so the
+broker does not send it again. A good one is stored through the same tables and repositories as at the
+edge (events and tracks upserted by id, the search index written with them, the thumbnail saved in the
+hub's media folder) and acknowledged only after the commit: a hub killed mid-message gets it again.
+
+After the commit the hub also confirms the message to the edge that sent it (the outbox row id and
+client id travel as MQTT 5 user properties; the confirmation goes to :func:`~.topics.ack_topic`): the
+edge deletes its row only then, so a broker that loses what it had acknowledged loses nothing. Once
+subscribed, each hub process sets its retained presence (:func:`~.topics.presence_topic`) to ``online``;
+its last will clears it. Edges send only while some hub is present.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from camsight.events.models import EVENT_ADAPTER, SCHEMA_VERSION
+from camsight.search.index_writer import store_tracks
+from camsight.store import repository as repo
+from camsight.store.db import upsert
+from camsight.store.errors import writing
+from camsight.store.handle import Store
+from camsight.store.schema import edges
+from camsight.transport import mqtt, topics
+from camsight.transport.messages import MAX_PAYLOAD, CameraStatus, EdgeStatus, TrackMessage
+
+log = logging.getLogger(__name__)
+
+
+class Refused(ValueError):
+    """A message the hub does not store, and why."""
+
+
+class Ingest:
+    """Subscribes to every site's messages and stores them in the hub's store.
+
+    Args:
+        store: The hub's store (PostgreSQL in production; SQLite works for one hub process).
+        settings: The broker.
+        group: The shared-subscription group; hub processes of one group split the messages.
+        instance: This process's name within the group (each process of a group needs its own).
+    """
+
+    def __init__(
+        self, store: Store, settings: mqtt.BrokerSettings, *, group: str = "camsight-hub", instance: str = "1"
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.group = group
+        self.instance = instance
+        self.accepted: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+        self.state = "connecting"
+        # a stable client id: the broker keeps this process's session (and queues its share) while it is down
+        self._client = mqtt.client(settings, client_id=f"camsight-hub-{group}-{instance}", manual_ack=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_subscribe = self._on_subscribe
+        self._client.on_message = self._on_message
+        self._presence = topics.presence_topic(group, instance)
+        self._client.will_set(self._presence, b"", qos=1, retain=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Connect and subscribe (in paho's network thread)."""
+        self._client.connect_async(
+            self.settings.host,
+            self.settings.port,
+            keepalive=30,
+            clean_start=False,
+            properties=mqtt.connect_properties(),
+        )
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        """Clear this process's presence and disconnect."""
+        self._client.publish(self._presence, b"", qos=1, retain=True).wait_for_publish(timeout=5)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        if reason.is_failure:
+            self.state = f"refused by the broker: {reason}"
+            log.error("hub: the broker at %s refused: %s", self.settings.display, reason)
+            return
+        self.state = "connected"
+        client.subscribe([(topic, 1) for topic in topics.hub_subscriptions(self.group)])
+
+    def _on_subscribe(self, client: Any, _userdata: Any, _mid: int, reasons: list[Any], _props: Any) -> None:
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            self.state = f"subscription refused by the broker: {', '.join(refused)}"
+            log.error("hub: the broker at %s refused the subscriptions: %s", self.settings.display, refused)
+            return
+        self.state = "subscribed"
+        client.publish(self._presence, b"online", qos=1, retain=True)
+
+    def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
+        try:
+            kind = self.handle(message.topic, bytes(message.payload))
+            with self._lock:
+                self.accepted[kind] += 1
+        except Refused as why:
+            with self._lock:
+                self.refused[str(why).split(":", 1)[0]] += 1
+            log.warning("hub: refused a message on %s: %s", message.topic, why)
+        except Exception:  # a database problem: not acknowledged, so the broker sends it again
+            log.exception("hub: could not store a message on %s; it will come again", message.topic)
+            return
+        self._confirm(client, message)
+        client.ack(message.mid, message.qos)
+
+    def _confirm(self, client: Any, message: Any) -> None:
+        """Tell the sending edge its outbox row is stored (refused rows too: they would never be accepted)."""
+        props = dict(getattr(getattr(message, "properties", None), "UserProperty", None) or [])
+        row, edge = props.get("outbox"), props.get("edge")
+        if row is None or edge is None or not row.isdigit():
+            return
+        try:
+            site = topics.parse(message.topic)[0]
+        except ValueError:
+            site = message.topic.split("/")[1] if message.topic.count("/") >= 1 else ""
+        if not site or "/" in edge or "+" in edge or "#" in edge:
+            return
+        client.publish(topics.ack_topic(site, edge), json.dumps({"ids": [int(row)]}), qos=1)
+
+    def handle(self, topic: str, payload: bytes) -> str:
+        """Check and store one message; returns its kind.
+
+        Raises:
+            Refused: The message is malformed, too large, of an unknown version, or speaks for another site.
+        """
+        if len(payload) > MAX_PAYLOAD:
+            raise Refused(f"too large: {len(payload)} bytes (at most {MAX_PAYLOAD})")
+        try:
+            site, kind, camera = topics.parse(topic)
+        except ValueError as exc:
+            raise Refused(f"unknown topic: {exc}") from None
+        data = _json(payload)
+        version = data.get("schema_version")
+        if kind == "events":
+            self._event(site, camera, data, version)
+        elif kind == "tracks":
+            self._track(site, camera, data, version)
+        elif kind == "status":
+            self._status(site, camera, data, version)
+        else:
+            self._edge(site, data, version)
+        return kind
+
+    def _event(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
+        if version != SCHEMA_VERSION:
+            raise Refused(f"unknown version: event schema_version {version!r} (this hub knows {SCHEMA_VERSION})")
+        event = _valid(lambda: EVENT_ADAPTER.validate_python(data), "event")
+        _same_place(site, camera, event.site, event.camera)
+        with writing(self.store.engine) as conn:
+            repo.upsert_events(
+                conn, events=[event], source_id=event.source_id or f"{site}:{event.source}", run_id=f"hub:{site}"
+            )
+
+    def _track(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
+        if version != 1:
+            raise Refused(f"unknown version: track message schema_version {version!r} (this hub knows 1)")
+        message = _valid(lambda: TrackMessage.model_validate(data), "track")
+        record = message.record
+        _same_place(site, camera, record.site, record.camera)
+        thumbnail = self._thumbnail(record.site, record.camera, record.id, message.thumbnail_jpeg)
+        record = record.model_copy(update={"thumbnail": thumbnail})
+        with writing(self.store.engine) as conn:
+            repo.upsert_camera(conn, camera_id=record.camera, source=None, site=record.site)
+            repo.upsert_tracks(conn, records=[record], run_id=f"hub:{site}")
+            store_tracks(conn, [record])
+
+    def _thumbnail(self, site: str, camera: str, track_id: str, data: str | None) -> str | None:
+        if not data:
+            return None
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise Refused("bad thumbnail: not base64") from None
+        import cv2
+
+        image = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise Refused("bad thumbnail: not a JPEG")
+        safe = track_id.replace(":", "_").replace("/", "_")
+        return self.store.media.save_jpeg(f"{site}/{camera}/{safe}.jpg", np.asarray(image, np.uint8))
+
+    def _status(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
+        if version != 1:
+            raise Refused(f"unknown version: camera status schema_version {version!r} (this hub knows 1)")
+        status = _valid(lambda: CameraStatus.model_validate(data), "camera status")
+        _same_place(site, camera, status.site, status.camera)
+        with writing(self.store.engine) as conn:
+            repo.upsert_camera(conn, camera_id=status.camera, source=None, site=site)
+
+    def _edge(self, site: str, data: dict[str, Any], version: object) -> None:
+        if version != 1:
+            raise Refused(f"unknown version: edge status schema_version {version!r} (this hub knows 1)")
+        status = _valid(lambda: EdgeStatus.model_validate(data), "edge status")
+        _same_place(site, None, status.site, None)
+        row = {
+            "site": site,
+            "url": status.url,
+            "status": status.state,
+            "last_seen_at": status.at or datetime.now(UTC),
+            "model_version": status.model_version,
+            "model_sha256": status.model_sha256,
+            "info": {"at": status.at.isoformat()},
+        }
+        with writing(self.store.engine) as conn:
+            upsert(conn, edges, [row])
+
+
+def _json(payload: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, ValueError):
+        raise Refused("malformed: not JSON") from None
+    if not isinstance(data, dict):
+        raise Refused("malformed: not a JSON object")
+    return data
+
+
+def _valid(parse: Any, what: str) -> Any:
+    try:
+        return parse()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Refused(f"malformed: {what} {where}: {first['msg']}") from None
+
+
+def _same_place(site: str, camera: str | None, payload_site: str, payload_camera: str | None) -> None:
+    if payload_site != site or (camera is not None and payload_camera != camera):
+        raise Refused(f"wrong site: the payload is of {payload_site}/{payload_camera}, published under {site}/{camera}")

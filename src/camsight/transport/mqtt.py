@@ -1,0 +1,88 @@
+"""Connecting to an MQTT 5 broker (paho-mqtt 2): settings from a URL, TLS, credentials, a persistent session.
+
+``mqtt://[user:pass@]host[:port]`` (1883) or ``mqtts://...`` (8883, TLS with the system's CAs or
+``hub.tls_ca``). Credentials never appear in messages: :func:`display` shows the URL without them.
+
+Example:
+    >>> settings = BrokerSettings.parse("mqtt://edge:s3cret@broker.local:1884")
+    >>> (settings.host, settings.port, settings.username, settings.display)
+    ('broker.local', 1884, 'edge', 'mqtt://broker.local:1884')
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from camsight.errors import ConfigError
+
+SESSION_EXPIRY_S = 7 * 24 * 3600
+"""How long the broker keeps a disconnected client's session (its subscriptions and queued messages)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSettings:
+    """Where the broker is and how to log in."""
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None = None
+    password: str | None = None
+    ca_file: Path | None = None
+
+    @classmethod
+    def parse(cls, url: str, *, ca_file: Path | None = None) -> BrokerSettings:
+        """Settings from ``mqtt://`` or ``mqtts://`` URL.
+
+        Raises:
+            ConfigError: Not such a URL.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ConfigError(f"hub.mqtt must look like mqtt://[user:pass@]host[:port] or mqtts://..., got {url!r}")
+        tls = parts.scheme == "mqtts"
+        try:
+            port = parts.port or (8883 if tls else 1883)
+        except ValueError:
+            raise ConfigError(f"hub.mqtt has a bad port: {display_url(url)}") from None
+        user = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password else None
+        return cls(parts.hostname, port, tls, user, password, ca_file)
+
+    @property
+    def display(self) -> str:
+        """The broker as it may be shown: no credentials."""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def display_url(url: str) -> str:
+    """An MQTT URL without its credentials."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+
+
+def client(settings: BrokerSettings, *, client_id: str, manual_ack: bool = False) -> paho.Client:
+    """A paho MQTT 5 client for ``settings`` (not connected yet); ``manual_ack``: the caller acknowledges."""
+    made = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5, manual_ack=manual_ack)
+    if settings.username is not None:
+        made.username_pw_set(settings.username, settings.password)
+    if settings.tls:
+        context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
+        made.tls_set_context(context)
+    made.reconnect_delay_set(min_delay=1, max_delay=30)
+    return made
+
+
+def connect_properties(expiry_s: int = SESSION_EXPIRY_S) -> Properties:
+    """CONNECT properties of a persistent session (kept by the broker ``expiry_s`` after a disconnect)."""
+    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    props.SessionExpiryInterval = expiry_s
+    return props

@@ -1,0 +1,122 @@
+"""The outbox: messages for the hub, written in the store's transaction, deleted once the broker has them.
+
+:class:`OutboxWriter` is one of the store sink's writers (``StoreSink(extras=...)``): for every alert
+and every track record of a batch it adds a row (topic, JSON payload) in the same transaction that
+stores them, so a message exists exactly when its row does. :mod:`camsight.transport.publisher` sends
+the rows in id order and deletes each when the broker acknowledged it.
+
+Example:
+    >>> from camsight.store import connect, upgrade
+    >>> engine = connect(":memory:")
+    >>> _ = upgrade(engine, site="docs")
+    >>> with engine.begin() as conn:
+    ...     status(conn).pending
+    0
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+import sqlalchemy as sa
+
+from camsight.core.records import TrackRecord
+from camsight.events.models import AnyEvent
+from camsight.perception.privacy import fit_within
+from camsight.store.schema import outbox
+from camsight.transport import topics
+from camsight.transport.messages import THUMBNAIL_SIDE, TrackMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One message waiting to be sent."""
+
+    id: int
+    topic: str
+    payload: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    """How much waits, and since when."""
+
+    pending: int
+    oldest_s: float | None
+
+
+def thumbnail_b64(media_root: Path, record: TrackRecord) -> str | None:
+    """The record's stored thumbnail (already masked, head blurred) shrunk to 160 px, as base64 JPEG."""
+    if not record.thumbnail:
+        return None
+    image = cv2.imread(str(media_root / record.thumbnail), cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    ok, data = cv2.imencode(
+        ".jpg", fit_within(np.asarray(image, dtype=np.uint8), THUMBNAIL_SIDE), [cv2.IMWRITE_JPEG_QUALITY, 75]
+    )
+    return base64.b64encode(data.tobytes()).decode() if ok else None
+
+
+class OutboxWriter:
+    """Writes a batch's alerts and track records to the outbox (a :class:`~camsight.store.sink.BatchWriter`)."""
+
+    def __init__(self, *, media_root: Path, tracks: bool = True) -> None:
+        """Thumbnails are read from ``media_root``; ``tracks`` False sends events only."""
+        self.media_root = media_root
+        self.tracks = tracks
+
+    def write(self, conn: sa.Connection, alerts: Sequence[AnyEvent], records: Sequence[TrackRecord]) -> None:
+        """Add one row per alert version and per track record, in the caller's transaction."""
+        now = datetime.now(UTC)
+        rows = [
+            {"topic": topics.event_topic(a.site, a.camera), "payload": a.model_dump_json(), "created_at": now}
+            for a in alerts
+        ]
+        if self.tracks:
+            for record in records:
+                message = TrackMessage(record=record, thumbnail_jpeg=thumbnail_b64(self.media_root, record))
+                rows.append(
+                    {
+                        "topic": topics.track_topic(record.site, record.camera),
+                        "payload": message.model_dump_json(),
+                        "created_at": now,
+                    }
+                )
+        if rows:
+            conn.execute(sa.insert(outbox), rows)
+
+
+def take(conn: sa.Connection, *, after_id: int, limit: int) -> list[OutboxRow]:
+    """The next rows after ``after_id``, oldest first."""
+    stmt = sa.select(outbox).where(outbox.c.id > after_id).order_by(outbox.c.id).limit(limit)
+    return [OutboxRow(r.id, r.topic, r.payload, r.created_at) for r in conn.execute(stmt)]
+
+
+def delete(conn: sa.Connection, *, ids: Sequence[int]) -> int:
+    """Delete acknowledged rows; returns how many."""
+    if not ids:
+        return 0
+    return int(conn.execute(sa.delete(outbox).where(outbox.c.id.in_(list(ids)))).rowcount)
+
+
+def status(conn: sa.Connection, *, now: datetime | None = None) -> OutboxStatus:
+    """How many rows wait, and how old the oldest is (seconds)."""
+    count, oldest = conn.execute(sa.select(sa.func.count(), sa.func.min(outbox.c.created_at))).one()
+    if not count or oldest is None:
+        return OutboxStatus(0, None)
+    if not isinstance(oldest, datetime):
+        oldest = datetime.fromisoformat(str(oldest))
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return OutboxStatus(int(count), round(((now or datetime.now(UTC)) - oldest).total_seconds(), 1))

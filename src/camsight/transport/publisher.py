@@ -1,0 +1,237 @@
+"""Sending the outbox: QoS 1 on a persistent session, and a row deleted only when it is safe at the hub.
+
+:class:`Publisher` runs paho's network loop in its own thread and feeds it the outbox in id order,
+at most :data:`IN_FLIGHT` rows at a time. Each message carries its outbox row id (an MQTT 5 user
+property). The broker's PUBACK says the broker has it; the row is deleted when the hub says it stored
+it: the hub answers on ``camsight/{site}/acks/{client id}`` with the row ids it committed. This matters
+because a broker on Mosquitto's in-memory defaults that is killed -9 loses what it had acknowledged but
+not yet delivered: with the broker's PUBACK alone, those rows would be gone. Rows the hub has not
+confirmed :data:`RESEND_S` seconds after they were sent, and every unconfirmed row after a
+reconnection, are sent again; a duplicate is harmless (the hub upserts by id).
+
+The edge publishes only while a hub announces itself online (a retained message each hub process sets
+once it has subscribed, cleared by its last will): after a broker restart nothing is sent before a hub
+is listening again. Wrong credentials are reported (``state``, ``problem``) and retried with backoff;
+the outbox is kept. The edge's heartbeat and its last will ("offline", retained) use this connection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from camsight.store.errors import writing
+from camsight.transport import mqtt, outbox, topics
+from camsight.transport.messages import EdgeStatus
+
+log = logging.getLogger(__name__)
+IN_FLIGHT = 200
+"""Most rows sent and not yet confirmed by the hub."""
+RESEND_S = 30.0
+"""A row the hub has not confirmed this long after it was sent is sent again."""
+SHORT_SESSION_S = 600
+"""How long the broker keeps the session of a one-off sender (``analyze``, ``outbox send``)."""
+POLL_S = 0.2
+"""How often the outbox is looked at when there is nothing to do."""
+
+
+class Publisher:
+    """Publishes one store's outbox (see the module docstring).
+
+    Args:
+        engine: The edge's store.
+        settings: The broker.
+        site: This edge's site (its topics, heartbeat and will).
+        api_url: This edge's API as the hub reaches it, announced in the heartbeat.
+        heartbeat_s: Seconds between heartbeats.
+        model: ``(version, sha256)`` of the detector this edge runs, for the heartbeat.
+        client_id: The MQTT client id of a long-running edge (a session the broker keeps for a week);
+            default: one per process, whose session the broker forgets :data:`SHORT_SESSION_S` after it left.
+        resend_s: Send a row again when the hub has not confirmed it this long after it was sent.
+        in_flight: Most rows sent and not yet confirmed.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        settings: mqtt.BrokerSettings,
+        *,
+        site: str,
+        api_url: str | None = None,
+        heartbeat_s: float = 30.0,
+        model: tuple[str | None, str | None] = (None, None),
+        client_id: str | None = None,
+        resend_s: float = RESEND_S,
+        in_flight: int = IN_FLIGHT,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.site = site
+        self.api_url = api_url
+        self.heartbeat_s = heartbeat_s
+        self.model = model
+        self.client_id = client_id or f"camsight-edge-{site}-{os.getpid()}"
+        self._expiry = mqtt.SESSION_EXPIRY_S if client_id else SHORT_SESSION_S
+        self.resend_s = resend_s
+        self.in_flight = in_flight
+        self.state = "connecting"
+        self.problem: str | None = None
+        self.sent = 0
+        self.acknowledged = 0
+        self._client = mqtt.client(settings, client_id=self.client_id)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.will_set(topics.edge_topic(site), self._edge("offline"), qos=1, retain=True)
+        self._lock = threading.Lock()
+        self._sent_at: dict[int, float] = {}  # row id -> when it was last sent, until the hub confirms it
+        self._confirmed: list[int] = []
+        self._hubs: set[str] = set()
+        self._connected = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._beat = 0.0
+
+    def _edge(self, state: Literal["online", "offline"]) -> str:
+        version, sha = self.model
+        return EdgeStatus(
+            site=self.site, state=state, url=self.api_url, model_version=version, model_sha256=sha, at=datetime.now(UTC)
+        ).model_dump_json()
+
+    # -- paho callbacks (its network thread) --------------------------------------------------------
+
+    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any) -> None:
+        if reason.is_failure:
+            self.state, self.problem = "refused", f"the broker at {self.settings.display} refused: {reason}"
+            log.error("hub: %s; the outbox is kept and sent once it accepts", self.problem)
+            return
+        with self._lock:
+            self._sent_at.clear()  # whatever the hub has not confirmed is sent again
+            self._hubs.clear()
+        client.subscribe([(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)])
+        self.state, self.problem = "connected", None
+        self._connected.set()
+        self._beat = 0.0
+
+    def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any) -> None:
+        self._connected.clear()
+        if self.state != "refused":
+            self.state = "disconnected"
+            log.warning("hub: disconnected from %s (%s); reconnecting", self.settings.display, reason)
+
+    def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
+        if message.topic.startswith(topics.HUB_PRESENCE + "/"):
+            hub = message.topic[len(topics.HUB_PRESENCE) + 1 :]
+            with self._lock:
+                (self._hubs.add if message.payload == b"online" else self._hubs.discard)(hub)
+            return
+        try:
+            ids = [int(i) for i in json.loads(message.payload)["ids"]]
+        except (ValueError, KeyError, TypeError):
+            log.warning("hub: ignored a malformed confirmation on %s", message.topic)
+            return
+        with self._lock:
+            for row_id in ids:
+                self._sent_at.pop(row_id, None)
+            self._confirmed.extend(ids)
+
+    # -- the sending thread --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect (in the background) and start sending."""
+        self._client.connect_async(
+            self.settings.host,
+            self.settings.port,
+            keepalive=30,
+            clean_start=False,
+            properties=mqtt.connect_properties(),
+        )
+        self._client.loop_start()
+        self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
+        self._thread.start()
+
+    @property
+    def hub_online(self) -> bool:
+        """Whether a hub process announces itself online."""
+        with self._lock:
+            return bool(self._hubs)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self._connected.wait(timeout=POLL_S):
+                continue
+            busy = False
+            try:
+                self._delete_confirmed()
+                self._heartbeat()
+                if self.hub_online:
+                    busy = self._send_more()
+            except sa.exc.SQLAlchemyError as exc:  # the store is busy: try again shortly
+                log.warning("hub: outbox not read: %s", exc)
+            if not busy:
+                time.sleep(POLL_S)
+
+    def _send_more(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            waiting = {i for i, at in self._sent_at.items() if now - at < self.resend_s}
+            room = self.in_flight - len(waiting)
+        if room <= 0:
+            return False
+        with self.engine.connect() as conn:
+            rows = [r for r in outbox.take(conn, after_id=0, limit=room + len(waiting)) if r.id not in waiting]
+        for row in rows[:room]:
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            props.UserProperty = [("outbox", str(row.id)), ("edge", self.client_id)]
+            self._client.publish(row.topic, row.payload, qos=1, properties=props)
+            with self._lock:
+                self._sent_at[row.id] = now
+            self.sent += 1
+        return bool(rows)
+
+    def _delete_confirmed(self) -> None:
+        with self._lock:
+            done, self._confirmed = self._confirmed, []
+        if done:
+            with writing(self.engine) as conn:
+                self.acknowledged += outbox.delete(conn, ids=done)
+
+    def _heartbeat(self) -> None:
+        if time.monotonic() - self._beat >= self.heartbeat_s:
+            self._beat = time.monotonic()
+            self._client.publish(topics.edge_topic(self.site), self._edge("online"), qos=1, retain=True)
+
+    def pending(self) -> int:
+        """Rows still in the outbox."""
+        with self.engine.connect() as conn:
+            return outbox.status(conn).pending
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until the outbox is empty (True) or ``timeout_s`` passed (False)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self._delete_confirmed()
+            if self.pending() == 0:
+                return True
+            time.sleep(POLL_S)
+        self._delete_confirmed()
+        return self.pending() == 0
+
+    def stop(self) -> None:
+        """Stop sending and disconnect (what the hub did not confirm stays in the outbox)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._delete_confirmed()
+        self._client.disconnect()
+        self._client.loop_stop()
