@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from camsight import __version__
-from camsight.api import auth_routes, errors
+from camsight.api import auth_routes, cameras_routes, errors, playback_routes
 from camsight.api.deps import ApiContext
 from camsight.config.models import Config
 from camsight.store.handle import Store
@@ -28,5 +28,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool = False) ->
     app.state.camsight = ApiContext(config=config, store=store, secure_cookies=secure_cookies)
     errors.install(app)
     app.include_router(auth_routes.router)
+    app.include_router(cameras_routes.router)
+    app.include_router(playback_routes.router)
     install_console(app)  # the console's pages and /static
     return app

@@ -10,8 +10,10 @@ from starlette.responses import Response
 from camsight.errors import CamsightError, QueryError, StoreError
 from camsight.services.actor import Forbidden
 from camsight.services.auth import LoginFailed, TooManyAttempts
+from camsight.services.cameras import CameraNotFound, GeometryConflict, GeometryInvalid
 from camsight.services.events import EventNotFound
 from camsight.services.names import UnknownName
+from camsight.services.playback import SegmentNotFound, TrackNotFound
 from camsight.services.queries import QueryNotFound
 
 MAX_BODY = 64 * 1024
@@ -22,7 +24,12 @@ _STATUS: tuple[tuple[type[CamsightError], int], ...] = (
     (Forbidden, 403),
     (EventNotFound, 404),
     (QueryNotFound, 404),
+    (CameraNotFound, 404),
+    (TrackNotFound, 404),
+    (SegmentNotFound, 404),
+    (GeometryConflict, 409),
     (UnknownName, 422),
+    (GeometryInvalid, 422),
     (QueryError, 422),
     (TooManyAttempts, 429),
     (StoreError, 503),

@@ -26,6 +26,7 @@ from camsight.events.models import AnyEvent
 from camsight.events.sinks import Published
 from camsight.perception.detect import Detector, OnnxDetector
 from camsight.perception.tracklog import Describer
+from camsight.services.cameras import effective_camera
 from camsight.sources import SourceSpec, StillImage, VideoFile
 from camsight.store import repository as repo
 from camsight.store.errors import writing
@@ -101,6 +102,8 @@ class Analyzer:
             SourceBusy: Another process is analysing the same file right now.
             StoreError: The store cannot be written.
         """
+        with self.store.engine.connect() as conn:  # the zones, lines and masks drawn in the console, if any
+            camera = effective_camera(conn, camera, site=self.store.site)
         uri = str(spec.path.resolve())
         frames, reader, wall_origin, fps, duration = self._open(spec, camera)
         run_id = uuid.uuid4().hex

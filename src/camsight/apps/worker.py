@@ -49,6 +49,7 @@ from camsight.events.models import AnyEvent
 from camsight.events.notify import Notifier
 from camsight.events.sinks import Published
 from camsight.perception.detect import Detector, OnnxDetector
+from camsight.services.cameras import effective_camera
 from camsight.sources.rtsp import Backoff, DropQueue, LiveStream, redact_url
 from camsight.store import recordings as rec
 from camsight.store import repository as repo
@@ -184,9 +185,11 @@ class CameraWorker:
     def start(self) -> None:
         """Load the detector, build the drive loop and record the run's start (everything but the streams)."""
         detector = self.detector or OnnxDetector(self.config.detector)
+        with self.engine.connect() as conn:  # the zones, lines and masks drawn in the console, if any
+            camera = effective_camera(conn, self.camera, site=self.site)
         self.pipe = CameraPipeline(
             self.config,
-            self.camera,
+            camera,
             source=self.display,
             source_id=self.source_id,
             wall_origin=datetime.fromtimestamp(self.origin, UTC),
