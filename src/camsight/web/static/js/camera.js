@@ -1,154 +1,131 @@
-// Cameras: latest snapshots (GET /api/cameras), and on a camera's page its recordings on a timeline
-// (GET /api/recordings?camera=&since=&until=) with the events in them marked; a tap on a recorded
-// period or an event plays it (MP4 with Range, or HLS through the vendored hls.js where a playlist is
-// served). Every text from the API is put in the page with textContent.
+// A camera's recordings: the segments of a period on a timeline (GET /api/recordings?camera=&since=&until=,
+// 24 hours at most), the events in it marked and the outages shaded. A tap on a segment plays it from its
+// start, a tap on an event plays the segment it falls in from a little before it (or the event's own
+// clip when no segment covers it). Videos are MP4 with Range; an HLS playlist, where one is served,
+// goes through the vendored hls.js, loaded only then. Texts from the API are set with textContent.
 (() => {
   "use strict";
   const { api, time } = window.camsight;
-  const main = document.getElementById("main");
-  const camera = main?.dataset.camera || null;
-
-  // --- snapshots -----------------------------------------------------------------------------------
-  function showSnapshot(id, url) {
-    for (const img of document.querySelectorAll("img[data-snapshot-of]")) {
-      if (img.dataset.snapshotOf !== id || !url) continue;
-      img.addEventListener("load", () => {
-        img.hidden = false;
-        for (const none of document.querySelectorAll("[data-no-snapshot-of]")) {
-          if (none.dataset.noSnapshotOf === id) none.hidden = true;
-        }
-        document.dispatchEvent(new CustomEvent("camsight:snapshot", { detail: { camera: id, img } }));
-      }, { once: true });
-      img.src = url;
-    }
-  }
-
-  async function snapshots() {
-    const answer = await api("GET", "/api/cameras");
-    if (!answer.ok || !Array.isArray(answer.data)) return;
-    for (const cam of answer.data) {
-      if (cam && typeof cam.id === "string") showSnapshot(cam.id, cam.latest_snapshot_url);
-      if (cam && cam.id === camera && cam.state) {
-        const note = document.getElementById("camera-state");
-        if (note) note.textContent = "state: " + (typeof cam.state === "string" ? cam.state : JSON.stringify(cam.state));
-      }
-    }
-  }
-
-  // --- recordings ----------------------------------------------------------------------------------
+  const camera = document.getElementById("main")?.dataset.camera;
   const timeline = document.getElementById("timeline");
   const video = document.getElementById("playback");
   const note = document.getElementById("timeline-note");
   const period = document.getElementById("period");
+  if (!camera || !timeline || !video) return;
+  const LEAD_S = 2;
 
-  const ms = (value) => (value ? new Date(value).getTime() : NaN);
+  const ms = (iso) => new Date(iso).getTime();
+  const percent = (at, from, to) => (100 * (at - from)) / (to - from);
 
-  // One recorded segment as {id, start, end, url, events: [{id, kind, at}]} (times in ms).
-  function segmentOf(raw) {
-    const start = ms(raw.started_at ?? raw.start);
-    const end = ms(raw.ended_at ?? raw.end) || start + 1000 * (raw.duration_s || 0);
-    const url = raw.video_url || raw.url || "/api/recordings/" + encodeURIComponent(raw.id) + "/video.mp4";
-    const spans = Array.isArray(raw.spans) ? raw.spans.map((s) => ({ start: ms(s.started_at ?? s.start), end: ms(s.ended_at ?? s.end) })) : [];
-    const events = (Array.isArray(raw.events) ? raw.events : []).map((e) => ({
-      id: String(e.id ?? ""), kind: String(e.kind ?? "event"), at: ms(e.started_at ?? e.at),
-    }));
-    return { id: raw.id, start, end, url, spans, events };
+  function place(element, start, end, from, to) {
+    const left = Math.max(0, percent(start, from, to));
+    element.style.left = left.toFixed(3) + "%";
+    if (end !== undefined) element.style.width = Math.max(0.4, Math.min(100, percent(end, from, to)) - left).toFixed(3) + "%";
   }
 
-  function place(element, at, from, to) {
-    element.style.left = (100 * (at - from) / (to - from)).toFixed(3) + "%";
+  function button(className, label) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.className = className;
+    element.setAttribute("aria-label", label);
+    element.title = label;
+    return element;
   }
 
-  function play(segment, at, button) {
-    for (const pressed of timeline.querySelectorAll("[aria-pressed]")) pressed.setAttribute("aria-pressed", "false");
-    button?.setAttribute("aria-pressed", "true");
-    video.hidden = false;
-    const offset = Math.max(0, (at - segment.start) / 1000 - 2);
-    const start = () => { video.currentTime = offset; video.play().catch(() => {}); };
-    if (/\.m3u8(\?|$)/.test(segment.url) && !video.canPlayType("application/vnd.apple.mpegurl")) {
-      playHls(segment.url, start);
-      return;
-    }
-    if (video.dataset.src !== segment.url) {
-      video.dataset.src = segment.url;
-      video.src = segment.url;
-      video.setAttribute("data-clip", "");
-      video.addEventListener("loadedmetadata", start, { once: true });
-    } else start();
-  }
-
-  let hlsLoaded = null;
-  function playHls(url, start) {
-    hlsLoaded ||= new Promise((resolve, reject) => {
+  let hlsReady = null;
+  function loadHls() {
+    hlsReady ||= new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = "/static/vendor/hls.light.min.js";
-      script.onload = resolve; script.onerror = reject;
+      script.onload = resolve;
+      script.onerror = reject;
       document.head.append(script);
     });
-    hlsLoaded.then(() => {
+    return hlsReady;
+  }
+
+  async function play(url, offsetS, pressed) {
+    for (const other of timeline.querySelectorAll('[aria-pressed="true"]')) other.setAttribute("aria-pressed", "false");
+    pressed?.setAttribute("aria-pressed", "true");
+    video.hidden = false;
+    const start = () => { video.currentTime = Math.max(0, offsetS); video.play().catch(() => {}); };
+    if (video.dataset.src === url) { start(); return; }
+    video.dataset.src = url;
+    video.addEventListener("loadedmetadata", start, { once: true });
+    if (/\.m3u8(\?|$)/.test(url) && !video.canPlayType("application/vnd.apple.mpegurl")) {
+      await loadHls();
       const hls = new window.Hls();
-      hls.loadSource(url); hls.attachMedia(video);
-      video.addEventListener("loadedmetadata", start, { once: true });
-    }).catch(() => { note.textContent = "HLS playback is not available in this browser."; });
-  }
-
-  function tick(at, from, to) {
-    const label = document.createElement("span");
-    label.className = "tick";
-    label.textContent = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    place(label, at, from, to);
-    return label;
-  }
-
-  function draw(segments, from, to) {
-    timeline.replaceChildren();
-    for (let i = 1; i < 6; i++) timeline.append(tick(from + (i * (to - from)) / 6, from, to));
-    for (const segment of segments) {
-      const block = document.createElement("button");
-      block.type = "button";
-      block.className = "segment";
-      block.setAttribute("aria-pressed", "false");
-      block.setAttribute("aria-label", "Recording from " + time(segment.start));
-      place(block, Math.max(from, segment.start), from, to);
-      block.style.width = Math.max(0.4, (100 * (Math.min(to, segment.end) - Math.max(from, segment.start))) / (to - from)) + "%";
-      block.addEventListener("click", () => play(segment, segment.start, block));
-      timeline.append(block);
-      for (const event of segment.events) {
-        const mark = document.createElement("button");
-        mark.type = "button";
-        mark.className = "event";
-        mark.dataset.event = event.id;
-        mark.setAttribute("aria-label", event.kind.replaceAll("_", " ") + " at " + time(event.at));
-        mark.title = mark.getAttribute("aria-label");
-        place(mark, event.at, from, to);
-        mark.addEventListener("click", () => play(segment, event.at, block));
-        timeline.append(mark);
-      }
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    } else {
+      video.src = url;
     }
   }
 
-  async function recordings() {
+  function ticks(from, to) {
+    const marks = [];
+    for (let i = 1; i < 6; i++) {
+      const at = from + (i * (to - from)) / 6;
+      const label = document.createElement("span");
+      label.className = "tick";
+      label.textContent = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      place(label, at, undefined, from, to);
+      marks.push(label);
+    }
+    return marks;
+  }
+
+  function draw(data, from, to) {
+    const parts = ticks(from, to);
+    for (const gap of data.gaps || []) {
+      const shade = document.createElement("span");
+      shade.className = "gap";
+      shade.title = "no stream: " + String(gap.reason ?? "");
+      place(shade, ms(gap.start), ms(gap.end), from, to);
+      parts.push(shade);
+    }
+    const segments = (data.segments || []).map((s) => ({ ...s, from: ms(s.start), to: ms(s.end) }));
+    const blocks = new Map();
+    for (const segment of segments) {
+      const block = button("segment", "Recording from " + time(segment.start));
+      block.setAttribute("aria-pressed", "false");
+      place(block, segment.from, Math.max(segment.to, segment.from + 1000), from, to);
+      block.addEventListener("click", () => play(segment.video, 0, block));
+      blocks.set(segment, block);
+      parts.push(block);
+    }
+    for (const event of data.events || []) {
+      const at = ms(event.start);
+      const kind = String(event.kind ?? "event").replaceAll("_", " ");
+      const mark = button("event", kind + (event.zone ? " in " + event.zone : "") + " at " + time(event.start));
+      mark.dataset.event = String(event.id ?? "");
+      place(mark, at, undefined, from, to);
+      const covering = segments.find((s) => s.from <= at && at <= s.to);
+      mark.addEventListener("click", () => covering
+        ? play(covering.video, (at - covering.from) / 1000 - LEAD_S, blocks.get(covering))
+        : play(event.clip, 0, mark));
+      parts.push(mark);
+    }
+    timeline.replaceChildren(...parts);
+    return { segments: segments.length, events: (data.events || []).length };
+  }
+
+  async function load() {
     const to = Date.now();
     const from = to - 1000 * Number(period.value || 86400);
     const query = new URLSearchParams({ camera, since: new Date(from).toISOString(), until: new Date(to).toISOString() });
     const answer = await api("GET", "/api/recordings?" + query);
-    if (!answer.ok) {
+    if (!answer.ok || !answer.data) {
       timeline.replaceChildren();
-      note.textContent = answer.status === 403 ? "Your role may not play recordings." : "Recordings cannot be listed now.";
+      note.textContent = answer.status === 403 ? "Your role may not play recordings." : "Recordings cannot be listed now (" + answer.status + ").";
       return;
     }
-    const raw = Array.isArray(answer.data) ? answer.data : answer.data?.segments || [];
-    const segments = raw.map(segmentOf).filter((s) => Number.isFinite(s.start));
-    draw(segments, from, to);
-    const events = segments.reduce((n, s) => n + s.events.length, 0);
-    note.textContent = segments.length
-      ? segments.length + " recorded period(s), " + events + " event(s). Tap one to play it."
-      : "No recordings of this camera in this period (files analysed with camsight analyze are not recorded).";
+    const counted = draw(answer.data, from, to);
+    note.textContent = counted.segments
+      ? counted.segments + " recorded segment(s) and " + counted.events + " event(s) in this period; tap one to play it."
+      : counted.events + " event(s) and no recordings in this period (files analysed with camsight analyze are not recorded; their events play their own clips).";
   }
 
-  snapshots().catch(() => {});
-  if (camera && timeline && video) {
-    period.addEventListener("change", () => recordings().catch(() => {}));
-    recordings().catch(() => {});
-  }
+  period.addEventListener("change", () => load().catch(() => {}));
+  load().catch(() => {});
 })();

@@ -1,6 +1,7 @@
 // camsight console: what every page shares. Plain JS, no build step.
 // - camsight.api(method, url, body): same-origin JSON requests with the session's CSRF token;
-// - a clip that cannot be played says so (the <p class="clip-error"> after its <video data-clip>).
+// - a clip that cannot be played says so (the <p class="clip-error"> after its <video data-clip>);
+// - a snapshot or thumbnail that cannot be loaded is replaced by a placeholder.
 (() => {
   "use strict";
 
@@ -25,7 +26,7 @@
   // The messages of an API error answer, as plain strings (shown with textContent, never as HTML).
   function messages(data) {
     const detail = data && data.detail !== undefined ? data.detail : data;
-    if (typeof detail === "string") return [detail];
+    if (typeof detail === "string") return detail.split("\n").map((line) => line.trim()).filter(Boolean);
     if (Array.isArray(detail)) {
       return detail.map((d) => {
         if (typeof d === "string") return d;
@@ -42,7 +43,19 @@
     return Number.isNaN(at.getTime()) ? "" : at.toLocaleString();
   }
 
+  // A picture that cannot be loaded (pruned, or the API refused it) leaves a plain placeholder.
+  function pictureFailed(img) {
+    const none = document.createElement("span");
+    none.className = "noimg";
+    none.textContent = "no picture";
+    img.replaceWith(none);
+  }
+
   document.addEventListener("error", (event) => {
+    if (event.target instanceof HTMLImageElement && event.target.hasAttribute("data-fallback")) {
+      pictureFailed(event.target);
+      return;
+    }
     const video = event.target instanceof HTMLVideoElement ? event.target
       : event.target?.parentElement instanceof HTMLVideoElement ? event.target.parentElement : null;
     if (!video || !video.hasAttribute("data-clip")) return;
