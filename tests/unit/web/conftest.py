@@ -37,7 +37,7 @@ def _stock(store: Store) -> None:
     with store.engine.begin() as conn:
         for camera in ("gate", "lobby"):
             upsert_camera(conn, camera_id=camera, source=None, site="t")
-        gate = [make_event("gate", 1), make_event("gate", 2, zone=HOSTILE_ZONE)]
+        gate = [make_event("gate", 1, snapshot="gate/e1.jpg"), make_event("gate", 2, zone=HOSTILE_ZONE)]
         upsert_events(conn, events=gate, source_id="src-gate", run_id="r")
         upsert_events(conn, events=[make_event("lobby", 3)], source_id="src-lobby", run_id="r")
         tracks = [make_track("gate", 1), make_track("lobby", 2)]

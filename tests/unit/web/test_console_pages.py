@@ -127,6 +127,13 @@ def test_the_camera_page_has_the_editor_for_admins_and_playback_for_operators(lo
     assert "Latest snapshot" in viewer or "no snapshot yet" in viewer
 
 
+def test_the_cameras_page_shows_each_visible_cameras_latest_snapshot(login: Login) -> None:
+    page = login("gateop").get("/cameras").text
+    assert 'href="/cameras/gate"' in page
+    assert 'src="/api/media/snapshots/gate-event-01"' in page
+    assert "lobby" not in page
+
+
 def test_the_health_page_shows_each_cameras_rate_drops_and_reconnects(store: Store, login: Login) -> None:
     now = time.time()
     cameras = [
