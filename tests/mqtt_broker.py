@@ -7,6 +7,7 @@ queued message it held, which is the case the outbox must survive.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -25,10 +26,13 @@ def free_port() -> int:
 class Broker:
     """One mosquitto process; :meth:`start` (again) after :meth:`kill` uses the same port."""
 
-    def __init__(self, folder: Path, *, port: int | None = None, password_file: Path | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, port: int | None = None, password_file: Path | None = None, acl_file: Path | None = None
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.password_file = password_file
+        self.acl_file = acl_file
         self.process: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -40,8 +44,12 @@ class Broker:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         conf = self.folder / "mosquitto.conf"
         lines = [f"listener {self.port} 127.0.0.1", "persistence false", "max_queued_messages 100000"]
+        if os.geteuid() == 0:  # as root it would switch to the mosquitto user, who cannot read tmp_path
+            lines.append("user root")
         if self.password_file is not None:
             lines += ["allow_anonymous false", f"password_file {self.password_file}"]
+            if self.acl_file is not None:
+                lines.append(f"acl_file {self.acl_file}")
         else:
             lines.append("allow_anonymous true")
         conf.write_text("\n".join(lines) + "\n")

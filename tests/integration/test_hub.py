@@ -30,7 +30,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 import camsight
 from camsight.config import Config
 from camsight.store import connect, open_store
-from camsight.store.schema import cameras, events, search_features, tracks
+from camsight.store.schema import cameras, events, track_features, tracks
 from camsight.transport import topics
 from camsight.transport.ingest import Ingest
 from camsight.transport.mqtt import BrokerSettings
@@ -67,10 +67,10 @@ def _stored(url: str) -> dict[str, Any]:
     try:
         with engine.connect() as conn:
             return {
-                "events": dict(conn.execute(sa.select(events.c.id, events.c.site)).tuples().all()),
-                "tracks": dict(conn.execute(sa.select(tracks.c.id, tracks.c.site)).tuples().all()),
-                "indexed": dict(conn.execute(sa.select(search_features.c.id, search_features.c.site)).tuples().all()),
-                "cameras": set(conn.execute(sa.select(cameras.c.site, cameras.c.id)).tuples().all()),
+                "events": dict(conn.execute(sa.select(events.c.id, events.c.site)).all()),
+                "tracks": dict(conn.execute(sa.select(tracks.c.id, tracks.c.site)).all()),
+                "indexed": dict(conn.execute(sa.select(track_features.c.id, track_features.c.site)).all()),
+                "cameras": set(conn.execute(sa.select(cameras.c.site, cameras.c.id)).all()),
             }
     finally:
         engine.dispose()
@@ -216,6 +216,14 @@ def test_a_hub_killed_and_restarted_loses_nothing(tmp_path: Path, broker: Broker
     assert len(_expect_all_of(db, fresh_postgres_url)["events"]) == 27
 
 
+def _waiting_to_publish(db: Path) -> bool:
+    """Whether the edge store holds an event and at least two outbox rows (its tables may not exist yet)."""
+    try:
+        return db.exists() and _stored(str(db))["events"] != {} and _pending(db) >= 2
+    except (sa.exc.OperationalError, subprocess.CalledProcessError):
+        return False
+
+
 def _edge_config(folder: Path, site: str, broker_url: str, **hub: Any) -> Path:
     config = {
         "site": site,
@@ -245,7 +253,7 @@ def test_an_edge_killed_after_storing_sends_it_all_later(
     )
     try:
         # no hub is listening, so it stores, then waits to publish: kill it there
-        wait_for(lambda: db.exists() and _stored(str(db))["events"] != {} and _pending(db) >= 2, 180, "analysis")
+        wait_for(lambda: _waiting_to_publish(db), 180, "the analysis to store its events")
     finally:
         analyze.kill()
         analyze.wait(timeout=10)
@@ -395,3 +403,42 @@ def test_wrong_broker_credentials_are_one_clear_line_and_the_outbox_is_kept(tmp_
     assert f"the broker at mqtt://127.0.0.1:{secured.port} refused: Not authorized" in output
     assert f"{rows} left" in output
     assert _pending(db) == rows
+
+
+def _documented_acl() -> str:
+    text = (SRC.parent / "docs" / "mqtt.md").read_text()
+    block = text.split("<!-- acl:start -->", 1)[1].split("<!-- acl:end -->", 1)[0]
+    return block.strip().removeprefix("```").removesuffix("```").strip() + "\n"
+
+
+def test_the_documented_acl_lets_an_edge_speak_only_for_its_own_site(tmp_path: Path, fresh_postgres_url: str) -> None:
+    passwords, acl = tmp_path / "passwords", tmp_path / "camsight.acl"
+    for i, (user, secret) in enumerate({"north": "n-pw", "south": "s-pw", "camsight-hub": "h-pw"}.items()):
+        subprocess.run(
+            ["mosquitto_passwd", *(["-c"] if i == 0 else []), "-b", str(passwords), user, secret], check=True
+        )
+    acl.write_text(_documented_acl())
+    locked = Broker(tmp_path / "locked", password_file=passwords, acl_file=acl)
+    locked.start()
+    north, south = _edge_copy(tmp_path, "north"), _edge_copy(tmp_path, "south")
+    hub = Hub(tmp_path / "hub", fresh_postgres_url, locked)
+    hub.args[hub.args.index("--mqtt") + 1] = f"mqtt://camsight-hub:h-pw@127.0.0.1:{locked.port}"
+    hub.start()
+    as_north = BrokerSettings.parse(f"mqtt://north:n-pw@127.0.0.1:{locked.port}")
+    honest = Publisher(connect(str(north)), as_north, site="north", client_id="camsight-edge-north", resend_s=2)
+    pretender = Publisher(connect(str(south)), as_north, site="south", client_id="camsight-edge-south", resend_s=2)
+    try:
+        honest.start()
+        pretender.start()
+        wait_for(lambda: honest.pending() == 0, 120, "the north edge's outbox to be confirmed")
+        wait_for(lambda: pretender.problem is not None, 30, "the broker to refuse north's account south's topics")
+        assert pretender.pending() == 115  # kept
+    finally:
+        honest.stop()
+        pretender.stop()
+        log.info("hub said: %s", hub.stop().strip())
+        locked.kill()
+    assert "the broker refused a message on camsight/south/" in (pretender.problem or "")
+    assert "Not authorized" in (pretender.problem or "")
+    stored = _expect_all_of(north, fresh_postgres_url)
+    assert set(stored["events"].values()) == {"north"}

@@ -92,11 +92,13 @@ class Publisher:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_publish = self._on_publish
         self._client.will_set(topics.edge_topic(site), self._edge("offline"), qos=1, retain=True)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # paho may call on_publish from inside publish()
         self._sent_at: dict[int, float] = {}  # row id -> when it was last sent, until the hub confirms it
         self._confirmed: list[int] = []
         self._hubs: set[str] = set()
+        self._topics: dict[int, str] = {}  # message id -> topic, until the broker answers
         self._connected = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,6 +119,7 @@ class Publisher:
             return
         with self._lock:
             self._sent_at.clear()  # whatever the hub has not confirmed is sent again
+            self._topics.clear()
             self._hubs.clear()
         client.subscribe([(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)])
         self.state, self.problem = "connected", None
@@ -125,9 +128,19 @@ class Publisher:
 
     def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any) -> None:
         self._connected.clear()
-        if self.state != "refused":
+        if self.state != "refused" and not self._stop.is_set():
             self.state = "disconnected"
             log.warning("hub: disconnected from %s (%s); reconnecting", self.settings.display, reason)
+
+    def _on_publish(self, _client: Any, _userdata: Any, mid: int, reason: ReasonCode, _props: Any) -> None:
+        with self._lock:
+            topic = self._topics.pop(mid, "?")
+        if reason.is_failure and self.problem is None:
+            self.problem = (
+                f"the broker refused a message on {topic}: {reason} (may this edge's account publish under "
+                f"camsight/{self.site}/? see docs/mqtt.md)"
+            )
+            log.error("hub: %s; the outbox is kept", self.problem)
 
     def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
         if message.topic.startswith(topics.HUB_PRESENCE + "/"):
@@ -193,11 +206,16 @@ class Publisher:
         for row in rows[:room]:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             props.UserProperty = [("outbox", str(row.id)), ("edge", self.client_id)]
-            self._client.publish(row.topic, row.payload, qos=1, properties=props)
+            self._publish(row.topic, row.payload, props)
             with self._lock:
                 self._sent_at[row.id] = now
             self.sent += 1
         return bool(rows)
+
+    def _publish(self, topic: str, payload: str, props: Properties | None = None, *, retain: bool = False) -> None:
+        with self._lock:  # held until the message id is noted, so the broker's answer finds its topic
+            info = self._client.publish(topic, payload, qos=1, retain=retain, properties=props)
+            self._topics[info.mid] = topic
 
     def _delete_confirmed(self) -> None:
         with self._lock:
@@ -209,7 +227,7 @@ class Publisher:
     def _heartbeat(self) -> None:
         if time.monotonic() - self._beat >= self.heartbeat_s:
             self._beat = time.monotonic()
-            self._client.publish(topics.edge_topic(self.site), self._edge("online"), qos=1, retain=True)
+            self._publish(topics.edge_topic(self.site), self._edge("online"), retain=True)
 
     def pending(self) -> int:
         """Rows still in the outbox."""
