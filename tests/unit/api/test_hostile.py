@@ -112,6 +112,22 @@ def test_a_state_change_with_the_cookie_needs_the_right_csrf_token(
     assert client.get(f"/api/events/{event.id}").json()["verdict"] is None
 
 
+def test_every_state_change_refuses_the_cookie_without_the_csrf_token(fresh: Site) -> None:
+    client = TestClient(fresh.client.app)
+    assert client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD}).status_code == 200
+    spec = client.get("/openapi.json").json()
+    posts = [p for p, ops in spec["paths"].items() if "post" in ops and p != "/api/auth/login"]
+    filled = {"{event_id}": fresh.events[CAM_A].id, "{ref}": fresh.query_name, "{name}": "viewer"}
+    filled["{suppression_id}"] = str(fresh.suppression_id)
+    answers = {}
+    for path in posts:
+        for key, value in filled.items():
+            path = path.replace(key, value)
+        answers[path] = client.post(path, json={}).status_code
+    assert set(answers.values()) == {403}, answers
+    assert client.get("/api/auth/me").status_code == 200  # still logged in: logout was refused too
+
+
 def test_with_the_right_csrf_token_the_change_is_made(fresh: Site, logged_in: tuple[TestClient, str]) -> None:
     client, csrf = logged_in
     event = fresh.events[CAM_A]
