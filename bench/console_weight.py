@@ -93,7 +93,7 @@ def _client(folder: Path, alerts: int) -> TestClient:
         tracks = _tracks(alerts)
         upsert_tracks(conn, records=tracks, run_id="bench")
         store_tracks(conn, tracks)
-    client = TestClient(create_app(config, store))
+    client = TestClient(create_app(config, store, semantic=False))
     client.post("/login", data={"username": "bench", "password": PASSWORD})
     return client
 

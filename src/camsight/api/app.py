@@ -71,5 +71,5 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool = False, se
     app.include_router(status_routes.router)
     app.include_router(cameras_routes.router)
     app.include_router(playback_routes.router)
-    install_console(app)  # the console's pages and /static
+    install_console(app, searching)  # the console's pages and /static
     return app

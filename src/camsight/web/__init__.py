@@ -11,12 +11,22 @@ CSRF token; an account sees only its cameras because the use cases say so, not t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+if TYPE_CHECKING:
+    from camsight.api.search_routes import SearchSetup
 
-def install(app: FastAPI) -> None:
-    """Mount the console on ``app``: its routers, its error pages and ``/static``."""
+
+def install(app: FastAPI, searching: SearchSetup) -> None:
+    """Mount the console on ``app``: its routers, its error pages and ``/static``.
+
+    Args:
+        app: The API's application.
+        searching: What ``GET /api/search`` searches with (the console's search page shares it).
+    """
     from camsight.web import (
         alert_pages,
         audit_pages,
@@ -34,7 +44,6 @@ def install(app: FastAPI) -> None:
     for module in (
         auth_pages,
         alert_pages,
-        search_pages,
         camera_pages,
         rule_pages,
         user_pages,
@@ -42,4 +51,5 @@ def install(app: FastAPI) -> None:
         health_pages,
     ):
         app.include_router(module.router)
+    app.include_router(search_pages.make_router(searching))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -9,7 +9,7 @@ the JSON API (``/api/media/snapshots/{id}``, ``/api/events/{id}/clip.mp4``), mas
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form
@@ -41,17 +41,12 @@ def details(event: AnyEvent) -> list[tuple[str, str]]:
     return shown
 
 
-def _row(conn: Conn, user: PageUser, ref: str) -> events.EventRow:
-    """The alert ``ref`` (a visible one) with its verdict, through the events use cases."""
-    event = events.find_event(conn, actor=user.actor, ref=ref)
-    around = EventQuery(
-        camera=event.camera, since=event.started_at, until=event.started_at + timedelta(milliseconds=1), limit=1000
-    )
-    rows = events.list_event_rows(conn, actor=user.actor, query=around)
-    return next((r for r in rows if r.event.id == event.id), events.EventRow(event, "", None, None, None))
+def _row(conn: Conn, user: PageUser, ref: str) -> events.EventItem:
+    """The alert with exactly this id (a visible one) with its verdict and note."""
+    return events.get_item(conn, actor=user.actor, event_id=ref)
 
 
-def _card_context(user: PageUser, row: events.EventRow) -> dict[str, Any]:
+def _card_context(user: PageUser, row: events.EventItem) -> dict[str, Any]:
     return {"row": row, "may_judge": user.may("operator")}
 
 

@@ -1,10 +1,9 @@
 """The audit log (admins): every search, view, export, verdict, change and login, filtered; and its check.
 
 Filters: action (exact), actor (exact, e.g. ``user:ana``), and a time range in this machine's local
-time. The action and the start of the range are passed to :func:`camsight.services.audit.entries`;
-that use case has no actor or end-of-range filter, so those two are applied here to the newest
-:data:`SCAN` rows it returns (the page says when the scan was cut short). The hash chain is checked
-with :func:`camsight.services.audit.verify` and its one-line result shown on top.
+time, all passed to :func:`camsight.services.audit.entries` (admins only); the newest :data:`SHOWN`
+rows that match are shown, with a link to the older ones. The hash chain is checked with
+:func:`camsight.services.audit.verify` and its one-line result shown on top.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from fastapi.responses import HTMLResponse
 
 from camsight.api.deps import Conn
 from camsight.services import audit
-from camsight.store.audit import AuditEntry
 from camsight.web.access import Page, require
 from camsight.web.errors import PageError, html_errors
 from camsight.web.layout import show
@@ -25,9 +23,7 @@ from camsight.web.layout import show
 router = APIRouter(include_in_schema=False, dependencies=[Depends(html_errors)])
 
 SHOWN = 200
-"""Rows shown at most."""
-SCAN = 5000
-"""Rows read at most when the actor or end-of-range filter is applied here."""
+"""Rows shown on one page."""
 
 
 def local_input(text: str, what: str) -> datetime | None:
@@ -45,10 +41,6 @@ def local_input(text: str, what: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.astimezone()
 
 
-def _filtered(entries: list[AuditEntry], actor: str, until: datetime | None) -> list[AuditEntry]:
-    return [e for e in entries if (not actor or e.actor == actor) and (until is None or e.at < until)]
-
-
 @router.get("/audit")
 def audit_page(
     user: Page,
@@ -57,20 +49,28 @@ def audit_page(
     actor: Annotated[str, Query(max_length=200)] = "",
     since: Annotated[str, Query(max_length=40)] = "",
     until: Annotated[str, Query(max_length=40)] = "",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> HTMLResponse:
     """The newest audit rows matching the filters, and whether the log's chain is intact."""
     require(user, "admin", "read the audit log")
     start, end = local_input(since, "from"), local_input(until, "until")
-    scan = SCAN if actor.strip() or end else SHOWN
-    rows = audit.entries(conn, actor=user.actor, action=action.strip() or None, since=start, limit=scan)
-    shown = _filtered(rows, actor.strip(), end)
+    rows = audit.entries(
+        conn,
+        actor=user.actor,
+        action=action.strip() or None,
+        by=actor.strip() or None,
+        since=start,
+        until=end,
+        limit=SHOWN + 1,
+        offset=offset,
+    )
     check = audit.verify(conn, actor=user.actor)
     return show(
         user,
         "audit.html",
         active="/audit",
-        rows=shown[:SHOWN],
-        truncated=len(rows) == scan and scan == SCAN,
+        rows=rows[:SHOWN],
+        older=offset + SHOWN if len(rows) > SHOWN else None,
         check=check,
         filters={"action": action, "actor": actor, "since": since, "until": until},
         zone=datetime.now().astimezone().strftime("%Z"),

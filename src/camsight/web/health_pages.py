@@ -1,7 +1,8 @@
 """System health: the store at a glance and each live camera's frame rate, drops and reconnects.
 
 Read from the same use cases as ``GET /api/status`` and ``camsight status``
-(:mod:`camsight.services.status`: the account's cameras only); the camera table refreshes itself
+(:mod:`camsight.services.status`: operators and admins, the account's cameras only); the camera
+table refreshes itself
 every few seconds (``/health/cameras``, an htmx poll).
 """
 
@@ -18,7 +19,7 @@ from camsight.api.deps import Conn, Context
 from camsight.errors import CamsightError
 from camsight.services import status
 from camsight.store.status_file import CameraHealth
-from camsight.web.access import Page, PageUser
+from camsight.web.access import Page, PageUser, require
 from camsight.web.errors import html_errors
 from camsight.web.layout import fragment, show
 
@@ -95,4 +96,5 @@ def health_page(user: Page, conn: Conn, ctx: Context) -> HTMLResponse:
 @router.get("/health/cameras")
 def health_cameras(user: Page, ctx: Context) -> HTMLResponse:
     """The camera table alone (polled by the health page)."""
+    require(user, "operator", "see the system's status")
     return fragment(user, "_health_cameras.html", **_camera_context(ctx, user))

@@ -29,7 +29,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/rules", "Rules", "admin"),
     NavItem("/users", "Users", "admin"),
     NavItem("/audit", "Audit", "admin"),
-    NavItem("/health", "Health", "viewer"),
+    NavItem("/health", "Health", "operator"),
 )
 """The console's pages in the order of the navigation bar."""
 

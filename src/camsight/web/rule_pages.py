@@ -1,8 +1,9 @@
 """Standing queries with their precision, rule statistics and the suppression regions feedback suggests.
 
 Both pages are for admins: the statistics count the alerts of every camera
-(:func:`camsight.services.feedback.rule_report` is not limited to an account's cameras), and only an
-admin may enable a suggested suppression region (``POST /rules/suppressions/{id}``, with the CSRF
+(:func:`camsight.services.events.rule_stats` and :func:`camsight.services.feedback.rule_report`, which
+also stores new suggestions, are not limited to an account's cameras), and only an admin may enable a
+suggested suppression region (``POST /rules/suppressions/{id}``, with the CSRF
 header; the row is swapped in place with its new state).
 """
 
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 
 from camsight.api.deps import Conn
-from camsight.services import feedback, queries
+from camsight.services import events, feedback, queries
 from camsight.services.feedback import RuleStats
 from camsight.web.access import Page, PageWriter, require
 from camsight.web.errors import html_errors
@@ -36,8 +37,7 @@ def queries_page(user: Page, conn: Conn) -> HTMLResponse:
     """Every standing query, whether it is on, and how many of its alerts were confirmed."""
     require(user, "admin", "see the standing queries")
     rows = queries.list_all(conn, actor=user.actor)
-    report = feedback.rule_report(conn, actor=user.actor, now=datetime.now(UTC))
-    stats = _by_rule(report.stats)
+    stats = _by_rule(events.rule_stats(conn, actor=user.actor))
     listed = [(row, stats.get(QUERY_RULE + row.name)) for row in rows]
     return show(user, "queries.html", active="/queries", listed=listed)
 

@@ -12,24 +12,11 @@ from console_helpers import ACCOUNTS, CONFIG, HOSTILE_ZONE, PASSWORD, Login, mak
 from fastapi.testclient import TestClient
 
 from camsight.api.app import create_app
-from camsight.search import parser
 from camsight.search.index_writer import store_tracks
 from camsight.services import users
 from camsight.services.actor import os_actor
 from camsight.store import open_store, upsert_camera, upsert_events, upsert_tracks
 from camsight.store.handle import Store
-
-
-class NoMapper:
-    """The parser's fallback for unknown words, without loading the sentence embedder (seconds) in unit tests."""
-
-    def map(self, words: list[str]) -> dict[str, tuple[str, float]]:
-        return {}
-
-
-@pytest.fixture(autouse=True)
-def _no_sentence_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parser, "_default_mapper", NoMapper)
 
 
 def _stock(store: Store) -> None:
@@ -67,7 +54,7 @@ def store(stocked_file: Path, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def anonymous(store: Store) -> TestClient:
-    return TestClient(create_app(CONFIG, store))
+    return TestClient(create_app(CONFIG, store, semantic=False))  # no sentence embedder (seconds to load)
 
 
 @pytest.fixture
@@ -75,7 +62,7 @@ def login(store: Store) -> Login:
     """A client logged in (through the console's form) as one of :data:`ACCOUNTS`."""
 
     def logged_in(name: str) -> TestClient:
-        client = TestClient(create_app(CONFIG, store))
+        client = TestClient(create_app(CONFIG, store, semantic=False))  # no sentence embedder (seconds to load)
         answer = client.post("/login", data={"username": name, "password": PASSWORD}, follow_redirects=False)
         assert answer.status_code == 303, answer.text
         return client

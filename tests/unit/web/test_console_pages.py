@@ -25,8 +25,8 @@ PAGES = {  # path: least role
     "/rules": "admin",
     "/users": "admin",
     "/audit": "admin",
-    "/health": "viewer",
-    "/health/cameras": "viewer",
+    "/health": "operator",
+    "/health/cameras": "operator",
 }
 RANK = {"viewer": 0, "operator": 1, "admin": 2}
 ROLES = {"view": "viewer", "oper": "operator", "admin1": "admin"}
@@ -152,7 +152,7 @@ def test_the_health_page_shows_each_cameras_rate_drops_and_reconnects(store: Sto
 
 
 def test_the_health_page_says_when_no_camera_ever_ran(login: Login) -> None:
-    assert "no status file" in login("view").get("/health").text
+    assert "no status file" in login("oper").get("/health").text
 
 
 def test_static_files_are_served(anonymous: TestClient) -> None:
