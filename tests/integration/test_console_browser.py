@@ -294,7 +294,8 @@ def test_an_alert_marked_false_is_stored(browser: Any, site: Site) -> None:
     page = _log_in(browser, site, "ana")
     page.goto(f"{site.url}/alerts/{alert.event.id}")
     video = page.wait_for_selector("video.clip")
-    page.wait_for_function("v => v.readyState >= 1 || v.error", arg=video, timeout=120_000)
+    page.wait_for_function("v => v.readyState >= 2 || v.error", arg=video, timeout=120_000)
+    assert page.evaluate("v => v.error === null && v.duration > 0", video), "the alert's clip does not play"
     page.fill(".verdict input[name=note]", "a reflection on the floor")
     page.click(".verdict button[value=false]")
     page.wait_for_selector(".verdict .badge.no")
