@@ -1,5 +1,6 @@
 # camsight — two commands on a fresh machine:
-#   make demo   create .venv, install, analyse the bundled real clip and print the events
+#   make demo   create .venv, install, analyse the bundled real clip, print the events, then serve the
+#               console on http://127.0.0.1:8080/ with a generated admin password (Ctrl-C stops)
 #   make test   create .venv, install, run the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3

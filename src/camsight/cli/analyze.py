@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +17,12 @@ from rich.table import Table
 from camsight.apps.analyze import Analyzer, SourceResult
 from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, console_err, error_line, load, store_for
 from camsight.cli.common import when as format_when
+from camsight.cli.serve_cmd import PortOption, serve_command
 from camsight.config import CameraConfig, Config
 from camsight.errors import CamsightError, SourceError
 from camsight.events.models import AnyEvent
+from camsight.services import users
+from camsight.services.actor import os_actor
 from camsight.sources import SourceSpec, expand_paths
 from camsight.store.handle import Store
 from camsight.store.sources_repo import SourceBusy
@@ -234,11 +239,50 @@ def demo_paths() -> tuple[Path, Path]:
     return base / "intel_one-by-one-person-detection.mp4", base / "demo.yaml"
 
 
+ServeOption = Annotated[
+    bool,
+    typer.Option(
+        "--serve/--no-serve",
+        help="After the analysis, serve the console on this machine (127.0.0.1) until Ctrl-C; --no-serve for "
+        "scripts. When the demo store has no account, an admin account with a random password is made and "
+        "its password printed, once.",
+    ),
+]
+
+
+def demo_admin(store: Store) -> str | None:
+    """Make an ``admin`` account with a random password when the store has none; returns the password, or None."""
+    with store.engine.begin() as conn:
+        if users.list_all(conn, actor=os_actor()):
+            return None
+        password = secrets.token_urlsafe(12)
+        users.add(conn, actor=os_actor(), name="admin", role="admin", password=password, now=datetime.now(UTC))
+    return password
+
+
+def _serve_demo(store: Store, config_path: Path, database: str, port: int) -> None:
+    url = f"http://127.0.0.1:{port}/"
+    password = demo_admin(store)
+    if password is None:
+        console_err.print(
+            f"\nConsole: {url} - log in with an account of this store (the admin password was printed when it "
+            f"was made; `camsight users passwd admin --db {database}` sets a new one)."
+        )
+    else:
+        console_err.print(
+            f"\nConsole: {url} - log in as admin with password {password}\n"
+            f"(made for this store and shown only now; `camsight users passwd admin --db {database}` changes it)"
+        )
+    serve_command(config=config_path, db=database, host="127.0.0.1", port=port)
+
+
 def demo_command(
     db: DbOption = None,
     as_json: JsonOption = False,
+    serve: ServeOption = True,
+    port: PortOption = 8080,
 ) -> None:
-    """Analyse the bundled real clip (six people visit a table) with the bundled loitering rule."""
+    """Analyse the bundled real clip (six people visit a table) with its loitering rule, then serve the console."""
     clip, config_path = demo_paths()
     cfg = load(config_path)
     database = db or "camsight-data/demo.db"
@@ -252,7 +296,9 @@ def demo_command(
         f"  camsight events --db {database}            list stored events\n"
         f'  camsight search "person in a grey top" --db {database}   search what was seen\n'
         f"  camsight analyze YOUR_CLIP.mp4 --config FILE  analyse your own footage (docs/config.md)\n"
-        "The web console is not built yet (it is a planned issue); use the commands above meanwhile."
+        f"  camsight serve --config {config_path} --db {database}   the web console (docs/console.md)"
     )
     if problems:
         raise typer.Exit(2)
+    if serve:
+        _serve_demo(store, config_path, database, port)

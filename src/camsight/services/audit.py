@@ -33,15 +33,33 @@ def record(conn: sa.Connection, *, actor: Actor, action: str, detail: dict[str, 
 
 
 def entries(
-    conn: sa.Connection, *, actor: Actor, action: str | None = None, since: datetime | None = None, limit: int = 100
+    conn: sa.Connection,
+    *,
+    actor: Actor,
+    action: str | None = None,
+    by: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[AuditEntry]:
-    """Rows, newest first, optionally of one action and from ``since`` on (admins only).
+    """Rows, newest first, optionally of one action, of one actor and within ``[since, until)`` (admins only).
+
+    Args:
+        conn: Connection.
+        actor: Who reads the log.
+        action: Only this action (``search``, ``view.snapshot``, ...).
+        by: Only rows of this actor (``user:ana``, ``os:root``).
+        since: Only rows written at or after this time.
+        until: Only rows written before this time.
+        limit: At most this many.
+        offset: Skip this many first (paging).
 
     Raises:
         Forbidden: The actor is not an admin.
     """
     actor.require("admin", "read the audit log")
-    return audit_repo.list_audit(conn, action=action, since=since, limit=limit)
+    return audit_repo.list_audit(conn, action=action, actor=by, since=since, until=until, limit=limit, offset=offset)
 
 
 def verify(conn: sa.Connection, *, actor: Actor) -> ChainCheck:

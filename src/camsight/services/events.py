@@ -1,28 +1,60 @@
-"""Events and alerts: listing them (typed filters, the actor's cameras only) and finding one by id.
+"""Events and alerts: listing them (typed filters, the actor's cameras only), finding one by id, what changed.
 
 Names are checked before anything is listed: an unknown kind or camera is refused with the closest
 known names (``--kind loitring`` → "did you mean 'loitering'?") instead of silently listing nothing.
+Beside the listing: one event with its verdict (:func:`get_item`, exact ids only, for the HTTP API),
+the events written since a moment (:func:`changed_since`, for live alert streams), a track record in
+the actor's scope (:func:`get_track`, audited as ``view.track``) and the rules' volume and precision
+(:func:`rule_stats`, read only).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 
+from camsight.core.records import TrackRecord
 from camsight.errors import CamsightError
-from camsight.events.models import AnyEvent
+from camsight.events.models import EVENT_ADAPTER, AnyEvent
 from camsight.events.query import EVENT_KINDS, EventQuery
+from camsight.services import audit
 from camsight.services.actor import Actor
 from camsight.services.names import check_name
 from camsight.store import events_repo
 from camsight.store import repository as repo
-from camsight.store.alerts_repo import find_event_ids
+from camsight.store.alert_stats import RuleStats, alert_stats
+from camsight.store.alerts_repo import find_event_ids, get_feedback
 from camsight.store.events_repo import EventRow
+from camsight.store.schema import events as event_table
+from camsight.store.schema import feedback as feedback_table
 
-__all__ = ["EventRow", "find_event", "known_cameras", "list_events", "list_event_rows"]
+__all__ = [
+    "Change",
+    "EventItem",
+    "EventRow",
+    "RuleStats",
+    "TrackNotFound",
+    "changed_since",
+    "find_event",
+    "get_item",
+    "get_track",
+    "known_cameras",
+    "list_event_rows",
+    "list_events",
+    "rule_stats",
+]
 
 
 class EventNotFound(CamsightError):
     """No event (visible to the actor) has that id."""
+
+
+class TrackNotFound(CamsightError):
+    """No track record (visible to the actor) has that id."""
 
 
 def known_cameras(conn: sa.Connection, *, actor: Actor) -> list[str]:
@@ -72,3 +104,103 @@ def find_event(conn: sa.Connection, *, actor: Actor, ref: str) -> AnyEvent:
     if event is None or not actor.may_see(event.camera):
         raise EventNotFound(f"no event {ref!r} in the store; list them with `camsight events`")
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class EventItem:
+    """One event with the verdict an operator gave it (latest counts) and its note."""
+
+    event: AnyEvent
+    verdict: str | None
+    note: str | None
+
+
+def get_item(conn: sa.Connection, *, actor: Actor, event_id: str) -> EventItem:
+    """The event with exactly this id, with its verdict (no prefix matching: nothing about other ids is said).
+
+    Raises:
+        EventNotFound: No event has that id, or it is of a camera the actor may not see (the same answer).
+    """
+    event = repo.get_event(conn, event_id=event_id)
+    if event is None or not actor.may_see(event.camera):
+        raise EventNotFound(f"no event {event_id!r}")
+    verdict, note = get_feedback(conn, event_id=event.id) or (None, None)
+    return EventItem(event, verdict, note)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An event as last written, and when that write was (the row's ``updated_at``, UTC)."""
+
+    item: EventItem
+    updated_at: datetime
+
+
+def changed_since(
+    conn: sa.Connection, *, actor: Actor, after: datetime, after_id: str = "", limit: int = 200
+) -> list[Change]:
+    """Events of the actor's cameras written after ``(after, after_id)``, oldest write first (one page).
+
+    Events are upserted by the processes that raise them (``camsight analyze``, ``camsight run``), each
+    write stamping ``updated_at``; a caller that follows the table pages on with the last change's
+    ``(updated_at, id)``. Read only, so it may run in short transactions of its own.
+
+    Args:
+        conn: Connection.
+        actor: Who follows (only events of cameras in its scope are returned).
+        after: Only rows written at or after this time (aware) ...
+        after_id: ... and, for rows written exactly then, with an id after this one.
+        limit: Page size.
+    """
+    return [
+        Change(EventItem(EVENT_ADAPTER.validate_python(r.payload), r.verdict, r.note), r.updated_at)
+        for r in _changed_rows(conn, after=after, after_id=after_id, limit=limit, cameras=actor.scope())
+    ]
+
+
+def _changed_rows(
+    conn: sa.Connection, *, after: datetime, after_id: str, limit: int, cameras: list[str] | None
+) -> Sequence[sa.Row[Any, Any, Any, Any, Any]]:
+    # Belongs in store/events_repo.py beside list_event_rows (a repository function); kept here until
+    # that module's owner moves it. Without an index on events.updated_at this scans the table.
+    t = event_table
+    later = sa.or_(t.c.updated_at > after, sa.and_(t.c.updated_at == after, t.c.id > after_id))
+    scope = [] if cameras is None else [t.c.camera.in_(cameras)]
+    stmt = (
+        sa.select(t.c.id, t.c.payload, t.c.updated_at, feedback_table.c.verdict, feedback_table.c.note)
+        .select_from(t.outerjoin(feedback_table, feedback_table.c.event_id == t.c.id))
+        .where(later, *scope)
+        .order_by(t.c.updated_at, t.c.id)
+        .limit(limit)
+    )
+    return conn.execute(stmt).all()
+
+
+def get_track(conn: sa.Connection, *, actor: Actor, track_id: str) -> TrackRecord:
+    """The track record with this id (operators and admins), its view audited as ``view.track``.
+
+    The scope is checked before the role, so a track of a camera the actor may not see is "not found"
+    for everyone without that camera.
+
+    Raises:
+        TrackNotFound: No track has that id, or it is of a camera the actor may not see.
+        Forbidden: The actor is a viewer.
+    """
+    record = repo.get_track(conn, track_id=track_id)
+    if record is None or not actor.may_see(record.camera):
+        raise TrackNotFound(f"no track {track_id!r}")
+    actor.require("operator", "look at track records")
+    audit.record(conn, actor=actor, action="view.track", detail={"track_id": record.id, "camera": record.camera})
+    return record
+
+
+def rule_stats(
+    conn: sa.Connection, *, actor: Actor, per_day: bool = False, since: datetime | None = None
+) -> list[RuleStats]:
+    """Alerts, confirmed and false per rule (standing queries: ``query:<name>``), read only (operators).
+
+    Raises:
+        Forbidden: The actor is a viewer.
+    """
+    actor.require("operator", "read rule statistics")
+    return alert_stats(conn, per_day=per_day, since=since)

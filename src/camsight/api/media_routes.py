@@ -1,0 +1,44 @@
+"""``/api/media``: an event's snapshot and a track's thumbnail as JPEG, in the caller's cameras, audited.
+
+The pictures were masked and head-blurred when they were stored. The file is the one the event's or
+track's row names (nothing in the request is used as a path), and every picture handed out is written
+to the audit log (:mod:`camsight.services.media`). They are never cached by the browser or a proxy
+(``Cache-Control: no-store``): each view is a view that is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from camsight.api.deps import Conn, Context, Reader
+from camsight.api.params import EventId, TrackId
+from camsight.services import media
+from camsight.services.media import Picture
+
+router = APIRouter(prefix="/api/media", tags=["media"])
+
+_JPEG: dict[str, Any] = {"content": {"image/jpeg": {}}, "description": "The JPEG (masked, heads blurred)"}
+_NOT_FOUND: dict[str, Any] = {"description": "Unknown id, another camera's, or no picture (any longer)"}
+
+
+def _jpeg(picture: Picture) -> Response:
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(picture.data, media_type=picture.media_type, headers=headers)
+
+
+@router.get("/snapshots/{event_id}", response_class=Response, responses={200: _JPEG, 404: _NOT_FOUND})
+def snapshot(event_id: EventId, actor: Reader, conn: Conn, ctx: Context) -> Response:
+    """The snapshot of an event (any role; audited as ``view.snapshot``). Another camera's is 404."""
+    return _jpeg(media.snapshot(conn, actor=actor, media=ctx.store.media, event_id=event_id))
+
+
+@router.get(
+    "/thumbnails/{track_id}",
+    response_class=Response,
+    responses={200: _JPEG, 403: {"description": "Viewers may not"}, 404: _NOT_FOUND},
+)
+def thumbnail(track_id: TrackId, actor: Reader, conn: Conn, ctx: Context) -> Response:
+    """The thumbnail of a track (operators and admins; audited as ``view.thumbnail``). Another camera's is 404."""
+    return _jpeg(media.thumbnail(conn, actor=actor, media=ctx.store.media, track_id=track_id))

@@ -1,0 +1,60 @@
+"""Standing queries with their precision, rule statistics and the suppression regions feedback suggests.
+
+Both pages are for admins: the statistics count the alerts of every camera
+(:func:`camsight.services.events.rule_stats` and :func:`camsight.services.feedback.rule_report`, which
+also stores new suggestions, are not limited to an account's cameras), and only an admin may enable a
+suggested suppression region (``POST /rules/suppressions/{id}``, with the CSRF
+header; the row is swapped in place with its new state).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import HTMLResponse
+
+from camsight.api.deps import Conn
+from camsight.services import events, feedback, queries
+from camsight.services.feedback import RuleStats
+from camsight.web.access import Page, PageWriter, require
+from camsight.web.errors import html_errors
+from camsight.web.layout import fragment, show
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(html_errors)])
+
+QUERY_RULE = "query:"
+"""Standing-query alerts carry the rule name ``query:<name>``."""
+
+
+def _by_rule(stats: list[RuleStats]) -> dict[str, RuleStats]:
+    return {s.rule: s for s in stats}
+
+
+@router.get("/queries")
+def queries_page(user: Page, conn: Conn) -> HTMLResponse:
+    """Every standing query, whether it is on, and how many of its alerts were confirmed."""
+    require(user, "admin", "see the standing queries")
+    rows = queries.list_all(conn, actor=user.actor)
+    stats = _by_rule(events.rule_stats(conn, actor=user.actor))
+    listed = [(row, stats.get(QUERY_RULE + row.name)) for row in rows]
+    return show(user, "queries.html", active="/queries", listed=listed)
+
+
+@router.get("/rules")
+def rules_page(user: Page, conn: Conn) -> HTMLResponse:
+    """Alerts, confirmed, false and precision per rule; suggested and enabled suppression regions."""
+    require(user, "admin", "see the rule statistics")
+    report = feedback.rule_report(conn, actor=user.actor, now=datetime.now(UTC))
+    rules = [s for s in report.stats if not s.rule.startswith(QUERY_RULE)]
+    return show(user, "rules.html", active="/rules", stats=rules, regions=report.regions)
+
+
+@router.post("/rules/suppressions/{suppression_id}")
+def set_suppression(
+    suppression_id: int, user: PageWriter, conn: Conn, enabled: Annotated[bool, Form()]
+) -> HTMLResponse:
+    """Enable or disable a suppression region; returns its row."""
+    row = feedback.set_suppression(conn, actor=user.actor, suppression_id=suppression_id, enabled=enabled)
+    return fragment(user, "_suppression.html", region=row)
