@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -167,8 +168,11 @@ def recordings(
     return _timeline(found)
 
 
+SegmentId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="Recorded segment id.")]
+
+
 @router.get("/api/recordings/{segment_id}/video.mp4", response_class=FileResponse, responses=VIDEO)
-def recording_video(segment_id: int, request: Request, actor: Reader, conn: Conn, ctx: Context) -> FileResponse:
+def recording_video(segment_id: SegmentId, request: Request, actor: Reader, conn: Conn, ctx: Context) -> FileResponse:
     """One recorded segment, masks burned in and heads blurred (operators), audited ``view.recording``."""
     _end_transaction(conn)
     path = playback.recording_video(

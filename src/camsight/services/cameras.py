@@ -424,8 +424,8 @@ def save_geometry(
         GeometryInvalid: The config models refuse it, or it uncovers masked picture without a reason.
         GeometryConflict: The stored version is no longer ``geometry.version``.
     """
+    base = visible_camera(conn, actor=actor, config=config, camera=camera)  # out of scope: not found
     actor.require("admin", "change a camera's zones, lines or masks")
-    base = visible_camera(conn, actor=actor, config=config, camera=camera)
     current = _current(conn, config, base)
     if geometry.version != current.version:
         raise _conflict(camera, geometry.version, current.version)

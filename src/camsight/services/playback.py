@@ -140,9 +140,9 @@ def list_recordings(
         CameraNotFound: ``camera`` is not one the actor may see.
         WindowError: ``until`` is not after ``since``, or the window is longer than :data:`MAX_WINDOW`.
     """
-    actor.require("operator", "play recordings")
-    if camera is not None:
+    if camera is not None:  # another camera's is "not found" whatever the role, as everywhere
         visible_camera(conn, actor=actor, config=config, camera=camera)
+    actor.require("operator", "play recordings")
     since, until = _window(since, until, now or datetime.now(UTC))
     found = [s for s in rec.list_segments(conn, camera=camera, since=since, until=until) if actor.may_see(s.camera)]
     events = repo.list_events(
@@ -270,12 +270,12 @@ def event_clip(
         EventNotFound: No event the actor may see has that id.
         CamsightError: Nothing to cut the clip from.
     """
-    actor.require("operator", "watch clips")
-    if not blur:
-        actor.require("admin", "watch a clip with heads not blurred")
     pre_s, post_s = config.recording.pre_s, config.recording.post_s
     with store.engine.connect() as conn:
-        event = find_event(conn, actor=actor, ref=ref)
+        event = find_event(conn, actor=actor, ref=ref)  # another camera's is "not found" whatever the role
+        actor.require("operator", "watch clips")
+        if not blur:
+            actor.require("admin", "watch a clip with heads not blurred")
         masks = camera_masks(conn, config=config, camera=event.camera)
         applied = effective_config(conn, config)
     key = _digest(end_s=event.end_s, status=event.status, pre=pre_s, post=post_s, masks=masks, source=event.source)
@@ -337,9 +337,9 @@ def track_clip(
         TrackNotFound: No track the actor may see has that id.
         CamsightError: Nothing to cut the clip from.
     """
-    actor.require("operator", "watch clips")
     with store.engine.connect() as conn:
-        track = _find_track(conn, actor, track_id)
+        track = _find_track(conn, actor, track_id)  # another camera's is "not found" whatever the role
+        actor.require("operator", "watch clips")
         masks = camera_masks(conn, config=config, camera=track.camera)
     key = _digest(start_s=track.start_s, end_s=track.end_s, source=track.source, masks=masks)
     path = _cache_file(store, "clips", f"track-{track.id}", key)

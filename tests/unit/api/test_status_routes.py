@@ -7,6 +7,7 @@ import time
 
 from api_site import CAM_A, CAM_B, Site
 
+from camsight.store.schema import SCHEMA_VERSION
 from camsight.store.status_file import CameraHealth, write_status
 
 
@@ -17,7 +18,7 @@ def write_live(site: Site, *, pid: int) -> None:
 
 
 def test_health_needs_no_login(site: Site) -> None:
-    assert site.client.get("/api/health").json() == {"status": "ok", "schema_version": 3}
+    assert site.client.get("/api/health").json() == {"status": "ok", "schema_version": SCHEMA_VERSION}
 
 
 def test_without_a_live_run_there_are_no_cameras_and_no_metrics(fresh: Site) -> None:
