@@ -9,6 +9,7 @@ so their outboxes hold every event version and track record of that clip, unsent
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -21,6 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import av
+import httpx
 import paho.mqtt.client as paho
 import pytest
 import sqlalchemy as sa
@@ -494,3 +497,170 @@ def test_a_live_edge_reports_its_cameras_and_events_and_says_when_it_stops(
     assert set(_stored(fresh_postgres_url)["events"].values()) == {"east"}
     edge_events = _stored(str(tmp_path / "edge.db"))["events"]
     assert set(edge_events) <= set(_stored(fresh_postgres_url)["events"])  # all it stored, sent before it stopped
+
+
+def _cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> str:
+    out = subprocess.run(
+        _camsight(*args), env=_env(), input=stdin, capture_output=True, text=True, timeout=300, cwd=cwd
+    )
+    assert out.returncode == 0, f"camsight {' '.join(args)}: {out.stdout}{out.stderr}"
+    return out.stdout
+
+
+def _account(db: str, name: str, role: str, *extra: str, cwd: Path | None = None) -> str:
+    """An account on a store and an API token of it."""
+    _cli(
+        "users", "add", name, "--role", role, *extra, "--db", db, "--password-stdin", stdin="long enough pw\n", cwd=cwd
+    )
+    return _cli("users", "token", name, "--db", db, cwd=cwd).strip()
+
+
+@contextlib.contextmanager
+def _served(args: list[str], port: int, folder: Path, name: str) -> Iterator[str]:
+    """A camsight process serving the API on ``port`` (``serve`` or ``hub``), stopped at the end."""
+    with (folder / f"{name}.out").open("wb") as out:
+        process = subprocess.Popen(_camsight(*args), cwd=folder, env=_env(), stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), 60, f"{name} to serve its API")
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.info("%s said: %s", name, (folder / f"{name}.out").read_text().strip())
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_one_hub_searches_both_sites_fetches_clips_from_the_right_edge_and_keeps_accounts_to_their_sites(
+    tmp_path: Path, broker: Broker, fresh_postgres_url: str
+) -> None:
+    edges: dict[str, dict[str, Any]] = {}
+    analyses = []
+    for site in ("north", "south"):  # the same clip, the same camera name, analysed at two sites
+        folder = tmp_path / site
+        folder.mkdir()
+        clip = folder / "gate.mp4"
+        shutil.copyfile(SHORT_CLIP, clip)
+        config = _edge_config(folder, site, broker.url, drain_timeout_s=0)
+        edges[site] = {"folder": folder, "config": config, "db": folder / "edge.db", "port": free_port()}
+        analyses.append(
+            subprocess.Popen(
+                _camsight("analyze", str(clip), "--config", str(config), "--db", str(folder / "edge.db")),
+                cwd=folder,
+                env=_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    assert [a.wait(timeout=300) for a in analyses] == [0, 0]
+    for site, edge in edges.items():  # each edge gives the hub an operator account of its own
+        token = _account(str(edge["db"]), "hub", "operator", cwd=edge["folder"])
+        (tmp_path / f"{site}.token").write_text(token + "\n")
+        edge["token"] = token
+    hub_folder = tmp_path / "hub"
+    hub_folder.mkdir()
+    hub_config = hub_folder / "hub.yaml"
+    hub_config.write_text(
+        yaml.safe_dump(
+            {
+                "site": "hub",
+                "edges": [
+                    {"site": s, "url": f"http://127.0.0.1:{e['port']}", "token_file": str(tmp_path / f"{s}.token")}
+                    for s, e in edges.items()
+                ],
+            }
+        )
+    )
+    hub_port = free_port()
+    with contextlib.ExitStack() as stack:
+        for site, edge in edges.items():
+            stack.enter_context(
+                _served(
+                    ["serve", "--config", str(edge["config"]), "--db", str(edge["db"]), "--port", str(edge["port"])],
+                    edge["port"],
+                    edge["folder"],
+                    f"edge-{site}",
+                )
+            )
+        hub_url = stack.enter_context(
+            _served(
+                [
+                    "hub",
+                    "--config",
+                    str(hub_config),
+                    "--db",
+                    fresh_postgres_url,
+                    "--mqtt",
+                    broker.url,
+                    "--port",
+                    str(hub_port),
+                ],
+                hub_port,
+                hub_folder,
+                "hub",
+            )
+        )
+        for site, edge in edges.items():
+            _cli("outbox", "send", "--config", str(edge["config"]), "--db", str(edge["db"]), "--timeout", "120")
+        everyone = {"Authorization": f"Bearer {_account(fresh_postgres_url, 'ana', 'operator', cwd=hub_folder)}"}
+        north_only = {
+            "Authorization": f"Bearer {_account(fresh_postgres_url, 'bo', 'operator', '--site', 'north', cwd=hub_folder)}"
+        }
+        # cross-site search, and a site filter
+        hits = httpx.get(f"{hub_url}/api/search", params={"q": "person", "limit": 50}, headers=everyone).json()["hits"]
+        assert {h["record"]["site"] for h in hits} == {"north", "south"}
+        only = httpx.get(f"{hub_url}/api/search", params={"q": "person", "site": "south"}, headers=everyone).json()
+        assert {h["record"]["site"] for h in only["hits"]} == {"south"}
+        # an account limited to one site sees only it, everywhere
+        listed = httpx.get(f"{hub_url}/api/events", headers=north_only).json()
+        assert listed
+        assert {item["event"]["site"] for item in listed} == {"north"}
+        seen = httpx.get(f"{hub_url}/api/search", params={"q": "person", "limit": 50}, headers=north_only).json()
+        assert {h["record"]["site"] for h in seen["hits"]} == {"north"}
+        events = {
+            item["event"]["site"]: item["event"]["id"]
+            for item in httpx.get(f"{hub_url}/api/events", headers=everyone).json()
+        }
+        assert set(events) == {"north", "south"}
+        assert httpx.get(f"{hub_url}/api/events/{events['south']}", headers=north_only).status_code == 404
+        assert httpx.get(f"{hub_url}/api/events/{events['south']}/clip.mp4", headers=north_only).status_code == 404
+        # a clip comes from the edge of its site, on demand
+        for site, event_id in events.items():
+            fetched = httpx.get(f"{hub_url}/api/events/{event_id}/clip.mp4", headers=everyone, timeout=300)
+            assert fetched.status_code == 200, fetched.text
+            assert fetched.headers["content-type"] == "video/mp4"
+            edge = edges[site]
+            direct = httpx.get(
+                f"http://127.0.0.1:{edge['port']}/api/events/{event_id}/clip.mp4",
+                headers={"Authorization": f"Bearer {edge['token']}"},
+                timeout=300,
+            )
+            assert fetched.content == direct.content
+            with av.open(io.BytesIO(fetched.content)) as video:
+                assert sum(1 for _ in video.decode(video=0)) > 5
+    # audited at both ends: at the edge under the hub's account, at the hub under the person who asked
+    for site, event_id in events.items():
+        rows = [
+            json.loads(line)
+            for line in _cli("audit", "--db", str(edges[site]["db"]), "--action", "view.clip", "--json").splitlines()
+        ]
+        assert {(r["actor"], r["detail"]["event_id"]) for r in rows} == {("user:hub", event_id)}
+    at_hub = [
+        json.loads(line)
+        for line in _cli(
+            "audit", "--db", fresh_postgres_url, "--action", "view.clip", "--json", cwd=hub_folder
+        ).splitlines()
+    ]
+    assert {(r["actor"], r["detail"]["site"], r["detail"]["event_id"]) for r in at_hub} == {
+        ("user:ana", site, event_id) for site, event_id in events.items()
+    }
+    assert not list((hub_folder).rglob("gate.mp4"))  # the hub never held the footage itself

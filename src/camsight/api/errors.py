@@ -23,6 +23,7 @@ from camsight.services.names import UnknownName
 from camsight.services.playback import SegmentNotFound
 from camsight.services.playback import TrackNotFound as PlaybackTrackNotFound
 from camsight.services.queries import QueryNotFound
+from camsight.services.remote_clips import EdgeUnreachable
 from camsight.services.users import AccountError
 
 MAX_BODY = 64 * 1024
@@ -44,6 +45,7 @@ _STATUS: tuple[tuple[type[CamsightError], int], ...] = (
     (GeometryInvalid, 422),
     (QueryError, 422),
     (TooManyAttempts, 429),
+    (EdgeUnreachable, 502),
     (StoreError, 503),
 )
 

@@ -34,6 +34,7 @@ class EventFilters(BaseModel):
 
     kind: str | None = Field(default=None, max_length=64, description=f"Event kind: {', '.join(EVENT_KINDS)}.")
     camera: str | None = Field(default=None, max_length=200, description="Camera id.")
+    site: str | None = Field(default=None, max_length=64, description="Site (a hub holds many).")
     rule: str | None = Field(default=None, max_length=200, description="Rule name (standing queries: query:<name>).")
     status: Literal["open", "closed"] | None = Field(default=None, description="Only open or only closed events.")
     since: Instant | None = Field(default=None, description="Started at or after this time (ISO 8601 with zone).")

@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from camsight.api.deps import Conn, Context, Reader
-from camsight.services import playback
+from camsight.services import playback, remote_clips
 
 router = APIRouter(tags=["playback"])
 
@@ -136,8 +136,14 @@ def event_clip(
     ctx: Context,
     blur: Annotated[bool, Query(description="Blur heads (0: admins only, audited).")] = True,
 ) -> FileResponse:
-    """The event's clip with its margins (operators; ``blur=0`` admins), audited ``view.clip``."""
+    """The event's clip with its margins (operators; ``blur=0`` admins), audited ``view.clip``.
+
+    At a hub, the clip of another site's event is fetched from that site's edge (blurred, masked).
+    """
     _end_transaction(conn)
+    fetched = remote_clips.clip(ctx.store, actor=actor, config=ctx.config, kind="event", ref=event_id, blur=blur)
+    if fetched is not None:
+        return _video(fetched)
     path = playback.event_clip(
         ctx.store, actor=actor, config=ctx.config, ref=event_id, blur=blur, request_range=request.headers.get("range")
     )
@@ -146,8 +152,10 @@ def event_clip(
 
 @router.get("/api/tracks/{track_id}/clip.mp4", response_class=FileResponse, responses=VIDEO)
 def track_clip(track_id: str, request: Request, actor: Reader, conn: Conn, ctx: Context) -> FileResponse:
-    """The clip of the track's span, heads blurred (operators), audited ``view.clip``."""
+    """The clip of the track's span, heads blurred (operators), audited ``view.clip`` (at a hub: from its edge)."""
     _end_transaction(conn)
+    if fetched := remote_clips.clip(ctx.store, actor=actor, config=ctx.config, kind="track", ref=track_id):
+        return _video(fetched)
     path = playback.track_clip(
         ctx.store, actor=actor, config=ctx.config, track_id=track_id, request_range=request.headers.get("range")
     )

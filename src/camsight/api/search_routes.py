@@ -123,6 +123,7 @@ def make_router(setup: SearchSetup) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = 20,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Results to skip.")] = 0,
         camera: Annotated[str | None, Query(max_length=200, description="Only this camera.")] = None,
+        site: Annotated[str | None, Query(max_length=64, description="Only this site (a hub holds many).")] = None,
         since: Annotated[Instant | None, Query(description="Only tracks seen from then on (ISO 8601).")] = None,
     ) -> SearchAnswer:
         """Search the tracks of the caller's cameras in plain English (operators and admins; audited).
@@ -140,6 +141,7 @@ def make_router(setup: SearchSetup) -> APIRouter:
             cameras=[c.id for c in config.cameras],
             zones=[z.name for c in config.cameras for z in c.zones],
             camera=camera,
+            site=site,
             since=since,
             limit=limit,
             offset=offset,

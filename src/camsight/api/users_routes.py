@@ -30,6 +30,7 @@ class UserOut(BaseModel):
     name: str
     role: str = Field(description="viewer, operator or admin.")
     cameras: list[str] | None = Field(description="Cameras it may see; null: all.")
+    sites: list[str] | None = Field(default=None, description="Sites it may see (at a hub); null: all.")
     disabled: bool
     created_at: datetime
     updated_at: datetime
@@ -43,6 +44,7 @@ class NewUser(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="Account name.")
     role: Literal["viewer", "operator", "admin"] = Field(description="viewer, operator or admin.")
     cameras: list[str] | None = Field(default=None, max_length=1000, description="Only these cameras; null: all.")
+    sites: list[str] | None = Field(default=None, max_length=1000, description="Only these sites (a hub); null: all.")
     password: str = _PASSWORD
 
 
@@ -74,6 +76,7 @@ def _out(user: UserRow) -> UserOut:
         name=user.name,
         role=user.role,
         cameras=cameras,
+        sites=None if user.sites is None else list(user.sites),
         disabled=user.disabled,
         created_at=user.created_at,
         updated_at=user.updated_at,
@@ -97,6 +100,7 @@ def add_user(body: NewUser, actor: Writer, conn: Conn) -> UserOut:
             role=body.role,
             password=body.password,
             cameras=body.cameras,
+            sites=body.sites,
             now=datetime.now(UTC),
         )
     )

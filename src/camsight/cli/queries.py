@@ -28,8 +28,10 @@ def _print_rows(rows: list[StandingQueryRow], *, as_json: bool) -> None:
             console.file.write(json.dumps(shown) + "\n")
         return
     table = Table(title=f"{len(rows)} standing quer{'y' if len(rows) == 1 else 'ies'}", title_justify="left")
+    longest = max((len(r.text) for r in rows), default=0)
     for col in ("id", "name", "text", "cameras", "zones", "schedule", "min score", "enabled", "notify", "version"):
-        table.add_column(col, overflow="fold")
+        # the text as typed, on one line up to 90 characters (folded, never cut, beyond)
+        table.add_column(col, overflow="fold", min_width=min(longest, 90) if col == "text" else None)
     for r in rows:
         schedule = f"{r.schedule['start']}-{r.schedule['end']}" if r.schedule else "always"
         table.add_row(

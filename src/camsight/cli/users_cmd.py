@@ -48,18 +48,30 @@ def add_command(
     camera: Annotated[
         list[str] | None, typer.Option("--camera", help="Limit the account to this camera (repeatable).")
     ] = None,
+    site: Annotated[
+        list[str] | None, typer.Option("--site", help="Limit the account to this site, at a hub (repeatable).")
+    ] = None,
     password_stdin: StdinOption = False,
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
-    """Add an account with a role, optionally limited to some cameras."""
+    """Add an account with a role, optionally limited to some cameras (and, at a hub, to some sites)."""
     store = store_for(load(config), db)
     password = read_password(password_stdin)
     with store.engine.begin() as conn:
         user = users.add(
-            conn, actor=actor(), name=name, role=role, password=password, now=datetime.now(UTC), cameras=camera or None
+            conn,
+            actor=actor(),
+            name=name,
+            role=role,
+            password=password,
+            now=datetime.now(UTC),
+            cameras=camera or None,
+            sites=site or None,
         )
     scope = ", ".join(user.cameras) if user.cameras is not None else "all cameras"
+    if user.sites is not None:
+        scope += " of site(s) " + ", ".join(user.sites)
     console.print(f"account {user.name} added: {user.role}, {scope}")
 
 
@@ -79,6 +91,7 @@ def list_command(
                         "name": u.name,
                         "role": u.role,
                         "cameras": u.cameras,
+                        "sites": u.sites,
                         "disabled": u.disabled,
                         "created_at": u.created_at.isoformat(),
                     }

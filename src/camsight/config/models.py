@@ -31,6 +31,7 @@ from camsight.config.checks import (
 )
 from camsight.core.detections import COCO_NAMES
 from camsight.core.geometry import Line, Polygon
+from camsight.errors import ConfigError
 
 if TYPE_CHECKING:
     from apprise import AppriseAsset, NotifyBase
@@ -749,6 +750,38 @@ class NotificationsConfig(Model):
         return title
 
 
+class EdgeLink(Model):
+    """At a hub: how to reach one site's edge for clips, which the hub fetches only when someone asks."""
+
+    site: str = Field(min_length=1, max_length=64, description="The edge's site.")
+    url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="The edge's API (http://host:port); default: the address its heartbeat announces.",
+    )
+    token_file: Path = Field(
+        description="File holding an API token of an operator account on that edge (`camsight users token`); "
+        "keep it owner-only. The edge audits each clip under that account."
+    )
+    timeout_s: float = Field(default=120.0, gt=0, le=3600, description="Longest a clip may take to come.")
+
+    def token(self) -> str:
+        """The token in :attr:`token_file`.
+
+        Raises:
+            ConfigError: The file cannot be read or is empty.
+        """
+        try:
+            text = self.token_file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"edges: cannot read the token of site {self.site}: {exc.strerror}: {self.token_file}"
+            ) from None
+        if not text:
+            raise ConfigError(f"edges: the token file of site {self.site} is empty: {self.token_file}")
+        return text
+
+
 class SearchConfig(Model):
     """Natural-language search settings."""
 
@@ -785,6 +818,9 @@ class Config(Model):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="Alert lifecycle: cooldown and budget.")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Natural-language search.")
     hub: HubConfig | None = Field(default=None, description="Send events and track records to a hub (MQTT).")
+    edges: tuple[EdgeLink, ...] = Field(
+        default=(), description="At a hub: the edges it fetches clips from on demand (over authenticated HTTP)."
+    )
     notifications: NotificationsConfig = Field(
         default_factory=NotificationsConfig, description="Sending alerts to Apprise URLs: title, timeout, queue."
     )
@@ -797,6 +833,10 @@ class Config(Model):
         ids = [c.id for c in cameras]
         raise_problems("Config", repeated_names(ids, what="camera id", section="cameras", key="id"), ids)
         return cameras
+
+    def edge(self, site: str) -> EdgeLink | None:
+        """At a hub, how to reach the edge of ``site`` (None: not configured)."""
+        return next((e for e in self.edges if e.site == site), None)
 
     def camera(self, camera_id: str) -> CameraConfig:
         """The camera with that id."""

@@ -80,6 +80,8 @@ def _filters(query: Query, table: sa.Table) -> list[sa.ColumnElement[bool]]:
         conditions.append(table.c.camera == query.camera)
     if query.site is not None:
         conditions.append(table.c.site == query.site)
+    if query.in_sites is not None:
+        conditions.append(table.c.site.in_(list(query.in_sites)))
     if query.since is not None:
         conditions.append(table.c.ended_at >= query.since)
     if query.until is not None:
@@ -134,6 +136,8 @@ def _mask(query: Query, cols: Columns) -> NDArray[np.bool_]:
         keep &= cols.text["camera"] == query.camera
     if query.site is not None:
         keep &= cols.text["site"] == query.site
+    if query.in_sites is not None:
+        keep &= np.isin(cols.text["site"], list(query.in_sites))
     if query.since is not None:
         keep &= cols.ended >= np.datetime64(query.since.astimezone(UTC).replace(tzinfo=None), "us")
     if query.until is not None:

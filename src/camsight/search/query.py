@@ -85,6 +85,9 @@ class Query(_Frozen):
     behaviours: tuple[str, ...] = Field(default=(), description="Event kinds: loitering, crowd, person_down, ...")
     camera: str | None = Field(default=None, description="Camera id.")
     site: str | None = Field(default=None, description="Site (a hub holds many).")
+    in_sites: tuple[str, ...] | None = Field(
+        default=None, description="Only tracks of these sites (the searching account's scope, at a hub)."
+    )
     zone: str | None = Field(default=None, description="Zone name the track should have entered.")
     since: datetime | None = Field(default=None, description="Seen at or after this time (UTC).")
     until: datetime | None = Field(default=None, description="Seen before this time (UTC).")

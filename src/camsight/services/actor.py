@@ -1,12 +1,15 @@
 """Who is asking: the actor every use case takes, and what it may see.
 
 Until the console adds accounts, commands act as the operating-system user who ran them (an admin of
-the store they can open). An actor limited to some cameras sees only those, in every use case.
+the store they can open). An actor limited to some cameras sees only those, in every use case; at a
+hub, an actor limited to some sites sees only theirs.
 
 Example:
     >>> Actor("os:ana").may_see("gate")
     True
     >>> Actor("user:bo", role="viewer", cameras=frozenset({"lobby"})).may_see("gate")
+    False
+    >>> Actor("user:cy", sites=frozenset({"north"})).may_see("gate", site="south")
     False
 """
 
@@ -34,15 +37,23 @@ class Actor:
         name: As written in the audit log (``os:ana``, ``user:bo``, ``token:backup``).
         role: viewer (alerts), operator (also search, feedback, blurred clips), admin (everything).
         cameras: The cameras this actor may see; None for all.
+        sites: The sites this actor may see (a hub's accounts); None for all.
     """
 
     name: str
     role: Role = "admin"
     cameras: frozenset[str] | None = None
+    sites: frozenset[str] | None = None
 
-    def may_see(self, camera: str) -> bool:
-        """Whether a camera is in the actor's scope."""
+    def may_see(self, camera: str, site: str | None = None) -> bool:
+        """Whether a camera (of ``site``, when the caller knows it) is in the actor's scope."""
+        if site is not None and self.sites is not None and site not in self.sites:
+            return False
         return self.cameras is None or camera in self.cameras
+
+    def site_scope(self) -> list[str] | None:
+        """The sites as a filter for the store (None: no limit)."""
+        return None if self.sites is None else sorted(self.sites)
 
     def scope(self) -> list[str] | None:
         """The cameras as a filter for the store (None: no limit)."""

@@ -190,7 +190,7 @@ def _digest(**parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def _cache_file(store: Store, kind: str, stem: str, digest: str) -> Path:
+def cache_file(store: Store, kind: str, stem: str, digest: str) -> Path:
     """``<media>/cache/<kind>/<stem>-<digest>.mp4``; the folder is made owner-only, and swept of old copies."""
     folder = store.paths.media / "cache" / kind
     perms.make_dir(folder)
@@ -279,7 +279,7 @@ def event_clip(
         masks = camera_masks(conn, config=config, camera=event.camera)
         applied = effective_config(conn, config)
     key = _digest(end_s=event.end_s, status=event.status, pre=pre_s, post=post_s, masks=masks, source=event.source)
-    path = _cache_file(store, "clips", f"event-{event.id}-{'blurred' if blur else 'unblurred'}", key)
+    path = cache_file(store, "clips", f"event-{event.id}-{'blurred' if blur else 'unblurred'}", key)
     if not path.exists():
         try:
             export(
@@ -342,7 +342,7 @@ def track_clip(
         actor.require("operator", "watch clips")
         masks = camera_masks(conn, config=config, camera=track.camera)
     key = _digest(start_s=track.start_s, end_s=track.end_s, source=track.source, masks=masks)
-    path = _cache_file(store, "clips", f"track-{track.id}", key)
+    path = cache_file(store, "clips", f"track-{track.id}", key)
     made: list[float] = []
 
     def write(part: Path) -> tuple[int, float]:
@@ -402,7 +402,7 @@ def recording_video(
     source = _segment_file(store, seg)
     stat = source.stat()
     key = _digest(size=stat.st_size, mtime=stat.st_mtime_ns, complete=seg.complete, masks=masks)
-    path = _cache_file(store, "recordings", f"segment-{seg.id}", key)
+    path = cache_file(store, "recordings", f"segment-{seg.id}", key)
     pieces = [Piece(source, 0.0, float("inf"))]
 
     def write(part: Path) -> tuple[int, float]:

@@ -54,6 +54,8 @@ def _narrow(
     update: dict[str, Any] = {}
     if site is not None:
         update["site"] = site
+    if actor.sites is not None:
+        update["in_sites"] = tuple(sorted(actor.sites))
     if camera is not None:
         update["camera"] = check_name(camera, cameras, what="camera")
     if since is not None:

@@ -69,7 +69,8 @@ def check_password(user: UserRow, password: str) -> bool:
 def actor_of(user: UserRow) -> Actor:
     """The actor an account acts as."""
     cameras = None if user.cameras is None else frozenset(user.cameras)
-    return Actor(f"user:{user.name}", role=cast(Role, user.role), cameras=cameras)
+    sites = None if user.sites is None else frozenset(user.sites)
+    return Actor(f"user:{user.name}", role=cast(Role, user.role), cameras=cameras, sites=sites)
 
 
 def add(
@@ -81,8 +82,9 @@ def add(
     password: str,
     now: datetime,
     cameras: Sequence[str] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> UserRow:
-    """Add an account.
+    """Add an account (limited to ``cameras`` and, at a hub, to ``sites``, when given).
 
     Raises:
         Forbidden: The actor is not an admin.
@@ -96,13 +98,24 @@ def add(
     if repo.get_user(conn, name=name) is not None:
         raise AccountError(f"an account named {name!r} exists already")
     user = repo.add_user(
-        conn, name=name, role=role, cameras=cameras, password_hash=_HASHER.hash(_checked_password(password)), now=now
+        conn,
+        name=name,
+        role=role,
+        cameras=cameras,
+        sites=sites,
+        password_hash=_HASHER.hash(_checked_password(password)),
+        now=now,
     )
     audit.record(
         conn,
         actor=actor,
         action="user.add",
-        detail={"name": name, "role": role, "cameras": None if cameras is None else list(cameras)},
+        detail={
+            "name": name,
+            "role": role,
+            "cameras": None if cameras is None else list(cameras),
+            "sites": None if sites is None else list(sites),
+        },
     )
     return user
 

@@ -30,6 +30,7 @@ class UserRow:
     disabled: bool
     created_at: datetime
     updated_at: datetime
+    sites: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ def digest(secret: str) -> str:
 
 def _user(row: sa.Row[Any]) -> UserRow:
     m = row._mapping
-    cameras = m["cameras"]
+    cameras, sites = m["cameras"], m["sites"]
     return UserRow(
         id=int(m["id"]),
         name=m["name"],
@@ -62,17 +63,26 @@ def _user(row: sa.Row[Any]) -> UserRow:
         disabled=bool(m["disabled"]),
         created_at=m["created_at"],
         updated_at=m["updated_at"],
+        sites=None if sites is None else tuple(sites),
     )
 
 
 def add_user(
-    conn: sa.Connection, *, name: str, role: str, cameras: Sequence[str] | None, password_hash: str, now: datetime
+    conn: sa.Connection,
+    *,
+    name: str,
+    role: str,
+    cameras: Sequence[str] | None,
+    password_hash: str,
+    now: datetime,
+    sites: Sequence[str] | None = None,
 ) -> UserRow:
     """Insert an account; returns it."""
     values = {
         "name": name,
         "role": role,
         "cameras": None if cameras is None else list(cameras),
+        "sites": None if sites is None else list(sites),
         "password_hash": password_hash,
         "disabled": False,
         "created_at": now,

@@ -67,6 +67,7 @@ def _filters(
     rule: str | None = None,
     status: str | None = None,
     cameras: Sequence[str] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     t = event_table
     conditions: list[sa.ColumnElement[bool]] = []
@@ -82,6 +83,8 @@ def _filters(
             conditions.append(column == value)
     if cameras is not None:
         conditions.append(t.c.camera.in_(list(cameras)))
+    if sites is not None:
+        conditions.append(t.c.site.in_(list(sites)))
     if since is not None:
         conditions.append(t.c.started_at >= since)
     if until is not None:

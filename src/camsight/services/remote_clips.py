@@ -1,0 +1,139 @@
+"""At a hub: a clip fetched from its edge when someone asks for it, over authenticated HTTP.
+
+A hub holds events, tracks and small thumbnails, never video. When an operator at the hub plays an
+event's or a track's clip, the hub asks the edge of that site for it (``GET /api/events/{id}/clip.mp4``,
+heads blurred, the camera's masks burned in, with the API token of ``edges[].token_file``), keeps the
+copy it asked for in its clip cache (swept after a day, like the edge's own), and serves it. The view is
+audited at both ends: at the edge under the hub's account, at the hub under the person who asked.
+
+The scope and role are checked at the hub first, exactly as for a local clip: a site or camera the
+caller may not see is "not found".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+
+from camsight.config import Config
+from camsight.config.models import EdgeLink
+from camsight.errors import CamsightError
+from camsight.services import audit
+from camsight.services.actor import Actor, Forbidden
+from camsight.services.events import TrackNotFound, find_event
+from camsight.services.playback import cache_file
+from camsight.store import edges_repo
+from camsight.store import repository as repo
+from camsight.store.errors import writing
+from camsight.store.handle import Store
+
+log = logging.getLogger(__name__)
+CHUNK = 1 << 16
+
+
+class EdgeUnreachable(CamsightError):
+    """The edge that holds the video did not give it."""
+
+
+def _link(store: Store, config: Config, site: str) -> tuple[EdgeLink, str] | None:
+    """How to reach the edge of ``site``: its link and base URL; None when this store is not a hub for it."""
+    link = config.edge(site)
+    if link is None:
+        return None
+    url = link.url
+    if url is None:
+        with store.engine.connect() as conn:
+            url = edges_repo.edge_url(conn, site)
+    if not url:
+        raise EdgeUnreachable(
+            f"the edge of site {site} has not announced its address; set edges[].url for it in the hub's config "
+            "or hub.api_url on the edge"
+        )
+    return link, url.rstrip("/")
+
+
+def is_remote(store: Store, config: Config, site: str) -> bool:
+    """Whether clips of ``site`` come from its edge (the hub's config names it)."""
+    return config.edge(site) is not None and site != store.site
+
+
+def _fetch(link: EdgeLink, url: str, target: Path) -> int:
+    """Download ``url`` into ``target`` (owner-only, written then renamed); returns its size."""
+    part = target.with_name(target.name + f".{os.getpid()}.part")
+    headers = {"Authorization": f"Bearer {link.token()}"}
+    try:
+        with httpx.stream("GET", url, headers=headers, timeout=link.timeout_s) as answer:
+            if answer.status_code != 200:
+                answer.read()
+                raise EdgeUnreachable(_refusal(link.site, answer))
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                for chunk in answer.iter_bytes(CHUNK):
+                    out.write(chunk)
+        os.replace(part, target)
+    except httpx.HTTPError as exc:
+        raise EdgeUnreachable(f"the edge of site {link.site} did not answer: {type(exc).__name__}: {exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+    return target.stat().st_size
+
+
+def _refusal(site: str, answer: httpx.Response) -> str:
+    try:
+        detail = str(answer.json().get("detail", ""))
+    except ValueError:
+        detail = ""
+    why = {401: "refused the hub's token", 403: "does not let the hub's account watch clips", 404: "has no such clip"}
+    said = why.get(answer.status_code, f"answered {answer.status_code}")
+    return f"the edge of site {site} {said}" + (f": {detail}" if detail else "")
+
+
+def clip(
+    store: Store, *, actor: Actor, config: Config, kind: Literal["event", "track"], ref: str, blur: bool = True
+) -> Path | None:
+    """The clip of an event (``kind`` "event") or a track ("track") of a remote site, fetched once from its edge.
+
+    None when the item's site is not one of the hub's ``edges`` (its clip is cut here, if at all).
+
+    Raises:
+        EventNotFound, TrackNotFound: Nothing the actor may see has that id.
+        Forbidden: The actor is a viewer.
+        EdgeUnreachable: The edge cannot be reached, or refused.
+    """
+    if not config.edges:
+        return None
+    with store.engine.connect() as conn:
+        if kind == "event":
+            event = find_event(conn, actor=actor, ref=ref)
+            item_id, site, camera = event.id, event.site, event.camera
+        else:
+            track = repo.get_track(conn, track_id=ref)
+            if track is None or not actor.may_see(track.camera, track.site):
+                raise TrackNotFound(f"no track {ref!r}")
+            item_id, site, camera = track.id, track.site, track.camera
+    if not is_remote(store, config, site):
+        return None
+    actor.require("operator", "watch clips")
+    if not blur:
+        raise Forbidden(
+            f"a hub fetches clips with heads blurred only; export an unblurred one at the edge of site {site}"
+        )
+    reach = _link(store, config, site)
+    assert reach is not None  # is_remote: the config names it
+    link, base = reach
+    target = cache_file(store, f"remote-{site}", f"{kind}-{item_id}", "edge")
+    fetched = not target.exists()
+    if fetched:
+        size = _fetch(link, f"{base}/api/{kind}s/{quote(item_id, safe='')}/clip.mp4", target)
+        log.info("fetched the clip of %s %s from the edge of site %s (%d bytes)", kind, item_id, site, size)
+    detail: dict[str, Any] = {f"{kind}_id": item_id, "site": site, "camera": camera, "from_edge": fetched}
+    with writing(store.engine) as conn:
+        audit.record(conn, actor=actor, action="view.clip", detail=detail)
+    return target
