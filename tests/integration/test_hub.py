@@ -609,12 +609,11 @@ def test_one_hub_searches_both_sites_fetches_clips_from_the_right_edge_and_keeps
                 "hub",
             )
         )
-        for site, edge in edges.items():
+        for edge in edges.values():
             _cli("outbox", "send", "--config", str(edge["config"]), "--db", str(edge["db"]), "--timeout", "120")
         everyone = {"Authorization": f"Bearer {_account(fresh_postgres_url, 'ana', 'operator', cwd=hub_folder)}"}
-        north_only = {
-            "Authorization": f"Bearer {_account(fresh_postgres_url, 'bo', 'operator', '--site', 'north', cwd=hub_folder)}"
-        }
+        bo = _account(fresh_postgres_url, "bo", "operator", "--site", "north", cwd=hub_folder)
+        north_only = {"Authorization": f"Bearer {bo}"}
         # cross-site search, and a site filter
         hits = httpx.get(f"{hub_url}/api/search", params={"q": "person", "limit": 50}, headers=everyone).json()["hits"]
         assert {h["record"]["site"] for h in hits} == {"north", "south"}

@@ -7,7 +7,9 @@ segments (repaired from the files), its open events (ended at its last heartbeat
 row (``failed``, with the reason). The supervisor collects the workers' health reports,
 writes the status file (``status.json`` next to the database) every second, serves Prometheus
 metrics, enforces recording retention every minute and the retention of every other kind of data
-(:mod:`camsight.services.retention`) every hour. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
+(:mod:`camsight.services.retention`) every hour; with ``home_assistant`` configured it hands the
+workers' news to the Home Assistant connection (:mod:`camsight.transport.homeassistant`) and tells it
+every second which cameras are live. :meth:`Supervisor.stop` (Ctrl-C, SIGTERM)
 asks every worker to flush its open events and tracks and close its recording, then waits.
 
 A store has one live runner at a time: the supervisor holds the store's run lock
@@ -51,6 +53,7 @@ from camsight.store.media import MediaStore
 from camsight.store.paths import StorePaths
 
 if TYPE_CHECKING:
+    from camsight.transport.homeassistant import HomeAssistant
     from camsight.transport.publisher import Publisher
 
 log = logging.getLogger(__name__)
@@ -135,6 +138,7 @@ class Supervisor:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._retaining: threading.Thread | None = None
+        self.home_assistant: HomeAssistant | None = None
 
     def claim(self) -> None:
         """Take the store's run lock now (:meth:`run` does it too); nothing else is touched.
@@ -184,6 +188,7 @@ class Supervisor:
         self._prepare()
         serve_metrics(self.config.live.metrics_port, self.snapshots)
         publisher = self._publisher()
+        self.home_assistant = self._home_assistant()
         next_status = next_retention = next_store_retention = 0.0
         try:
             while not self._stop.is_set():
@@ -195,6 +200,7 @@ class Supervisor:
                     self.write_status()
                     if publisher is not None:
                         publisher.report_cameras({h.camera: (h.state, h.reason) for h in self.snapshots()})
+                    self._tell_home_assistant()
                     next_status = now + 1.0
                 if now >= next_retention:
                     self.retention()
@@ -207,6 +213,9 @@ class Supervisor:
             if self._retaining is not None:
                 self._retaining.join(30)  # a pass is one short transaction; no new one starts once stopping
             self.write_status(running=False)
+            if self.home_assistant is not None:
+                self._tell_home_assistant()
+                self.home_assistant.stop()
             if publisher is not None:
                 publisher.report_cameras({h.camera: ("stopped", None) for h in self.snapshots()})
                 publisher.drain(5.0)  # what the workers stored last; the rest waits in the outbox
@@ -224,6 +233,23 @@ class Supervisor:
         if publisher is not None:
             publisher.start()
         return publisher
+
+    def _home_assistant(self) -> HomeAssistant | None:
+        """With ``home_assistant`` configured, its connection, started, announcing the live cameras' entities."""
+        from camsight.apps.wiring import make_home_assistant
+
+        engine = connect(self.paths.database)
+        try:
+            bridge = make_home_assistant(self.config, engine, cameras=list(self.slots))
+        finally:
+            engine.dispose()
+        if bridge is not None:
+            bridge.start()
+        return bridge
+
+    def _tell_home_assistant(self) -> None:
+        if self.home_assistant is not None:
+            self.home_assistant.cameras({h.camera: h.state == "live" for h in self.snapshots()})
 
     def _prepare(self) -> None:
         engine = connect(self.paths.database)
@@ -291,6 +317,10 @@ class Supervisor:
             try:
                 while slot.reader is not None and slot.reader.poll():
                     data = slot.reader.recv()
+                    if not isinstance(data, dict):  # news for Home Assistant
+                        if self.home_assistant is not None:
+                            self.home_assistant.observe(data)
+                        continue
                     if data.get("type") == "alert":
                         if self.on_alert is not None:
                             self.on_alert(data)
@@ -314,6 +344,8 @@ class Supervisor:
             code = process.exitcode
             reason = _exit_reason(code)
             self._after_exit(slot.camera, code)
+            if self.home_assistant is not None:
+                self.home_assistant.camera_gone(slot.camera)
             with self._lock:
                 last = slot.health
                 if last is not None:
@@ -406,6 +438,8 @@ class Supervisor:
             slot.process.join()
             if slot.process.exitcode != 0:
                 self._after_exit(slot.camera, slot.process.exitcode)
+                if self.home_assistant is not None:
+                    self.home_assistant.camera_gone(slot.camera)
         self._drain(0)
         for slot in self.slots.values():
             slot.restart_at = None

@@ -182,6 +182,16 @@ class CameraPipeline:
         self.stats.tracks += len(finished)
         return StepResult(frame=frame, detections=tracked, detected=dets, events=events, finished=finished)
 
+    def occupancy(self) -> dict[str, int]:
+        """People standing in each zone of the camera in the last analysed frame (0 before the first).
+
+        Counted from the tracked boxes' foot points, only tracks long enough to be stored (see
+        :meth:`~camsight.perception.tracklog.TrackLog.occupancy`); cheap enough to ask every frame.
+        """
+        if self.tracklog is None:
+            return {zone.name: 0 for zone in self.camera.zones}
+        return self.tracklog.occupancy(self._held, min_frames=1 if self.still else 2)
+
     def _masked(self, frame: Frame) -> Frame:
         if not self._masks:
             return frame

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from camsight.events.notify import Notifier
+    from camsight.transport.homeassistant import HomeAssistant
     from camsight.transport.publisher import Publisher
 
 
@@ -101,6 +102,30 @@ def make_publisher(config: Config, store: Store, *, client_id: str | None = None
         model=active_detector(config.detector),
         client_id=client_id,
     )
+
+
+def make_home_assistant(config: Config, engine: sa.Engine, *, cameras: Sequence[str]) -> HomeAssistant | None:
+    """Home Assistant discovery of these live cameras when the config asks for it (not started), else None.
+
+    The cameras' zones and rules are those their workers run: the config's, with the geometry saved in
+    the console. The broker is ``home_assistant.mqtt``, or the hub's.
+    """
+    ha = config.home_assistant
+    if ha is None or not ha.enabled:
+        return None
+    from camsight.services.cameras import effective_camera
+    from camsight.transport.homeassistant import HomeAssistant
+    from camsight.transport.mqtt import BrokerSettings
+
+    if ha.mqtt is not None:
+        settings = BrokerSettings.parse(ha.mqtt, ca_file=ha.tls_ca)
+    else:
+        assert config.hub is not None  # the config's validation says one of them is set
+        settings = BrokerSettings.parse(config.hub.mqtt, ca_file=ha.tls_ca or config.hub.tls_ca)
+    site = config.site_name()
+    with engine.connect() as conn:
+        effective = [effective_camera(conn, config.camera(camera), site=site) for camera in cameras]
+    return HomeAssistant(settings, site=site, cameras=effective, prefix=ha.prefix)
 
 
 def rule_urls(camera: CameraConfig) -> dict[str, tuple[str, ...]]:

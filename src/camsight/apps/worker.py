@@ -10,7 +10,9 @@ process only. Inside it:
 - a second stream thread records ``record_source`` when it is a different URL;
 - the main thread runs each frame through the drive loop (:mod:`camsight.apps.drive`: pipeline, alert
   gate, standing queries, store sink), measures the alert latency, tells the supervisor about every
-  alert as it starts and ends, and reports :class:`CameraHealth` about once a second through a pipe;
+  alert as it starts and ends (with Home Assistant configured, also every alert that opens or closes
+  and each zone's people count, see :class:`~camsight.transport.homeassistant.WorkerNews`), and
+  reports :class:`CameraHealth` about once a second through a pipe;
   every :data:`HEARTBEAT_S` it also writes a heartbeat to its source row
   (:func:`~camsight.store.recordings.heartbeat_stream`), so that if it is killed the supervisor
   closes its events at the time it was last alive.
@@ -55,6 +57,7 @@ from camsight.store import recordings as rec
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import open_store
+from camsight.transport.homeassistant import WorkerNews
 
 log = logging.getLogger(__name__)
 REPORT_EVERY_S = 1.0
@@ -138,6 +141,7 @@ class CameraWorker:
         self.pipe: CameraPipeline | None = None
         self.drive: Drive | None = None
         self.notifier: Notifier | None = None
+        self.news: WorkerNews | None = None  # what Home Assistant should hear, when it is configured
         self.events_stored = 0
         self.tracks_stored = 0
         self.latency = CameraHealth(self.camera.id).latency
@@ -201,6 +205,9 @@ class CameraWorker:
             describer=make_describer(self.config),
         )
         self.notifier = make_notifier(self.config, self.store, self.camera)
+        ha = self.config.home_assistant
+        if ha is not None and ha.enabled:
+            self.news = WorkerNews(camera.id, [zone.name for zone in camera.zones], every_s=ha.counts_every_s)
         self.drive = make_drive(
             self.config,
             self.store,
@@ -271,6 +278,11 @@ class CameraWorker:
         assert self.drive is not None
         self._now = frame.pts_s
         self.drive.step(frame)
+        if self.news is not None and self.news.due(frame.pts_s):
+            assert self.pipe is not None
+            counts = self.news.counts(frame.pts_s, self.pipe.occupancy())
+            if counts is not None:
+                self._tell(counts)
 
     def _observe(self, published: Published) -> None:
         """Latency of each new alert; every alert start and end goes to the supervisor (it prints them)."""
@@ -291,8 +303,10 @@ class CameraWorker:
         for alert in published.updated:
             if alert.status == "closed":
                 self._tell(alert_message(alert, new=False))
+        for news in self.news.alerts(published) if self.news is not None else ():
+            self._tell(news)
 
-    def _tell(self, message: dict[str, object]) -> None:
+    def _tell(self, message: object) -> None:
         try:
             self.reports.send(message)
         except (OSError, ValueError):  # the supervisor is gone
@@ -302,6 +316,9 @@ class CameraWorker:
         status, error = "complete", None
         if self.pipe is not None and self.drive is not None:
             self.drive.close()
+            cleared = self.news.cleared() if self.news is not None else None
+            if cleared is not None:
+                self._tell(cleared)
             stats = self.pipe.stats
             with self.engine.begin() as conn:
                 rec.finish_stream(

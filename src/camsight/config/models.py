@@ -699,6 +699,39 @@ class HubConfig(Model):
     )
 
 
+class HomeAssistantConfig(Model):
+    """Home Assistant MQTT discovery for ``camsight run``: a binary sensor per rule, a people count per zone.
+
+    See ``camsight.transport.homeassistant`` and the Home Assistant section of docs/mqtt.md.
+    """
+
+    enabled: bool = Field(default=True, description="Set false to keep the section but announce nothing.")
+    mqtt: str | None = Field(
+        default=None,
+        description="The broker Home Assistant uses: mqtt://[user:pass@]host[:port] or mqtts:// for TLS; default: "
+        "hub.mqtt. Its account must be allowed the topics in docs/mqtt.md (Home Assistant).",
+        pattern=r"^mqtts?://[^\s]+$",
+    )
+    tls_ca: Path | None = Field(
+        default=None,
+        description="CA certificate file for an mqtts:// broker; default: hub.tls_ca when hub.mqtt is used, else "
+        "the system's.",
+    )
+    prefix: str = Field(
+        default="homeassistant",
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$",
+        description="Home Assistant's discovery prefix (a setting of its MQTT integration; 'homeassistant' unless "
+        "changed there). Its birth message is expected on '<prefix>/status'.",
+    )
+    counts_every_s: float = Field(
+        default=1.0,
+        ge=0.1,
+        le=3600,
+        description="A zone's people count is sent when it changed, at most this often (seconds of the stream).",
+    )
+
+
 TITLE_FIELDS = ("kind", "camera", "zone", "rule", "site", "time", "score", "id")
 """The fields a notification title may use (``{camera}``...), all text."""
 
@@ -821,6 +854,11 @@ class Config(Model):
     edges: tuple[EdgeLink, ...] = Field(
         default=(), description="At a hub: the edges it fetches clips from on demand (over authenticated HTTP)."
     )
+    home_assistant: HomeAssistantConfig | None = Field(
+        default=None,
+        description="Announce every live camera's rules and zones to Home Assistant (MQTT discovery): a binary "
+        "sensor per rule, on while one of its alerts is open, and a people count per zone.",
+    )
     notifications: NotificationsConfig = Field(
         default_factory=NotificationsConfig, description="Sending alerts to Apprise URLs: title, timeout, queue."
     )
@@ -837,6 +875,13 @@ class Config(Model):
     def edge(self, site: str) -> EdgeLink | None:
         """At a hub, how to reach the edge of ``site`` (None: not configured)."""
         return next((e for e in self.edges if e.site == site), None)
+
+    @model_validator(mode="after")
+    def _home_assistant_broker(self) -> Config:
+        ha = self.home_assistant
+        if ha is not None and ha.enabled and ha.mqtt is None and self.hub is None:
+            raise check_error("home_assistant needs a broker: set home_assistant.mqtt (or hub.mqtt)")
+        return self
 
     def camera(self, camera_id: str) -> CameraConfig:
         """The camera with that id."""

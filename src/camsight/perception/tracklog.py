@@ -114,6 +114,25 @@ class TrackLog:
         else:
             heapq.heappush(state.crops, item)
 
+    def occupancy(self, dets: Detections, *, class_id: int = PERSON, min_frames: int = 2) -> dict[str, int]:
+        """How many tracked objects of ``class_id`` stand in each zone (foot point inside) in ``dets``.
+
+        Only tracks seen in at least ``min_frames`` frames count: those shorter are not stored either
+        (see :func:`camsight.apps.pipeline.min_frames`), so every object counted is a stored track.
+        """
+        counts = dict.fromkeys(self.zones, 0)
+        if not len(dets) or not counts:
+            return counts
+        seen = np.array(
+            [len(self._tracks[int(t)].observations) if int(t) in self._tracks else 0 for t in dets.tracker_id]
+        )
+        keep = dets.tracked & (dets.class_id == class_id) & (seen >= min_frames)
+        anchors = dets.anchors[keep]
+        if len(anchors):
+            for name, poly in self.zones.items():
+                counts[name] = int(poly.contains(anchors).sum())
+        return counts
+
     def add_events(self, events: Iterable[AnyEvent]) -> None:
         """Remember which tracks took part in which events."""
         for event in events:

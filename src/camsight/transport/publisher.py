@@ -23,6 +23,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -95,13 +96,14 @@ class Publisher:
         self._client.on_message = self._on_message
         self._client.on_publish = self._on_publish
         self._client.will_set(topics.edge_topic(site), self._edge("offline"), qos=1, retain=True)
-        self._lock = threading.RLock()  # paho may call on_publish from inside publish()
+        self._lock = threading.RLock()
         self._sent_at: dict[int, float] = {}  # row id -> when it was last sent, until the hub confirms it
         self._confirmed: list[int] = []
         self._hubs: set[str] = set()
         self._topics: dict[int, str] = {}  # message id -> topic, until the broker answers
         self._cameras: dict[str, tuple[str, str | None]] = {}  # camera -> (state, reason) to announce
         self._cameras_sent: dict[str, tuple[str, str | None]] = {}
+        self._answers: deque[tuple[int, ReasonCode]] = deque()  # the broker's answers, appended by paho's thread
         self._connected = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -124,6 +126,7 @@ class Publisher:
             self._sent_at.clear()  # whatever the hub has not confirmed is sent again
             self._topics.clear()
             self._cameras_sent.clear()  # the broker may have lost the retained states
+            self._answers.clear()
             self._hubs.clear()
         client.subscribe([(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)])
         self.state, self.problem = "connected", None
@@ -137,14 +140,21 @@ class Publisher:
             log.warning("hub: disconnected from %s (%s); reconnecting", self.settings.display, reason)
 
     def _on_publish(self, _client: Any, _userdata: Any, mid: int, reason: ReasonCode, _props: Any) -> None:
-        with self._lock:
+        # No lock here: paho calls this holding its lock on outgoing messages, which publish() takes too,
+        # and the sending thread holds self._lock while it publishes (waiting here for it would deadlock).
+        self._answers.append((mid, reason))
+
+    def _settle(self) -> None:
+        """Read the broker's answers so far (holding ``_lock``): report the first refusal."""
+        while self._answers:
+            mid, reason = self._answers.popleft()
             topic = self._topics.pop(mid, "?")
-        if reason.is_failure and self.problem is None:
-            self.problem = (
-                f"the broker refused a message on {topic}: {reason} (may this edge's account publish under "
-                f"camsight/{self.site}/? see docs/mqtt.md)"
-            )
-            log.error("hub: %s; the outbox is kept", self.problem)
+            if reason.is_failure and self.problem is None:
+                self.problem = (
+                    f"the broker refused a message on {topic}: {reason} (may this edge's account publish under "
+                    f"camsight/{self.site}/? see docs/mqtt.md)"
+                )
+                log.error("hub: %s; the outbox is kept", self.problem)
 
     def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
         if message.topic.startswith(topics.HUB_PRESENCE + "/"):
@@ -188,6 +198,8 @@ class Publisher:
             if not self._connected.wait(timeout=POLL_S):
                 continue
             busy = False
+            with self._lock:
+                self._settle()
             try:
                 self._delete_confirmed()
                 self._heartbeat()
@@ -233,6 +245,7 @@ class Publisher:
 
     def _publish(self, topic: str, payload: str, props: Properties | None = None, *, retain: bool = False) -> None:
         with self._lock:  # held until the message id is noted, so the broker's answer finds its topic
+            self._settle()
             info = self._client.publish(topic, payload, qos=1, retain=retain, properties=props)
             self._topics[info.mid] = topic
 

@@ -12,6 +12,10 @@ topic                                      payload                              
 ``camsight/{site}/acks/{client}``          ``{"ids": [outbox row ids]}``            1       no
 =========================================  =====================================  ======  =========
 
+With ``home_assistant:`` configured, an edge also announces its live cameras to Home Assistant (MQTT
+discovery under ``homeassistant/``, states under ``camsight/{site}/ha/``): see
+:mod:`camsight.transport.homeassistant`.
+
 A hub subscribes with MQTT 5 shared subscriptions (``$share/<group>/camsight/+/events/+`` ...), so
 several hub processes split the load. An edge's broker account should be allowed to publish only under
 ``camsight/<its site>/#`` (see the Mosquitto ACL in ``docs/mqtt.md``).
