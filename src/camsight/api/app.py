@@ -17,6 +17,7 @@ from camsight.api import (
     errors,
     events_routes,
     media_routes,
+    models_routes,
     playback_routes,
     queries_routes,
     rules_routes,
@@ -71,5 +72,6 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool = False, se
     app.include_router(status_routes.router)
     app.include_router(cameras_routes.router)
     app.include_router(playback_routes.router)
+    app.include_router(models_routes.router)
     install_console(app, searching)  # the console's pages and /static
     return app

@@ -53,6 +53,7 @@ from camsight.store.media import MediaStore
 from camsight.store.paths import StorePaths
 
 if TYPE_CHECKING:
+    from camsight.apps.rollout import ModelFollower
     from camsight.transport.homeassistant import HomeAssistant
     from camsight.transport.publisher import Publisher
 
@@ -139,6 +140,7 @@ class Supervisor:
         self._lock = threading.Lock()
         self._retaining: threading.Thread | None = None
         self.home_assistant: HomeAssistant | None = None
+        self.follower: ModelFollower | None = None
 
     def claim(self) -> None:
         """Take the store's run lock now (:meth:`run` does it too); nothing else is touched.
@@ -200,6 +202,7 @@ class Supervisor:
                     self.write_status()
                     if publisher is not None:
                         publisher.report_cameras({h.camera: (h.state, h.reason) for h in self.snapshots()})
+                        self._report_model(publisher)
                     self._tell_home_assistant()
                     next_status = now + 1.0
                 if now >= next_retention:
@@ -216,23 +219,42 @@ class Supervisor:
             if self.home_assistant is not None:
                 self._tell_home_assistant()
                 self.home_assistant.stop()
+            if self.follower is not None:
+                self.follower.stop()
             if publisher is not None:
                 publisher.report_cameras({h.camera: ("stopped", None) for h in self.snapshots()})
                 publisher.drain(5.0)  # what the workers stored last; the rest waits in the outbox
                 publisher.stop()
 
     def _publisher(self) -> Publisher | None:
-        """With a hub configured, the outbox's publisher, started (the workers only write the outbox)."""
+        """With a hub configured, the outbox's publisher, started (the workers only write the outbox).
+
+        Unless ``hub.models`` is off, it also feeds the hub's model announcements to :attr:`follower`.
+        """
         if self.config.hub is None:
             return None
+        from camsight.apps.rollout import ModelFollower, models_folder
         from camsight.apps.wiring import make_publisher
         from camsight.store.handle import open_store
 
         store = open_store(self.config, self.paths.database)
-        publisher = make_publisher(self.config, store, client_id=f"camsight-edge-{store.site}")
+        if self.config.hub.models:
+            self.follower = ModelFollower(
+                site=store.site, folder=models_folder(self.paths.media), configured=self.config.detector
+            )
+            self.follower.start()
+        offer = self.follower.offer if self.follower is not None else None
+        publisher = make_publisher(self.config, store, client_id=f"camsight-edge-{store.site}", on_model=offer)
         if publisher is not None:
             publisher.start()
         return publisher
+
+    def _report_model(self, publisher: Publisher) -> None:
+        """The model the workers are told to run (``active.json``), and why a release was refused, if one was."""
+        from camsight.apps.rollout import models_folder, running
+
+        model = running(self.config.detector, models_folder(self.paths.media))
+        publisher.set_model(model, self.follower.problem if self.follower is not None else None)
 
     def _home_assistant(self) -> HomeAssistant | None:
         """With ``home_assistant`` configured, its connection, started, announcing the live cameras' entities."""

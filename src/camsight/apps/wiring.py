@@ -84,11 +84,16 @@ def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> S
     )
 
 
-def make_publisher(config: Config, store: Store, *, client_id: str | None = None) -> Publisher | None:
-    """The outbox's publisher when the config names a hub (not started), else None."""
+def make_publisher(
+    config: Config, store: Store, *, client_id: str | None = None, on_model: Callable[[bytes], None] | None = None
+) -> Publisher | None:
+    """The outbox's publisher when the config names a hub (not started), else None.
+
+    ``on_model`` gets the hub's model announcements (a live edge's :class:`~camsight.apps.rollout.ModelFollower`).
+    """
     if config.hub is None:
         return None
-    from camsight.models.registry import active_detector
+    from camsight.apps.rollout import models_folder, running
     from camsight.transport.mqtt import BrokerSettings
     from camsight.transport.publisher import Publisher
 
@@ -99,8 +104,9 @@ def make_publisher(config: Config, store: Store, *, client_id: str | None = None
         site=store.site,
         api_url=config.hub.api_url,
         heartbeat_s=config.hub.heartbeat_s,
-        model=active_detector(config.detector),
+        model=running(config.detector, models_folder(store.paths.media)),
         client_id=client_id,
+        on_model=on_model,
     )
 
 

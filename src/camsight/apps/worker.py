@@ -15,7 +15,8 @@ process only. Inside it:
   reports :class:`CameraHealth` about once a second through a pipe;
   every :data:`HEARTBEAT_S` it also writes a heartbeat to its source row
   (:func:`~camsight.store.recordings.heartbeat_stream`), so that if it is killed the supervisor
-  closes its events at the time it was last alive.
+  closes its events at the time it was last alive; at each heartbeat it also looks at the model a hub
+  made active (:mod:`camsight.apps.rollout`) and swaps a new one in between two frames.
 
 Each run of a camera is its own source (``kind="stream"``): pts_s counts seconds since the worker
 started, continuous across reconnects; wall times are the frames' capture times.
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as MpEvent
+from pathlib import Path
 from types import FrameType
 
 import sqlalchemy as sa
@@ -43,6 +45,7 @@ from camsight.apps.drive import Drive
 from camsight.apps.health import CameraHealth
 from camsight.apps.pipeline import CameraPipeline
 from camsight.apps.recorder import SegmentRecorder, make_recorder
+from camsight.apps.rollout import ActiveModel, detector_config, models_folder, read_active, running
 from camsight.apps.wiring import enabled_suppressions, make_describer, make_drive, make_notifier
 from camsight.config.models import CameraConfig, Config
 from camsight.core.frame import Frame
@@ -142,6 +145,8 @@ class CameraWorker:
         self.drive: Drive | None = None
         self.notifier: Notifier | None = None
         self.news: WorkerNews | None = None  # what Home Assistant should hear, when it is configured
+        self.active: ActiveModel | None = None  # the hub's model this worker runs (None: the configured one)
+        self.model_version: str | None = None
         self.events_stored = 0
         self.tracks_stored = 0
         self.latency = CameraHealth(self.camera.id).latency
@@ -188,9 +193,14 @@ class CameraWorker:
             on_gap=gap,
         )
 
+    def _models(self) -> Path:
+        return models_folder(self.store.paths.media)
+
     def start(self) -> None:
         """Load the detector, build the drive loop and record the run's start (everything but the streams)."""
-        detector = self.detector or OnnxDetector(self.config.detector)
+        self.active = read_active(self._models())
+        self.model_version = running(self.config.detector, self._models())[0]
+        detector = self.detector or OnnxDetector(detector_config(self.config.detector, self.active))
         with self.engine.connect() as conn:  # the zones, lines and masks drawn in the console, if any
             camera = effective_camera(conn, self.camera, site=self.site)
         self.pipe = CameraPipeline(
@@ -237,6 +247,7 @@ class CameraWorker:
                     self._analyse(frame)
                 if time.monotonic() - self._last_beat >= HEARTBEAT_S:
                     self.heartbeat()
+                    self.follow_model()
                 if time.monotonic() - self._last_report >= REPORT_EVERY_S:
                     self.report()
                     if os.getppid() != self.parent:  # the supervisor was killed: do not run on as an orphan
@@ -337,6 +348,26 @@ class CameraWorker:
         self.report(state="stopped")
         self.store.close()
 
+    def follow_model(self) -> None:
+        """Swap in the model the hub made active (``active.json``), between two frames; a bad one is not used."""
+        if self.detector is not None or self.pipe is None:  # a detector given by the caller (tests) stays
+            return
+        active = read_active(self._models())
+        if active == self.active:
+            return
+        self.active = active
+        version = running(self.config.detector, self._models())[0]
+        try:
+            detector = OnnxDetector(detector_config(self.config.detector, active))
+        except CamsightError as exc:
+            log.error(
+                "camera %s: model %s not loaded (%s); keeping %s", self.camera.id, version, exc, self.model_version
+            )
+            return
+        self.pipe.detector = detector
+        self.model_version = version
+        log.warning("camera %s: now detecting with model %s", self.camera.id, version)
+
     def heartbeat(self) -> None:
         """Store this run's latest sign of life and counters (a failed write is logged, not fatal)."""
         self._last_beat = time.monotonic()
@@ -388,6 +419,7 @@ class CameraWorker:
             outage_since=s.outage_start,
             size=s.size,
             recording=recording,
+            model=self.model_version,
             notes=list(s.notes),
             latency=self.latency,
         )

@@ -108,6 +108,7 @@ def print_health(cameras: list[CameraHealth], *, title: str) -> None:
     for col in (
         "camera",
         "state",
+        "model",
         "in",
         "analysed",
         "dropped",
@@ -122,7 +123,9 @@ def print_health(cameras: list[CameraHealth], *, title: str) -> None:
         "last outage / reason",
     ):
         table.add_column(
-            col, justify="left" if col in ("camera", "state", "last outage / reason") else "right", overflow="fold"
+            col,
+            justify="left" if col in ("camera", "state", "model", "last outage / reason") else "right",
+            overflow="fold",
         )
     for c in cameras:
         up_s = max(1e-6, now - c.started_at) if c.started_at else None
@@ -135,6 +138,7 @@ def print_health(cameras: list[CameraHealth], *, title: str) -> None:
         table.add_row(
             c.camera,
             c.state,
+            c.model or "-",
             str(c.frames_in),
             str(c.frames_analysed),
             str(c.frames_dropped),

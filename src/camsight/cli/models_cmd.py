@@ -1,16 +1,27 @@
-"""``camsight models``: which model files are used, where they are and whether they check out."""
+"""``camsight models``: the model files in use and whether they check out; at a hub, the detector rollout.
+
+``publish``, ``promote`` and ``rollback`` change the hub's releases and announce what every edge should
+run (:mod:`camsight.services.rollout`); ``status`` lists each edge's version (:mod:`camsight.apps.rollout`
+is the edge's side).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from rich.table import Table
 
-from camsight.cli.common import console, console_err
+from camsight.cli.common import ConfigOption, JsonOption, actor, console, console_err, load, store_for
 from camsight.errors import CamsightError, ModelError
 from camsight.models.registry import ModelInfo, list_models, verify
+from camsight.store.handle import Store
+from camsight.transport.messages import PACKAGED, ModelAnnouncement
 
 app = typer.Typer(help="List the models in use, or fetch optional ones.", invoke_without_command=True)
 
@@ -54,3 +65,150 @@ def pull_command(
         raise CamsightError(f"unknown model {name!r}; the only optional model is 'clip'")
     folder = clip_embedder.pull_default(dest)
     console_err.print(f"CLIP encoder pair in {folder}; set search.clip_model: {folder} in your config to use it")
+
+
+MqttOption = Annotated[
+    str, typer.Option("--mqtt", help="The hub's broker, mqtt://[user:pass@]host[:port].", show_default=False)
+]
+TlsOption = Annotated[Path | None, typer.Option("--tls-ca", help="CA file for mqtts://.", show_default=False)]
+
+
+def _announce(cfg_db: tuple[Path | None, str | None], mqtt: str, tls_ca: Path | None, change: Change) -> str:
+    """Store a rollout change and announce the result (retained), both or neither; returns the change's line."""
+    from camsight.transport import topics
+    from camsight.transport.mqtt import BrokerSettings, publish_retained
+
+    settings = BrokerSettings.parse(mqtt, ca_file=tls_ca)
+    store = store_for(load(cfg_db[0]), cfg_db[1])
+    with store.engine.begin() as conn:  # the release is kept only once the broker has the announcement
+        line, announced = change(conn, store)
+        publish_retained(settings, topics.MODELS, announced.model_dump_json())
+    return line
+
+
+Change = Callable[[sa.Connection, Store], tuple[str, ModelAnnouncement]]
+
+
+def _describe(announced: ModelAnnouncement) -> str:
+    release = announced.release
+    if announced.sites is None:
+        return f"every site runs {release.version}"
+    others = announced.others.version if announced.others is not None else PACKAGED
+    return f"{', '.join(announced.sites)} run(s) {release.version}; the other sites run {others}"
+
+
+@app.command("publish")
+def publish_command(
+    file: Annotated[Path, typer.Argument(help="The ONNX detector to give the edges.", show_default=False)],
+    version: Annotated[str, typer.Option("--version", help="Its release version, e.g. 2026.12-1.", show_default=False)],
+    mqtt: MqttOption,
+    db: Annotated[str, typer.Option("--db", help="The hub's store (a PostgreSQL URL).", show_default=False)],
+    canary: Annotated[
+        list[str] | None, typer.Option("--canary", help="Only this site first (repeatable); then `models promote`.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="The hub's API as the edges reach it (remembered).", show_default=False),
+    ] = None,
+    config: ConfigOption = None,
+    tls_ca: TlsOption = None,
+) -> None:
+    """At a hub: publish a detector to the edges (the canary sites first, or every site); audited."""
+    from camsight.apps.rollout import models_folder
+    from camsight.services import rollout
+
+    def change(conn: sa.Connection, store: Store) -> tuple[str, ModelAnnouncement]:
+        announced = rollout.publish(
+            conn,
+            actor=actor(),
+            file=file,
+            version=version,
+            canary=canary or (),
+            models_dir=models_folder(store.paths.media),
+            url=url,
+            now=datetime.now(UTC),
+        )
+        return f"published {version}: {_describe(announced)}", announced
+
+    console.print(_announce((config, db), mqtt, tls_ca, change))
+
+
+@app.command("promote")
+def promote_command(
+    version: Annotated[str, typer.Argument(help="The canary release to give every site.", show_default=False)],
+    mqtt: MqttOption,
+    db: Annotated[str, typer.Option("--db", help="The hub's store.", show_default=False)],
+    config: ConfigOption = None,
+    tls_ca: TlsOption = None,
+) -> None:
+    """At a hub: give a canary release to every site; audited."""
+    from camsight.services import rollout
+
+    def change(conn: sa.Connection, _store: Store) -> tuple[str, ModelAnnouncement]:
+        announced = rollout.promote(conn, actor=actor(), version=version, now=datetime.now(UTC))
+        return f"promoted {version}: {_describe(announced)}", announced
+
+    console.print(_announce((config, db), mqtt, tls_ca, change))
+
+
+@app.command("rollback")
+def rollback_command(
+    mqtt: MqttOption,
+    db: Annotated[str, typer.Option("--db", help="The hub's store.", show_default=False)],
+    config: ConfigOption = None,
+    tls_ca: TlsOption = None,
+) -> None:
+    """At a hub: withdraw the newest release; every site goes back to the one before; audited."""
+    from camsight.services import rollout
+
+    def change(conn: sa.Connection, _store: Store) -> tuple[str, ModelAnnouncement]:
+        withdrawn, announced = rollout.rollback(conn, actor=actor(), now=datetime.now(UTC))
+        return f"rolled back {withdrawn}: {_describe(announced)}", announced
+
+    console.print(_announce((config, db), mqtt, tls_ca, change))
+
+
+@app.command("status")
+def status_command(
+    db: Annotated[str, typer.Option("--db", help="The hub's store.", show_default=False)],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """At a hub: the releases, newest first, and the detector each edge reports running."""
+    from camsight.services import rollout
+
+    store = store_for(load(config), db)
+    with store.engine.connect() as conn:
+        found = rollout.status(conn, actor=actor())
+    if as_json:
+        out = {
+            "releases": [
+                {"version": r.version, "sha256": r.sha256, "size": r.size, "state": r.state, "sites": r.sites}
+                for r in found.releases
+            ],
+            "edges": [
+                {
+                    "site": e.site,
+                    "status": e.status,
+                    "model_version": e.model_version,
+                    "model_sha256": e.model_sha256,
+                    "model_problem": e.model_problem,
+                }
+                for e in found.edges
+            ],
+        }
+        console.file.write(json.dumps(out) + "\n")
+        return
+    releases = Table(title="releases", title_justify="left")
+    for col in ("version", "state", "sites", "sha256", "size"):
+        releases.add_column(col, overflow="fold")
+    for r in found.releases:
+        sites = ", ".join(r.sites) if r.sites else "all"
+        releases.add_row(r.version, r.state, sites, r.sha256[:12] + "…", f"{r.size / 1e6:.1f} MB")
+    edges = Table(title="edges", title_justify="left")
+    for col in ("site", "status", "model", "problem"):
+        edges.add_column(col, overflow="fold")
+    for e in found.edges:
+        edges.add_row(e.site, e.status, e.model_version or "-", e.model_problem or "")
+    console.print(releases)
+    console.print(edges)

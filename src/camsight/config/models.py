@@ -697,6 +697,11 @@ class HubConfig(Model):
     drain_timeout_s: float = Field(
         default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
     )
+    models: bool = Field(
+        default=True,
+        description="`camsight run` follows the detector releases the hub announces: downloads each, checks its "
+        "SHA-256, switches between frames (see `camsight models publish`).",
+    )
 
 
 class HomeAssistantConfig(Model):

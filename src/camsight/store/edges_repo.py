@@ -40,6 +40,7 @@ class EdgeRow:
     model_version: str | None
     model_sha256: str | None
     cameras: dict[str, dict[str, Any]] = field(default_factory=dict)
+    model_problem: str | None = None
 
 
 def _locked(conn: sa.Connection, site: str) -> dict[str, Any] | None:
@@ -55,10 +56,12 @@ def record_edge(
     url: str | None,
     model: tuple[str | None, str | None],
     at: datetime,
+    model_problem: str | None = None,
 ) -> None:
-    """An edge's heartbeat or last will: its state, API address and detector."""
+    """An edge's heartbeat or last will: its state, API address and detector (and why it refused a release)."""
     current = _locked(conn, site)
     info: dict[str, Any] = dict(current["info"]) if current else {"cameras": {}}
+    info["model_problem"] = model_problem
     if state == "offline":
         info["cameras"] = {name: {**cam, "state": "offline"} for name, cam in info.get("cameras", {}).items()}
     values = {
@@ -99,6 +102,7 @@ def list_edges(conn: sa.Connection) -> list[EdgeRow]:
             model_version=r.model_version,
             model_sha256=r.model_sha256,
             cameras=dict((r.info or {}).get("cameras", {})),
+            model_problem=(r.info or {}).get("model_problem"),
         )
         for r in conn.execute(sa.select(edges).order_by(edges.c.site))
     ]

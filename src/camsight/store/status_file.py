@@ -129,6 +129,8 @@ class CameraHealth:
     outage_since: float | None = None
     size: tuple[int, int] | None = None
     recording: str | None = None
+    model: str | None = None
+    """The detector version the worker runs (a hub's release, or the packaged one)."""
     notes: list[str] = field(default_factory=list)
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
     updated_at: float = field(default_factory=time.time)

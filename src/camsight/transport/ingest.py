@@ -221,6 +221,7 @@ class Ingest:
                 state=status.state,
                 url=status.url,
                 model=(status.model_version, status.model_sha256),
+                model_problem=status.model_problem,
                 at=status.at,
             )
 

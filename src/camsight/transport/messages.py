@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from camsight.core.records import TrackRecord
 
@@ -50,16 +50,52 @@ class EdgeStatus(_Frozen):
     url: str | None = Field(default=None, description="The edge's API, for fetching clips on demand.")
     model_version: str | None = Field(default=None, description="Version of the detector it runs.")
     model_sha256: str | None = Field(default=None, description="SHA-256 of that model file.")
+    model_problem: str | None = Field(default=None, description="Why it refused the release announced, if it did.")
     at: datetime = Field(description="When (UTC).")
 
 
+VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+"""What a model release may be called (it names the file the edges keep: ``<version>.onnx``)."""
+PACKAGED = "yolo11n"
+"""The version an edge reports for the packaged detector; a rollback to it carries no file."""
+
+
+class ModelRelease(_Frozen):
+    """One detector release: its file at the hub, or (no ``sha256``, ``url``, ``size``) the packaged detector."""
+
+    version: str = Field(pattern=VERSION_PATTERN, description="Release version.")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the ONNX file.")
+    url: str | None = Field(default=None, description="Where the edges download it (the hub's API).")
+    size: int | None = Field(default=None, ge=1, description="File size, bytes.")
+
+    @model_validator(mode="after")
+    def _file_or_packaged(self) -> ModelRelease:
+        given = [self.sha256 is not None, self.url is not None, self.size is not None]
+        if any(given) and not all(given):
+            raise ValueError("a release has a sha256, a url and a size, or none of them (the packaged model)")
+        return self
+
+    @property
+    def packaged(self) -> bool:
+        """Whether this is the packaged detector (no file to fetch)."""
+        return self.sha256 is None
+
+
 class ModelAnnouncement(_Frozen):
-    """The hub's current detector release (retained): which sites should run which model."""
+    """What every edge should run (retained on ``camsight/hub/models``): one message says it for all sites.
+
+    During a canary, the ``sites`` named run ``release`` and the others run ``others`` (the release before);
+    once it is promoted, ``sites`` and ``others`` are none and every edge runs ``release``.
+    """
 
     schema_version: Literal[1] = Field(default=1, description="Version of this message format.")
-    version: str = Field(description="Release version.")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the ONNX file.")
-    url: str = Field(description="Where the edges download it (the hub's API).")
-    size: int = Field(ge=1, description="File size, bytes.")
-    sites: tuple[str, ...] | None = Field(default=None, description="Only these sites (a canary); none: all.")
-    previous: str | None = Field(default=None, description="The release the others stay on during a canary.")
+    release: ModelRelease = Field(description="The newest release.")
+    sites: tuple[str, ...] | None = Field(default=None, description="Only these sites run it (a canary); none: all.")
+    others: ModelRelease | None = Field(default=None, description="What the other sites run during a canary.")
+    at: datetime = Field(description="When it was announced (UTC).")
+
+    def for_site(self, site: str) -> ModelRelease:
+        """The release an edge of ``site`` should run now."""
+        if self.sites is None or site in self.sites:
+            return self.release
+        return self.others or ModelRelease(version=PACKAGED)

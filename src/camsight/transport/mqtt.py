@@ -11,20 +11,27 @@ Example:
 
 from __future__ import annotations
 
+import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
-from camsight.errors import ConfigError
+from camsight.errors import CamsightError, ConfigError
 
 SESSION_EXPIRY_S = 7 * 24 * 3600
 """How long the broker keeps a disconnected client's session (its subscriptions and queued messages)."""
+
+
+class HubError(CamsightError):
+    """The broker or the hub cannot be reached or refuses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +93,43 @@ def connect_properties(expiry_s: int = SESSION_EXPIRY_S) -> Properties:
     props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     props.SessionExpiryInterval = expiry_s
     return props
+
+
+def publish_retained(settings: BrokerSettings, topic: str, payload: str, *, timeout_s: float = 15.0) -> None:
+    """Publish one retained QoS 1 message and wait for the broker to take it (one-off commands).
+
+    Raises:
+        HubError: The broker cannot be reached, refuses the login or the message, or does not answer in time.
+    """
+    import threading
+
+    answered = threading.Event()
+    outcome: list[str] = []
+
+    def on_connect(_c: Any, _u: Any, _f: Any, reason: ReasonCode, _p: Any) -> None:
+        if reason.is_failure:
+            outcome.append(f"the broker at {settings.display} refused the login: {reason}")
+            answered.set()
+
+    def on_publish(_c: Any, _u: Any, _mid: int, reason: ReasonCode, _p: Any) -> None:
+        if reason.is_failure:
+            outcome.append(f"the broker at {settings.display} refused the message on {topic}: {reason}")
+        answered.set()
+
+    made = client(settings, client_id=f"camsight-cli-{os.getpid()}")
+    made.on_connect = on_connect
+    made.on_publish = on_publish
+    try:
+        made.connect(settings.host, settings.port, keepalive=30)
+    except (OSError, ssl.SSLError) as exc:
+        raise HubError(f"cannot reach the broker at {settings.display}: {exc}; is it running?") from None
+    made.loop_start()
+    try:
+        made.publish(topic, payload, qos=1, retain=True)
+        if not answered.wait(timeout_s):
+            outcome.append(f"the broker at {settings.display} did not take the message within {timeout_s:.0f} s")
+    finally:
+        made.disconnect()
+        made.loop_stop()
+    if outcome:
+        raise HubError(outcome[0])

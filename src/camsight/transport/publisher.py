@@ -24,6 +24,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -61,6 +62,7 @@ class Publisher:
             default: one per process, whose session the broker forgets :data:`SHORT_SESSION_S` after it left.
         resend_s: Send a row again when the hub has not confirmed it this long after it was sent.
         in_flight: Most rows sent and not yet confirmed.
+        on_model: Called (in paho's thread) with each model announcement of the hub; none: not subscribed.
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class Publisher:
         client_id: str | None = None,
         resend_s: float = RESEND_S,
         in_flight: int = IN_FLIGHT,
+        on_model: Callable[[bytes], None] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -82,6 +85,8 @@ class Publisher:
         self.api_url = api_url
         self.heartbeat_s = heartbeat_s
         self.model = model
+        self.model_problem: str | None = None
+        self.on_model = on_model
         self.client_id = client_id or f"camsight-edge-{site}-{os.getpid()}"
         self._expiry = mqtt.SESSION_EXPIRY_S if client_id else SHORT_SESSION_S
         self.resend_s = resend_s
@@ -112,8 +117,21 @@ class Publisher:
     def _edge(self, state: Literal["online", "offline"]) -> str:
         version, sha = self.model
         return EdgeStatus(
-            site=self.site, state=state, url=self.api_url, model_version=version, model_sha256=sha, at=datetime.now(UTC)
+            site=self.site,
+            state=state,
+            url=self.api_url,
+            model_version=version,
+            model_sha256=sha,
+            model_problem=self.model_problem,
+            at=datetime.now(UTC),
         ).model_dump_json()
+
+    def set_model(self, model: tuple[str | None, str | None], problem: str | None) -> None:
+        """The detector this edge runs now and why it refused a release; a change is announced at once."""
+        with self._lock:
+            if (model, problem) != (self.model, self.model_problem):
+                self.model, self.model_problem = model, problem
+                self._beat = 0.0
 
     # -- paho callbacks (its network thread) --------------------------------------------------------
 
@@ -128,7 +146,8 @@ class Publisher:
             self._cameras_sent.clear()  # the broker may have lost the retained states
             self._answers.clear()
             self._hubs.clear()
-        client.subscribe([(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)])
+        wanted = [(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)]
+        client.subscribe(wanted + ([(topics.MODELS, 1)] if self.on_model is not None else []))
         self.state, self.problem = "connected", None
         self._connected.set()
         self._beat = 0.0
@@ -157,6 +176,10 @@ class Publisher:
                 log.error("hub: %s; the outbox is kept", self.problem)
 
     def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
+        if message.topic == topics.MODELS:
+            if self.on_model is not None and message.payload:
+                self.on_model(bytes(message.payload))
+            return
         if message.topic.startswith(topics.HUB_PRESENCE + "/"):
             hub = message.topic[len(topics.HUB_PRESENCE) + 1 :]
             with self._lock:

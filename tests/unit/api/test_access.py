@@ -3,8 +3,8 @@
 Roles (docs/api.md): a viewer sees alerts and their snapshots; an operator also searches, looks at
 tracks and thumbnails, gives feedback and reads rule statistics and standing queries; an admin also
 changes standing queries and suppressions, manages accounts and reads the audit log. Nobody logged
-in gets 401, except for /api/health and /metrics. An account limited to camera A asking for
-something of camera B gets 404 whatever its role, as if it did not exist.
+in gets 401, except for /api/health, /metrics and the model files edges download. An account limited
+to camera A asking for something of camera B gets 404 whatever its role, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ def routes(site: Site, caller: str) -> list[Route]:
         Route("POST", f"/api/users/{victim}/disable", "admin"),
         Route("GET", "/api/audit", "admin"),
         Route("GET", "/api/audit/verify", "admin"),
+        Route("GET", "/api/models", "admin"),
+        Route("GET", "/api/models/none-here/model.onnx", None, ok=frozenset({404})),  # the edges' downloads
     ]
 
 
@@ -135,7 +137,7 @@ def test_the_table_covers_every_route_of_the_app(site: Site) -> None:
         path = path.replace(f"/cameras/{CAM_A}/", "/cameras/{camera_id}/").replace(
             f"/cameras/{CAM_B}/", "/cameras/{camera_id}/"
         )
-        path = path.replace("/recordings/1/", "/recordings/{segment_id}/")
+        path = path.replace("/recordings/1/", "/recordings/{segment_id}/").replace("/none-here/", "/{version}/")
         return path.replace(f"/{site.suppression_id}", "/{suppression_id}")
 
     assert {(r.method, template(r.path)) for r in listed} == documented
