@@ -150,12 +150,6 @@ def test_stored_thumbnails_and_snapshots_are_black_within_the_mask(
     assert covered > 1000, "no thumbnail shows where the mask is: the check proves nothing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/sink.save_snapshot and perception/tracklog.thumbnail_image blur heads after masking: a head "
-    "region that overlaps a mask smears its surroundings into it (not masked content, but not black); they "
-    "should apply the camera's masks again after blurring, as clips do",
-)
 def test_a_blurred_snapshot_stays_black_within_a_mask_under_a_head(tmp_path: Path, source: list[Image]) -> None:
     store = _analysed(tmp_path, _config(blur_heads=True, mask=SHOULDERS))
     _, snapshots = _pictures(store)

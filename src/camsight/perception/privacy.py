@@ -148,8 +148,16 @@ def head_regions(
     return np.round(grown).astype(np.int32).reshape(-1, 4)
 
 
+_KEEP_BLACK = np.ones((5, 5), np.uint8)
+"""Black areas at least this wide stay black when a region around them is blurred (privacy masks)."""
+
+
 def blur_regions(image: Image, boxes: NDArray[np.int32]) -> Image:
-    """A copy of the image with each box pixelated and blurred beyond recognition."""
+    """A copy of the image with each box pixelated and blurred beyond recognition.
+
+    Blacked-out areas (privacy masks) inside a box stay black: the blur does not smear their surroundings
+    into them. Only areas at least 5x5 px of pure black are kept; single dark pixels are blurred with the rest.
+    """
     out = image.copy()
     height, width = image.shape[:2]
     for x1, y1, x2, y2 in boxes:
@@ -158,10 +166,11 @@ def blur_regions(image: Image, boxes: NDArray[np.int32]) -> Image:
         if x2 - x1 < 2 or y2 - y1 < 2:
             continue
         region = out[y1:y2, x1:x2]
+        black = cv2.morphologyEx((region == 0).all(axis=2).astype(np.uint8), cv2.MORPH_OPEN, _KEEP_BLACK)
         small = cv2.resize(region, (max(1, (x2 - x1) // 12), max(1, (y2 - y1) // 12)), interpolation=cv2.INTER_AREA)
-        out[y1:y2, x1:x2] = cv2.GaussianBlur(
-            cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR), (0, 0), 3
-        )
+        blurred = cv2.GaussianBlur(cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR), (0, 0), 3)
+        blurred[black.astype(bool)] = 0
+        out[y1:y2, x1:x2] = blurred
     return out
 
 

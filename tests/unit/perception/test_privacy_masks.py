@@ -49,3 +49,24 @@ def test_every_frame_of_a_sequence_is_masked_in_order() -> None:
     out = list(mask_frames(frames, [SQUARE]))
     assert [t for _, t in out] == [0.0, 0.1, 0.2]
     assert [(int(image[50, 50].max()), int(image[5, 5].min())) for image, _ in out] == [(0, 50), (0, 100), (0, 150)]
+
+
+def test_blurring_a_head_beside_a_mask_leaves_the_mask_black_and_blurs_lone_dark_pixels() -> None:
+    from pathlib import Path
+
+    from camsight.perception.privacy import blur_regions
+
+    photo = cv2.imread(str(next((Path(__file__).parents[2] / "data" / "photos").glob("*.jpg"))))
+    assert photo is not None
+    masked = apply_masks(photo, [SQUARE], margin_px=0)
+    height, width = photo.shape[:2]
+    inside = np.zeros((height, width), bool)
+    inside[int(height * 0.25) + 1 : int(height * 0.75) - 1, int(width * 0.25) + 1 : int(width * 0.75) - 1] = True
+    lone = (int(height * 0.1), int(width * 0.1))
+    masked[lone] = 0  # one pure-black pixel of the scene itself
+    box = np.array([[0, 0, width // 2, height // 2]], dtype=np.int32)  # half over the mask, half over the scene
+    blurred = blur_regions(masked, box)
+    assert int(blurred[inside].max()) == 0
+    region = (slice(0, height // 4), slice(0, width // 4))
+    assert float(np.abs(blurred[region].astype(int) - masked[region]).mean()) > 1  # the scene is blurred
+    assert int(blurred[lone].max()) > 0
