@@ -13,14 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
 from camsight.cli.common import ConfigOption, JsonOption, actor, console, console_err, load, store_for
 from camsight.errors import CamsightError, ModelError
 from camsight.models.registry import ModelInfo, list_models, verify
-from camsight.store.handle import Store
 from camsight.transport.messages import PACKAGED, ModelAnnouncement
 
 app = typer.Typer(help="List the models in use, or fetch optional ones.", invoke_without_command=True)
@@ -71,22 +69,16 @@ MqttOption = Annotated[
     str, typer.Option("--mqtt", help="The hub's broker, mqtt://[user:pass@]host[:port].", show_default=False)
 ]
 TlsOption = Annotated[Path | None, typer.Option("--tls-ca", help="CA file for mqtts://.", show_default=False)]
+HubDbOption = Annotated[str, typer.Option("--db", help="The hub's store (a PostgreSQL URL).", show_default=False)]
 
 
-def _announce(cfg_db: tuple[Path | None, str | None], mqtt: str, tls_ca: Path | None, change: Change) -> str:
-    """Store a rollout change and announce the result (retained), both or neither; returns the change's line."""
+def _announcer(mqtt: str, tls_ca: Path | None) -> Callable[[ModelAnnouncement], None]:
+    """Publishes an announcement, retained, and waits for the broker to take it."""
     from camsight.transport import topics
     from camsight.transport.mqtt import BrokerSettings, publish_retained
 
     settings = BrokerSettings.parse(mqtt, ca_file=tls_ca)
-    store = store_for(load(cfg_db[0]), cfg_db[1])
-    with store.engine.begin() as conn:  # the release is kept only once the broker has the announcement
-        line, announced = change(conn, store)
-        publish_retained(settings, topics.MODELS, announced.model_dump_json())
-    return line
-
-
-Change = Callable[[sa.Connection, Store], tuple[str, ModelAnnouncement]]
+    return lambda announced: publish_retained(settings, topics.MODELS, announced.model_dump_json())
 
 
 def _describe(announced: ModelAnnouncement) -> str:
@@ -102,7 +94,7 @@ def publish_command(
     file: Annotated[Path, typer.Argument(help="The ONNX detector to give the edges.", show_default=False)],
     version: Annotated[str, typer.Option("--version", help="Its release version, e.g. 2026.12-1.", show_default=False)],
     mqtt: MqttOption,
-    db: Annotated[str, typer.Option("--db", help="The hub's store (a PostgreSQL URL).", show_default=False)],
+    db: HubDbOption,
     canary: Annotated[
         list[str] | None, typer.Option("--canary", help="Only this site first (repeatable); then `models promote`.")
     ] = None,
@@ -117,7 +109,9 @@ def publish_command(
     from camsight.apps.rollout import models_folder
     from camsight.services import rollout
 
-    def change(conn: sa.Connection, store: Store) -> tuple[str, ModelAnnouncement]:
+    announce = _announcer(mqtt, tls_ca)
+    store = store_for(load(config), db)
+    with store.engine.begin() as conn:
         announced = rollout.publish(
             conn,
             actor=actor(),
@@ -127,50 +121,44 @@ def publish_command(
             models_dir=models_folder(store.paths.media),
             url=url,
             now=datetime.now(UTC),
+            announce=announce,
         )
-        return f"published {version}: {_describe(announced)}", announced
-
-    console.print(_announce((config, db), mqtt, tls_ca, change))
+    console.print(f"published {version}: {_describe(announced)}")
 
 
 @app.command("promote")
 def promote_command(
     version: Annotated[str, typer.Argument(help="The canary release to give every site.", show_default=False)],
     mqtt: MqttOption,
-    db: Annotated[str, typer.Option("--db", help="The hub's store.", show_default=False)],
+    db: HubDbOption,
     config: ConfigOption = None,
     tls_ca: TlsOption = None,
 ) -> None:
     """At a hub: give a canary release to every site; audited."""
     from camsight.services import rollout
 
-    def change(conn: sa.Connection, _store: Store) -> tuple[str, ModelAnnouncement]:
-        announced = rollout.promote(conn, actor=actor(), version=version, now=datetime.now(UTC))
-        return f"promoted {version}: {_describe(announced)}", announced
-
-    console.print(_announce((config, db), mqtt, tls_ca, change))
+    announce = _announcer(mqtt, tls_ca)
+    store = store_for(load(config), db)
+    with store.engine.begin() as conn:
+        announced = rollout.promote(conn, actor=actor(), version=version, now=datetime.now(UTC), announce=announce)
+    console.print(f"promoted {version}: {_describe(announced)}")
 
 
 @app.command("rollback")
-def rollback_command(
-    mqtt: MqttOption,
-    db: Annotated[str, typer.Option("--db", help="The hub's store.", show_default=False)],
-    config: ConfigOption = None,
-    tls_ca: TlsOption = None,
-) -> None:
+def rollback_command(mqtt: MqttOption, db: HubDbOption, config: ConfigOption = None, tls_ca: TlsOption = None) -> None:
     """At a hub: withdraw the newest release; every site goes back to the one before; audited."""
     from camsight.services import rollout
 
-    def change(conn: sa.Connection, _store: Store) -> tuple[str, ModelAnnouncement]:
-        withdrawn, announced = rollout.rollback(conn, actor=actor(), now=datetime.now(UTC))
-        return f"rolled back {withdrawn}: {_describe(announced)}", announced
-
-    console.print(_announce((config, db), mqtt, tls_ca, change))
+    announce = _announcer(mqtt, tls_ca)
+    store = store_for(load(config), db)
+    with store.engine.begin() as conn:
+        withdrawn, announced = rollout.rollback(conn, actor=actor(), now=datetime.now(UTC), announce=announce)
+    console.print(f"rolled back {withdrawn}: {_describe(announced)}")
 
 
 @app.command("status")
 def status_command(
-    db: Annotated[str, typer.Option("--db", help="The hub's store.", show_default=False)],
+    db: HubDbOption,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -1,7 +1,8 @@
 """At a hub: publishing detector models to the edges, canary first, then every site; rolling back; status.
 
-Each use case returns the :class:`~camsight.transport.messages.ModelAnnouncement` that says what every
-edge should run now; the caller publishes it (retained) on ``camsight/hub/models``. The file is kept in
+Each change hands the :class:`~camsight.transport.messages.ModelAnnouncement` that says what every
+edge should run now to ``announce`` (which publishes it, retained, on ``camsight/hub/models``) inside the
+caller's transaction: if the broker does not take it, the change is not stored. The file is kept in
 the hub's media folder (``models/<version>.onnx``) and served at ``/api/models/<version>/model.onnx``;
 an edge downloads it, checks its SHA-256 against the announcement and refuses it when they differ.
 Every change is audited.
@@ -13,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,15 @@ from camsight.transport.messages import PACKAGED, VERSION_PATTERN, ModelAnnounce
 
 MODELS_URL_KEY = "models_url"
 """Meta key: the hub's address as the edges reach it, given when the first model was published."""
+
+
+Announce = Callable[[ModelAnnouncement], None]
+"""Publishes an announcement (raises when the broker does not take it)."""
+
+
+def _told(announced: ModelAnnouncement, announce: Announce) -> ModelAnnouncement:
+    announce(announced)
+    return announced
 
 
 class RolloutError(CamsightError):
@@ -111,6 +121,7 @@ def publish(
     models_dir: Path,
     url: str | None,
     now: datetime,
+    announce: Announce,
 ) -> ModelAnnouncement:
     """Keep ``file`` as release ``version``: for the ``canary`` sites only, or (none given) for every site.
 
@@ -131,7 +142,7 @@ def publish(
     sites = sorted(set(canary)) or None
     releases_repo.add(conn, version=version, sha256=sha, path=str(kept.resolve()), size=size, sites=sites, at=now)
     audit.record(conn, actor=actor, action="model.publish", detail={"version": version, "sha256": sha, "sites": sites})
-    return announcement(conn, url=base, now=now)
+    return _told(announcement(conn, url=base, now=now), announce)
 
 
 def _check_detector(file: Path) -> None:
@@ -146,7 +157,7 @@ def _check_detector(file: Path) -> None:
         raise RolloutError(f"{file} is not a detector the edges can run: {exc}") from None
 
 
-def promote(conn: sa.Connection, *, actor: Actor, version: str, now: datetime) -> ModelAnnouncement:
+def promote(conn: sa.Connection, *, actor: Actor, version: str, now: datetime, announce: Announce) -> ModelAnnouncement:
     """Give a canary release to every site.
 
     Raises:
@@ -161,10 +172,10 @@ def promote(conn: sa.Connection, *, actor: Actor, version: str, now: datetime) -
         raise RolloutError(f"release {version} was rolled back; publish it again under a new version")
     releases_repo.set_state(conn, version, state=releases_repo.RELEASED, at=now)
     audit.record(conn, actor=actor, action="model.promote", detail={"version": version})
-    return announcement(conn, now=now)
+    return _told(announcement(conn, now=now), announce)
 
 
-def rollback(conn: sa.Connection, *, actor: Actor, now: datetime) -> tuple[str, ModelAnnouncement]:
+def rollback(conn: sa.Connection, *, actor: Actor, now: datetime, announce: Announce) -> tuple[str, ModelAnnouncement]:
     """Withdraw the live release: every site goes back to the one before (in the end, the packaged detector).
 
     Returns:
@@ -180,7 +191,7 @@ def rollback(conn: sa.Connection, *, actor: Actor, now: datetime) -> tuple[str, 
         raise RolloutError(f"nothing to roll back: the edges run the packaged detector ({PACKAGED})")
     releases_repo.set_state(conn, live.version, state=releases_repo.ROLLED_BACK, at=now)
     audit.record(conn, actor=actor, action="model.rollback", detail={"version": live.version})
-    return live.version, announcement(conn, now=now)
+    return live.version, _told(announcement(conn, now=now), announce)
 
 
 def status(conn: sa.Connection, *, actor: Actor) -> RolloutStatus:

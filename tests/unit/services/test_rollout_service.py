@@ -21,6 +21,7 @@ from model_files import release_file
 ADMIN = Actor("user:root", role="admin")
 URL = "http://hub.example:8090"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+TOLD: list[ModelAnnouncement] = []  # what was handed to the broker
 
 
 @pytest.fixture
@@ -49,6 +50,7 @@ def _publish(
             models_dir=store.paths.media / "models",
             url=URL,
             now=T0 + timedelta(minutes=minutes),
+            announce=TOLD.append,
         )
 
 
@@ -64,7 +66,9 @@ def test_a_canary_goes_to_its_site_while_the_others_keep_what_they_ran(hub: Stor
     kept = hub.paths.media / "models" / "2026.12-b.onnx"
     assert kept.read_bytes() == files["b"].read_bytes()
     with hub.engine.begin() as conn:
-        promoted = rollout.promote(conn, actor=ADMIN, version="2026.12-b", now=T0 + timedelta(minutes=2))
+        promoted = rollout.promote(
+            conn, actor=ADMIN, version="2026.12-b", now=T0 + timedelta(minutes=2), announce=TOLD.append
+        )
     assert promoted.sites is None
     assert promoted.for_site("south").version == "2026.12-b"
 
@@ -75,14 +79,14 @@ def test_rolling_back_returns_every_site_to_the_release_before_and_then_to_the_p
     _publish(hub, files["a"], "2026.12-a")
     _publish(hub, files["b"], "2026.12-b", minutes=1)
     with hub.engine.begin() as conn:
-        withdrawn, announced = rollout.rollback(conn, actor=ADMIN, now=T0 + timedelta(minutes=2))
+        withdrawn, announced = rollout.rollback(conn, actor=ADMIN, now=T0 + timedelta(minutes=2), announce=TOLD.append)
         assert (withdrawn, announced.for_site("east").version) == ("2026.12-b", "2026.12-a")
         assert rollout.release_file(conn, "2026.12-b") is None  # a withdrawn file is no longer served
-        withdrawn, announced = rollout.rollback(conn, actor=ADMIN, now=T0 + timedelta(minutes=3))
+        withdrawn, announced = rollout.rollback(conn, actor=ADMIN, now=T0 + timedelta(minutes=3), announce=TOLD.append)
         assert announced.release.version == PACKAGED
         assert announced.release.packaged
         with pytest.raises(RolloutError, match="nothing to roll back"):
-            rollout.rollback(conn, actor=ADMIN, now=T0 + timedelta(minutes=4))
+            rollout.rollback(conn, actor=ADMIN, now=T0 + timedelta(minutes=4), announce=TOLD.append)
         actions = [e.action for e in audit_log.list_audit(conn, limit=10)]
     assert actions.count("model.rollback") == 2
     assert actions.count("model.publish") == 2
@@ -102,8 +106,28 @@ def test_what_cannot_be_published_is_refused_with_a_reason(hub: Store, files: di
     with pytest.raises(RolloutError, match="not found"):
         _publish(hub, tmp_path / "missing.onnx", "2026.12-y")
     with hub.engine.begin() as conn, pytest.raises(RolloutError, match="no release"):
-        rollout.promote(conn, actor=ADMIN, version="2026.12-z", now=T0)
+        rollout.promote(conn, actor=ADMIN, version="2026.12-z", now=T0, announce=TOLD.append)
     with hub.engine.begin() as conn, pytest.raises(Forbidden):
-        rollout.rollback(conn, actor=Actor("user:op", role="operator"), now=T0)
+        rollout.rollback(conn, actor=Actor("user:op", role="operator"), now=T0, announce=TOLD.append)
     with hub.engine.begin() as conn:
         assert [r.version for r in rollout.status(conn, actor=ADMIN).releases] == ["2026.12-a"]
+
+
+def test_a_change_the_broker_does_not_take_is_not_stored(hub: Store, files: dict[str, Path]) -> None:
+    def refused(_announced: ModelAnnouncement) -> None:
+        raise RolloutError("the broker is down")
+
+    with pytest.raises(RolloutError, match="broker is down"), hub.engine.begin() as conn:
+        rollout.publish(
+            conn,
+            actor=ADMIN,
+            file=files["a"],
+            version="2026.12-a",
+            models_dir=hub.paths.media / "models",
+            url=URL,
+            now=T0,
+            announce=refused,
+        )
+    with hub.engine.begin() as conn:
+        assert rollout.status(conn, actor=ADMIN).releases == []
+        assert [e.action for e in audit_log.list_audit(conn, limit=10)] == []
