@@ -47,12 +47,16 @@ Context = Annotated[ApiContext, Depends(_context)]
 
 
 def _connection(ctx: Context) -> Iterator[sa.Connection]:
-    """One transaction per request, committed when the route returns."""
+    """One transaction per request, committed when the route returns and before the answer is sent.
+
+    ``scope="function"``: with FastAPI's default the commit would run after the response went out, so a
+    client could be told 200 for a change (and its audit row) that then failed to commit.
+    """
     with ctx.store.engine.begin() as conn:
         yield conn
 
 
-Conn = Annotated[sa.Connection, Depends(_connection)]
+Conn = Annotated[sa.Connection, Depends(_connection, scope="function")]
 
 
 @dataclass(frozen=True)
