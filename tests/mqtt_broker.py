@@ -27,23 +27,32 @@ class Broker:
     """One mosquitto process; :meth:`start` (again) after :meth:`kill` uses the same port."""
 
     def __init__(
-        self, folder: Path, *, port: int | None = None, password_file: Path | None = None, acl_file: Path | None = None
+        self,
+        folder: Path,
+        *,
+        port: int | None = None,
+        password_file: Path | None = None,
+        acl_file: Path | None = None,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.password_file = password_file
         self.acl_file = acl_file
+        self.tls = tls  # (certificate chain, key): TLS only, mqtts://
         self.process: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         conf = self.folder / "mosquitto.conf"
         lines = [f"listener {self.port} 127.0.0.1", "persistence false", "max_queued_messages 100000"]
+        if self.tls is not None:
+            lines += [f"certfile {self.tls[0]}", f"keyfile {self.tls[1]}"]
         if os.geteuid() == 0:  # as root it would switch to the mosquitto user, who cannot read tmp_path
             lines.append("user root")
         if self.password_file is not None:

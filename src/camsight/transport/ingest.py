@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import threading
@@ -69,6 +70,7 @@ class Ingest:
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
+        self._client.on_connect_fail = self._on_connect_fail
         self._presence = topics.presence_topic(group, instance)
         self._client.will_set(self._presence, b"", qos=1, retain=True)
         self._lock = threading.Lock()
@@ -86,7 +88,8 @@ class Ingest:
 
     def stop(self) -> None:
         """Clear this process's presence and disconnect."""
-        self._client.publish(self._presence, b"", qos=1, retain=True).wait_for_publish(timeout=5)
+        with contextlib.suppress(RuntimeError, ValueError):  # not connected: the will clears it
+            self._client.publish(self._presence, b"", qos=1, retain=True).wait_for_publish(timeout=5)
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -97,6 +100,11 @@ class Ingest:
             return
         self.state = "connected"
         client.subscribe([(topic, 1) for topic in topics.hub_subscriptions(self.group)])
+
+    def _on_connect_fail(self, _client: Any, _userdata: Any) -> None:
+        if self.state in ("connecting", "connected", "subscribed"):  # say it once; paho retries
+            self.state = mqtt.why_unreachable(self.settings)
+            log.error("hub: %s; retrying", self.state)
 
     def _on_subscribe(self, client: Any, _userdata: Any, _mid: int, reasons: list[Any], _props: Any) -> None:
         refused = [str(r) for r in reasons if r.is_failure]

@@ -76,14 +76,17 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
 
 
+def _tls_context(settings: BrokerSettings) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
+
+
 def client(settings: BrokerSettings, *, client_id: str, manual_ack: bool = False) -> paho.Client:
     """A paho MQTT 5 client for ``settings`` (not connected yet); ``manual_ack``: the caller acknowledges."""
     made = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5, manual_ack=manual_ack)
     if settings.username is not None:
         made.username_pw_set(settings.username, settings.password)
     if settings.tls:
-        context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
-        made.tls_set_context(context)
+        made.tls_set_context(_tls_context(settings))
     made.reconnect_delay_set(min_delay=1, max_delay=30)
     return made
 
@@ -93,6 +96,30 @@ def connect_properties(expiry_s: int = SESSION_EXPIRY_S) -> Properties:
     props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     props.SessionExpiryInterval = expiry_s
     return props
+
+
+def why_unreachable(settings: BrokerSettings, *, timeout_s: float = 3.0) -> str:
+    """Why a connection to the broker fails, in words (paho's reconnecting loop does not say).
+
+    Tries what the client does, a TCP connection and, for ``mqtts://``, the TLS handshake with the same
+    certificate checks, and names what failed and what to check.
+    """
+    import socket
+
+    where = settings.display
+    try:
+        with socket.create_connection((settings.host, settings.port), timeout=timeout_s) as sock:
+            if settings.tls:
+                with _tls_context(settings).wrap_socket(sock, server_hostname=settings.host):
+                    pass
+    except ssl.SSLCertVerificationError as exc:
+        hint = "hub.tls_ca (--tls-ca) must be the CA file that signed the broker's certificate"
+        return f"the TLS certificate of {where} is not trusted ({exc.verify_message}); {hint}"
+    except ssl.SSLError as exc:
+        return f"the TLS handshake with {where} failed ({exc.reason or exc}); is it a mqtts:// listener?"
+    except OSError as exc:
+        return f"cannot reach the broker at {where}: {exc.strerror or exc}; is it running, is the port right?"
+    return f"the broker at {where} does not answer as an MQTT broker"
 
 
 def publish_retained(settings: BrokerSettings, topic: str, payload: str, *, timeout_s: float = 15.0) -> None:
@@ -121,8 +148,8 @@ def publish_retained(settings: BrokerSettings, topic: str, payload: str, *, time
     made.on_publish = on_publish
     try:
         made.connect(settings.host, settings.port, keepalive=30)
-    except (OSError, ssl.SSLError) as exc:
-        raise HubError(f"cannot reach the broker at {settings.display}: {exc}; is it running?") from None
+    except (OSError, ssl.SSLError):
+        raise HubError(why_unreachable(settings)) from None
     made.loop_start()
     try:
         made.publish(topic, payload, qos=1, retain=True)

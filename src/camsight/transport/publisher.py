@@ -100,6 +100,7 @@ class Publisher:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._client.on_publish = self._on_publish
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.will_set(topics.edge_topic(site), self._edge("offline"), qos=1, retain=True)
         self._lock = threading.RLock()
         self._sent_at: dict[int, float] = {}  # row id -> when it was last sent, until the hub confirms it
@@ -151,6 +152,11 @@ class Publisher:
         self.state, self.problem = "connected", None
         self._connected.set()
         self._beat = 0.0
+
+    def _on_connect_fail(self, _client: Any, _userdata: Any) -> None:
+        if self.problem is None and not self._stop.is_set():  # paho retries; say once why it cannot connect
+            self.state, self.problem = "unreachable", mqtt.why_unreachable(self.settings)
+            log.error("hub: %s; the outbox is kept and sent once it connects", self.problem)
 
     def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any) -> None:
         self._connected.clear()
