@@ -25,6 +25,7 @@ from camsight.errors import CamsightError
 from camsight.events.models import AnyEvent
 from camsight.events.sinks import Published
 from camsight.perception.detect import Detector, OnnxDetector
+from camsight.perception.track import preload as preload_tracker
 from camsight.perception.tracklog import Describer
 from camsight.services.cameras import effective_camera
 from camsight.sources import SourceSpec, StillImage, VideoFile
@@ -91,6 +92,7 @@ class Analyzer:
         self.detector = detector or OnnxDetector(config.detector)
         self.describer = (describer or make_describer(config)) if describe else None
         self.suppressions = enabled_suppressions(store.engine)
+        preload_tracker()  # imported before any source is leased: a Ctrl-C then never lands inside an import
         self.current: SourceResult | None = None
         """The source being analysed (or the last one): what an interrupted run had stored so far."""
 
@@ -109,33 +111,35 @@ class Analyzer:
         run_id = uuid.uuid4().hex
         sid = self._lease(spec, camera, uri, run_id)
         result = self.current = SourceResult(source=uri, source_id=sid, camera=camera.id, kind=spec.kind)
-        pipe = CameraPipeline(
-            self.config,
-            camera,
-            source=uri,
-            source_id=sid,
-            wall_origin=wall_origin,
-            fps=fps,
-            detector=self.detector,
-            still=spec.kind == "still",
-            site=self.store.site,
-            describer=self.describer,
-        )
-        notifier = make_notifier(self.config, self.store, camera)
-        drive = make_drive(
-            self.config,
-            self.store,
-            pipe,
-            run_id=run_id,
-            suppressions=self.suppressions,
-            on_published=result.collect,
-            heartbeat=lambda: self._heartbeat(sid, run_id),
-            notifier=notifier,
-        )
         status: SourceStatus = "failed"  # interrupted or crashed: keep what an earlier run stored
         started = time.perf_counter()
         drain_s = self.config.notifications.drain_s
-        try:
+        pipe: CameraPipeline | None = None
+        notifier = None
+        try:  # from the lease on: a Ctrl-C while the pipeline is still being built also ends the run as failed
+            pipe = CameraPipeline(
+                self.config,
+                camera,
+                source=uri,
+                source_id=sid,
+                wall_origin=wall_origin,
+                fps=fps,
+                detector=self.detector,
+                still=spec.kind == "still",
+                site=self.store.site,
+                describer=self.describer,
+            )
+            notifier = make_notifier(self.config, self.store, camera)
+            drive = make_drive(
+                self.config,
+                self.store,
+                pipe,
+                run_id=run_id,
+                suppressions=self.suppressions,
+                on_published=result.collect,
+                heartbeat=lambda: self._heartbeat(sid, run_id),
+                notifier=notifier,
+            )
             drive.run(frames, (lambda now: progress(now, duration)) if progress else None)
             drive.close()
             status = "complete"
@@ -147,12 +151,14 @@ class Analyzer:
             drain_s = 0.0  # whoever pressed Ctrl-C wants out, not to wait for the network
             raise
         finally:
-            self._account(result, reader, pipe)
+            if pipe is not None:
+                self._account(result, reader, pipe)
             if result.problem and status == "complete":
                 status = "partial"  # decoding broke part-way: what was found replaces the old run
             result.wall_s = time.perf_counter() - started
             self._finish(result, run_id, status)
-            notifier.close(drain_s)  # bounded; logs a warning when it gave up
+            if notifier is not None:
+                notifier.close(drain_s)  # bounded; logs a warning when it gave up
         return result
 
     def _open(

@@ -74,6 +74,11 @@ def _supervision() -> Any:
     return supervision
 
 
+def preload() -> None:
+    """Import the tracker's library now (a long-running command does it before it starts writing)."""
+    _supervision()
+
+
 class Tracker:
     """Gives detections stable ids across frames.
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,14 @@ def upsert_statement(conn: sa.Connection, table: sa.Table) -> Upsert:
     raise StoreError(f"database dialect {name!r} is not supported; use SQLite or PostgreSQL")
 
 
-def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, keep: tuple[str, ...] = ()) -> None:
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    *,
+    keep: tuple[str, ...] = (),
+    only_if: Callable[[Any], sa.ColumnElement[bool]] | None = None,
+) -> None:
     """Insert rows, or update them where the primary key already exists.
 
     Args:
@@ -181,10 +189,13 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, 
         table: Target table.
         rows: One dict per row, all with the same keys.
         keep: Columns left as they are on update (e.g. ``created_at``).
+        only_if: Given the statement's ``excluded`` row, the condition under which a stored row is
+            replaced (checked by the database, atomically); default: always.
     """
     if not rows:
         return
     stmt = upsert_statement(conn, table)
     keys = [c.name for c in table.primary_key.columns]
     changed = {name: stmt.excluded[name] for name in rows[0] if name not in keys and name not in keep}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed), rows)
+    where = only_if(stmt.excluded) if only_if is not None else None
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed, where=where), rows)

@@ -56,6 +56,26 @@ def upsert_events(conn: sa.Connection, *, events: Iterable[AnyEvent], source_id:
     upsert(conn, event_table, rows, keep=("created_at",))
 
 
+def upsert_newer_events(conn: sa.Connection, *, events: Iterable[AnyEvent], source_id: str, run_id: str) -> None:
+    """Upsert events received out of order (a hub): a stored version is replaced only by one as new or newer.
+
+    Newer: closed beats open, and a later end beats an earlier one. An edge sends an event's versions in
+    order, but a re-sent old version, or two hub processes sharing the versions of one event, may deliver
+    them out of order; the database decides, in the statement, so concurrent writers cannot undo it.
+    """
+    now = datetime.now(UTC)
+    rows = [_event_row(e, source_id=source_id, run_id=run_id, now=now) for e in events]
+    t = event_table
+
+    def newer(incoming: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            sa.not_(sa.and_(t.c.status == "closed", incoming.status == "open")),
+            sa.or_(t.c.status != incoming.status, incoming.end_s >= t.c.end_s),
+        )
+
+    upsert(conn, event_table, rows, keep=("created_at",), only_if=newer)
+
+
 def _filters(
     *,
     kind: str | None = None,

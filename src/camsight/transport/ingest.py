@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from camsight.events.models import EVENT_ADAPTER, SCHEMA_VERSION
 from camsight.search.index_writer import store_tracks
-from camsight.store import edges_repo
+from camsight.store import edges_repo, events_repo
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import Store
@@ -174,7 +174,7 @@ class Ingest:
         event = _valid(lambda: EVENT_ADAPTER.validate_python(data), "event")
         _same_place(site, camera, event.site, event.camera)
         with writing(self.store.engine) as conn:
-            repo.upsert_events(
+            events_repo.upsert_newer_events(
                 conn, events=[event], source_id=event.source_id or f"{site}:{event.source}", run_id=f"hub:{site}"
             )
 

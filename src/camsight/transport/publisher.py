@@ -245,10 +245,12 @@ class Publisher:
         with self._lock:
             waiting = {i for i, at in self._sent_at.items() if now - at < self.resend_s}
             room = self.in_flight - len(waiting)
+            done = set(self._confirmed)  # confirmed since the last deletion: stored at the hub, not sent again
         if room <= 0:
             return False
         with self.engine.connect() as conn:
-            rows = [r for r in outbox.take(conn, after_id=0, limit=room + len(waiting)) if r.id not in waiting]
+            taken = outbox.take(conn, after_id=0, limit=room + len(waiting) + len(done))
+        rows = [r for r in taken if r.id not in waiting and r.id not in done]
         for row in rows[:room]:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             props.UserProperty = [("outbox", str(row.id)), ("edge", self.client_id)]
