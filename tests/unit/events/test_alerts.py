@@ -191,7 +191,7 @@ def test_event_log_drops_events_in_enabled_regions_only() -> None:
 
 def test_placement_reads_the_track_anchor_normalised() -> None:
     dets = Detections.from_arrays(xyxy=[[80, 100, 120, 400]], confidence=[0.9], class_id=[2], tracker_id=[7])
-    assert placement(dets, 7, 1000, 500) == Placement(0.1, 0.8, "car")
+    assert placement(dets, 7, 1000, 500) == Placement(0.1, 0.8, "car", w=0.04, h=0.6)
     assert placement(dets, 8, 1000, 500) is None
 
 
