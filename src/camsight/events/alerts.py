@@ -181,6 +181,10 @@ class AlertGate:
         self._out: list[Held] = []
         self._subjects: dict[str, Placement] = {}
 
+    def use(self, suppressions: Sequence[Suppression]) -> None:
+        """Apply these suppressions from now on (disabled ones are ignored); events held so far stay held."""
+        self.suppressions = tuple(s for s in suppressions if s.enabled)
+
     def admit(self, events: Iterable[AnyEvent], now: float, where: Where | None = None) -> list[AnyEvent]:
         """The alerts (new or updated) to hand to the sinks for these rule events; the rest are held back.
 

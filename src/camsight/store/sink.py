@@ -169,15 +169,15 @@ class StoreSink:
         store_subjects(conn, subjects={k: v for k, v in subjects.items() if k in ids})
 
     def _with_snapshot(self, alert: AnyEvent, batch: Batch, thumbs: dict[tuple[str, int], str | None]) -> AnyEvent:
-        """The alert with its snapshot: saved from the frame for a new one, kept for later versions."""
+        """The alert with its snapshot: from the frame, or a standing query's track's thumbnail; kept for updates."""
         if alert.id in self._snapshots:
             snapshot = self._snapshots[alert.id]
+        elif alert.kind == "standing_query" and alert.track_ids:  # the matching track (gone from the frame)
+            snapshot = thumbs.get((self.source_id, alert.track_ids[0]))
         elif batch.frame is not None:
             snapshot = save_snapshot(
                 self.media, alert, batch.frame, batch.people, source_id=self.source_id, blur=self.blur
             )
-        elif alert.kind == "standing_query" and alert.track_ids:  # the matching track's thumbnail
-            snapshot = thumbs.get((self.source_id, alert.track_ids[0]))
         else:
             snapshot = None
         return alert.model_copy(update={"snapshot": snapshot}) if snapshot and not alert.snapshot else alert

@@ -252,3 +252,27 @@ def test_standing_query_alerts_are_held_too() -> None:
     gate = AlertGate(suppressions=[s])
     assert gate.admit([alert], now=2) == []
     assert gate.drain()[0] == [Held(alert, 4)]
+
+
+def test_false_alarms_on_the_same_pavement_link_through_their_paths() -> None:
+    """People walking the same way along one pavement raise their alerts at different places."""
+    pavement = [(0.2 + 0.05 * k, 0.45) for k in range(13)]  # x 0.2 .. 0.8
+    starts = [0.25, 0.5, 0.75]
+    history = [
+        Judged(wrong_way(k, object_class="person"), "false", person(x, 0.45), tuple(pavement))
+        for k, x in enumerate(starts)
+    ]
+    (c,) = [c for c in candidates(history) if c.suppression.kind == "place"]
+    assert c.preview.false_hit == 3
+    assert "3 false alarms of person" in c.reason
+    no_paths = [Judged(j.event, j.verdict, j.about) for j in history]
+    assert [c for c in candidates(no_paths) if c.suppression.kind == "place"] == []  # too far apart on their own
+
+
+def test_a_gate_takes_suppressions_enabled_while_it_runs() -> None:
+    gate = AlertGate()
+    assert [e.id for e in gate.admit([wrong_way(1)], now=1)] == ["ww1"]
+    gate.use([Suppression(5, "lane", "cam1", None, (), kind="threshold", measure="distance", minimum=0.5)])
+    assert gate.admit([wrong_way(2)], now=2) == []
+    gate.use([])
+    assert [e.id for e in gate.admit([wrong_way(3)], now=40)] == ["ww3"]
