@@ -56,13 +56,15 @@ def list_command(
     if suppressed:
         with store.engine.connect() as conn:
             held = feedback_service.held_alerts(
-                conn, actor=actor(), suppression_id=by, since=parse_since(since) if since else None, limit=limit
+                conn,
+                actor=actor(),
+                suppression_id=by,
+                since=parse_since(since) if since else None,
+                kind=kind,
+                camera=camera,
+                limit=limit,
             )
-        _print_held(
-            [h for h in held if kind in (None, h.event.kind) and camera in (None, h.event.camera)],
-            as_json=as_json,
-            utc=utc,
-        )
+        _print_held(held, as_json=as_json, utc=utc)
         return
     if by is not None:
         raise CamsightError("--by needs --suppressed (it names the suppression that held the alerts back)")

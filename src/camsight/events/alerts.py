@@ -55,9 +55,7 @@ __all__ = [
     "Point",
     "Suppression",
     "Where",
-    "cluster_points",
     "placement",
-    "region_around",
     "suppressed_by",
 ]
 
@@ -95,32 +93,6 @@ def placement(dets: Detections | None, track_id: int, width: int, height: int) -
     x1, y1, x2, y2 = (float(v) for v in dets.xyxy[i])
     cls = COCO_NAMES.get(int(dets.class_id[i]), "object")
     return Placement(x / width, y / height, cls, w=(x2 - x1) / width, h=(y2 - y1) / height)
-
-
-def cluster_points(points: Sequence[Point], *, radius: float = 0.1, min_count: int = 3) -> list[list[int]]:
-    """Greedy clusters of points within ``radius`` of a seed; only those with ``min_count`` members.
-
-    Each point joins the first cluster whose seed is within ``radius``; returns member indices.
-    """
-    seeds: list[Point] = []
-    members: list[list[int]] = []
-    for i, (x, y) in enumerate(points):
-        for k, (sx, sy) in enumerate(seeds):
-            if (x - sx) ** 2 + (y - sy) ** 2 <= radius**2:
-                members[k].append(i)
-                break
-        else:
-            seeds.append((x, y))
-            members.append([i])
-    return [m for m in members if len(m) >= min_count]
-
-
-def region_around(points: Sequence[Point], *, margin: float = 0.05) -> tuple[Point, ...]:
-    """A small rectangle (as a polygon) around ``points`` plus ``margin``, clipped to 0..1."""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1 = max(0.0, min(xs) - margin), min(1.0, max(xs) + margin)
-    y0, y1 = max(0.0, min(ys) - margin), min(1.0, max(ys) + margin)
-    return tuple((round(x, 4), round(y, 4)) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
 @dataclass

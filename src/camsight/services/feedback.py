@@ -153,10 +153,20 @@ def held_alerts(
     actor: Actor,
     suppression_id: int | None = None,
     since: datetime | None = None,
+    kind: str | None = None,
+    camera: str | None = None,
     limit: int = 100,
 ) -> list[HeldRow]:
     """Alerts suppressions held back (and whether released), newest first, on the cameras the actor sees."""
-    return list_held(conn, suppression_id=suppression_id, since=since, cameras=actor.scope(), limit=limit)
+    return list_held(
+        conn,
+        suppression_id=suppression_id,
+        since=since,
+        kind=kind,
+        camera=camera,
+        cameras=actor.scope(),
+        limit=limit,
+    )
 
 
 def release_alert(conn: sa.Connection, *, actor: Actor, ref: str, now: datetime) -> HeldRow:

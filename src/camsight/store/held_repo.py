@@ -124,11 +124,16 @@ def list_held(
     since: datetime | None = None,
     cameras: Sequence[str] | None = None,
     released: bool | None = None,
+    kind: str | None = None,
+    camera: str | None = None,
     limit: int = 100,
 ) -> list[HeldRow]:
-    """Held alerts, newest first; of one suppression, since a time, on some cameras, released or not."""
+    """Held alerts, newest first; of one suppression, kind or camera, since a time, released or not."""
     t = held_alerts
     stmt = sa.select(t).order_by(t.c.started_at.desc(), t.c.id).limit(limit)
+    for column, value in ((t.c.kind, kind), (t.c.camera, camera)):
+        if value is not None:
+            stmt = stmt.where(column == value)
     if suppression_id is not None:
         stmt = stmt.where(t.c.suppression_id == suppression_id)
     if since is not None:
