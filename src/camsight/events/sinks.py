@@ -69,15 +69,20 @@ class Published:
             to the write (0 when unknown).
         updated: New versions of alerts written before (an open alert extended or closed).
         records: Track records written.
+        held: Alerts a suppression held back, kept for the first time (not raised: sent nowhere else), and
+            those a threshold held that were raised now (``released``).
     """
 
     new: list[tuple[AnyEvent, float]] = field(default_factory=list)
     updated: list[AnyEvent] = field(default_factory=list)
     records: list[TrackRecord] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
 
     def merge(self, other: Published) -> Published:
         """Both together (what several sinks, or several batches, wrote)."""
-        return Published(self.new + other.new, self.updated + other.updated, self.records + other.records)
+        return Published(
+            self.new + other.new, self.updated + other.updated, self.records + other.records, self.held + other.held
+        )
 
 
 class EventSink(Protocol):

@@ -152,6 +152,7 @@ class StoreSink:
             new=[(a, max(0.0, done - captured)) for a in new],
             updated=[a for a in alerts if a.id not in new_ids],
             records=records,
+            held=[h for h in held if h.event.id in new_held or h.released],
         )
 
     def _keep_held(

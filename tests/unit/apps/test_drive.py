@@ -214,6 +214,7 @@ def test_suppressions_hold_back_rule_and_standing_query_alerts_and_keep_them(con
     drive.close()
     assert [a for p in published for a, _ in p.new] == []
     assert drive.gate.held_by == {1: 1, 2: 1}
+    assert sorted(h.suppression_id for p in published for h in p.held) == [1, 2]  # each once, when first kept
     with store.engine.connect() as conn:
         rows = {h.event.kind: h for h in list_held(conn)}
         about = subjects_of(conn, event_ids=[h.event.id for h in rows.values()])
