@@ -7,8 +7,8 @@ Five kinds of data, each with its own age (:class:`Cutoffs`; ``None`` keeps a ki
 - **tracks**: records that ended before the cutoff, with their search index rows, image embeddings and
   thumbnail file;
 - **events**: closed events that ended before the cutoff, with their snapshot file and their verdict
-  (the ``feedback`` row goes with its event: rule statistics count the events kept); alerts a suppression
-  held back that started before it, with their snapshot file (counted as events);
+  (the ``feedback`` row and what the alert was about go with it: rule statistics count the events kept);
+  alerts a suppression held back that started before it, with their snapshot file (counted as events);
 - **media**: thumbnails (by the track's end) and snapshots (by the event's start) older than their
   cutoff, whose track or event (or held alert) is kept: the file goes and the row (and the message it
   keeps) loses its reference; the search index and embeddings stay;
@@ -336,6 +336,13 @@ def _delete_events(conn: sa.Connection, ids: Sequence[str]) -> int:
     for chunk in _chunks(ids):
         conn.execute(sa.delete(feedback).where(feedback.c.event_id.in_(chunk)))
         done += conn.execute(sa.delete(events).where(events.c.id.in_(chunk), events.c.status != "open")).rowcount
+        still = sa.union(  # an open event kept, or a held alert released into an event, keeps what it was about
+            sa.select(events.c.id).where(events.c.id.in_(chunk)),
+            sa.select(held_alerts.c.id).where(held_alerts.c.id.in_(chunk)),
+        )
+        conn.execute(
+            sa.delete(alert_subjects).where(alert_subjects.c.event_id.in_(chunk), ~alert_subjects.c.event_id.in_(still))
+        )
     return done
 
 

@@ -14,6 +14,7 @@ from retention_factories import NOW, SOURCE_ID, TRACKS, Stocked, ago, stock, tra
 from store_factories import make_event, make_track  # noqa: E402
 
 from camsight.events.alerts import Held  # noqa: E402
+from camsight.events.suppress import Placement  # noqa: E402
 from camsight.store import (  # noqa: E402
     audit,
     get_event,
@@ -22,7 +23,7 @@ from camsight.store import (  # noqa: E402
     upsert_tracks,
 )
 from camsight.store import recordings as rec  # noqa: E402
-from camsight.store.held_repo import list_held, store_held  # noqa: E402
+from camsight.store.held_repo import list_held, store_held, store_subjects, subjects_of  # noqa: E402
 from camsight.store.schema import audit_log, feedback, track_embeddings, track_features  # noqa: E402
 
 CUTOFFS = retention.Cutoffs(media=ago(10), tracks=ago(30), events=ago(365), audit=ago(730))
@@ -167,6 +168,10 @@ def test_held_alerts_follow_the_events_and_their_snapshots_the_media(engine: sa.
             event = make_event(n=n, id=f"held-{name}", started_at=ago(days), status="closed", snapshot=snapshot)
             store_held(conn, held=[Held(event, 1)], source_id=SOURCE_ID, run_id="r", now=NOW)
             held[name] = snapshot
+        seen = Placement(0.5, 0.9, "person", w=0.1, h=0.3)
+        store_subjects(
+            conn, subjects={i: seen for i in (stocked.events["old"], stocked.events["recent"], "held-ancient")}
+        )
     with engine.connect() as conn:
         counts = retention.plan(conn, now=NOW, cutoffs=CUTOFFS, segments=SEGMENTS).counts()
     deleted = _apply(engine, stocked)
@@ -174,4 +179,7 @@ def test_held_alerts_follow_the_events_and_their_snapshots_the_media(engine: sa.
     with engine.connect() as conn:
         kept = {h.event.id: h.event.snapshot for h in list_held(conn)}
     assert kept == {"held-mid": None, "held-recent": held["recent"]}
+    with engine.connect() as conn:
+        about = subjects_of(conn, event_ids=[stocked.events["old"], stocked.events["recent"], "held-ancient"])
+    assert set(about) == {stocked.events["recent"]}  # what a deleted alert was about goes with it
     assert [stocked.exists(held[n]) for n in ("ancient", "mid", "recent")] == [False, False, True]
