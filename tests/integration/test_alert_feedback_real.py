@@ -2,8 +2,9 @@
 
 Clip: intel_worker-zone-detection_preview.mp4 (a worker walks into the bottom-left bay). Three copies
 are analysed; each raises a zone intrusion in ``left-bay`` at the same place. Marking all three false
-makes ``rules stats`` suggest a disabled suppression region there; once enabled with ``rules suppress``,
-a fourth analysis raises no zone intrusion, while the line-crossing rule still fires.
+makes ``rules stats`` suggest a disabled place suppression there, previewed on the verdicts; once enabled
+with ``rules suppress``, a fourth analysis raises no zone intrusion (it is held back: listed by
+``alerts list --suppressed`` with the suppression's id), while the line-crossing rule still fires.
 """
 
 from __future__ import annotations
@@ -57,10 +58,20 @@ def test_false_alerts_lead_to_a_suppression_that_is_applied(tmp_path: Path) -> N
     stats = _run(runner, "rules", "stats", *common)
     assert "zone_intrusion:left-bay" in stats
     assert "suggested" in stats
-    assert "3 false alerts of person" in stats
     precision = [json.loads(line) for line in _run(runner, "rules", "stats", "--json", *common).splitlines()]
     assert {p["rule"]: p["precision"] for p in precision}["zone_intrusion:left-bay"] == 0.0
-    _run(runner, "rules", "suppress", "1", *common)
-    _run(runner, "analyze", str(copies[3]), *common)
+    suggestions = [json.loads(line) for line in _run(runner, "rules", "suggestions", "--json", *common).splitlines()]
+    (place,) = [s for s in suggestions if s["kind"] == "place"]
+    assert place["reason"] == "3 false alarms of person in this area"
+    assert place["preview"] == "would have suppressed 3 of 3 false alarms and 0 of 0 confirmed"
+    (same,) = [s for s in suggestions if s["kind"] == "appearance"]  # the same worker, three times
+    assert same["preview"] == place["preview"]
+    _run(runner, "rules", "suppress", str(place["id"]), *common)
+    analysed = _run(runner, "analyze", str(copies[3]), *common)
+    assert "1 alert(s) held back by suppressions" in analysed
     latest = [a for a in _alerts(runner, common) if "shift3" in str(a["source"])]
     assert [a["kind"] for a in latest] == ["line_crossing"]
+    held = _run(runner, "alerts", "list", "--suppressed", "--json", *common)
+    assert [(a["kind"], a["held_by"], a["held"]) for a in map(json.loads, held.splitlines())] == [
+        ("zone_intrusion", place["id"], "suppressed")
+    ]

@@ -39,7 +39,9 @@ class SuppressionOut(BaseModel):
     camera: str
     zone: str | None
     object_class: str | None = Field(description="Only this class; null: any.")
-    polygon: list[tuple[float, float]] = Field(description="Normalised (x, y) corners.")
+    polygon: list[tuple[float, float]] = Field(description="Normalised (x, y) corners (a place; empty otherwise).")
+    kind: str = Field(description="place, appearance (the same object again), time (a daily window) or threshold.")
+    what: str = Field(description="What it holds back, in a few words.")
     enabled: bool = Field(description="false: a suggestion, not applied yet.")
     reason: str
     created_at: datetime
@@ -75,6 +77,8 @@ def _suppression(row: SuppressionRow) -> SuppressionOut:
         zone=r.zone,
         object_class=r.object_class,
         polygon=[(float(x), float(y)) for x, y in r.polygon],
+        kind=r.kind,
+        what=r.describe(),
         enabled=r.enabled,
         reason=row.reason,
         created_at=row.created_at,

@@ -57,13 +57,21 @@ class SourceResult:
     purged: Purged | None = None
     wall_clock: str = "file_mtime"
 
+    held: dict[str, int] = field(default_factory=dict)
+    """Alerts suppressions held back (and did not raise later): the suppression id, by alert id."""
+
     def collect(self, published: Published) -> None:
-        """Keep what the sink wrote (the latest version of each alert, every record)."""
+        """Keep what the sink wrote (the latest version of each alert, every record, what was held back)."""
         for alert, _latency in published.new:
             self.events[alert.id] = alert
         for alert in published.updated:
             self.events[alert.id] = alert
         self.tracks.extend(published.records)
+        for h in published.held:
+            if h.released:  # a threshold was reached: raised after all
+                self.held.pop(h.event.id, None)
+            else:
+                self.held[h.event.id] = h.suppression_id
 
 
 class Analyzer:

@@ -1,13 +1,16 @@
 """Assembling a source's drive from the config: the one place that builds the sink, the gate and the hooks.
 
 ``camsight analyze`` and every live camera worker take their pieces from here, so a live camera stores
-exactly what analysing its recording would: the same describer, alert policy, suppression regions,
-standing queries and store sink (with thumbnail embeddings when an image-text model is configured),
-and notifies the same way (:func:`make_notifier`: the caller closes it when its run ends).
+exactly what analysing its recording would: the same describer, alert policy, suppressions, standing
+queries and store sink (with thumbnail embeddings when an image-text model is configured), and notifies
+the same way (:func:`make_notifier`: the caller closes it when its run ends). A running drive reads the
+enabled suppressions again every :data:`SUPPRESSIONS_REFRESH_S`, so one enabled meanwhile applies.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +27,7 @@ from camsight.store.handle import Store
 from camsight.store.sink import StoreSink, ThumbnailEmbedder
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from camsight.events.notify import Notifier
     from camsight.transport.homeassistant import HomeAssistant
@@ -38,8 +41,12 @@ def make_describer(config: Config) -> Describer:
     return AppearanceDescriber()
 
 
+SUPPRESSIONS_REFRESH_S = 30.0
+"""How often (wall clock) a running drive reads the enabled suppressions again (one enabled meanwhile applies)."""
+
+
 def enabled_suppressions(engine: sa.Engine) -> list[Suppression]:
-    """The suppression regions an operator enabled (``camsight rules suppress``)."""
+    """The suppressions an operator enabled (``camsight rules suppress``)."""
     from camsight.store.alerts_repo import list_suppressions
 
     with engine.connect() as conn:
@@ -208,11 +215,27 @@ def make_drive(
     """
     from camsight.search.standing import StandingMatcher
 
+    gate = make_gate(config, suppressions, scope=pipe.source_id)
     return Drive(
         pipe,
-        make_gate(config, suppressions, scope=pipe.source_id),
+        gate,
         make_sink(config, store, source_id=pipe.source_id, run_id=run_id),
         standing=StandingMatcher(store.engine),
         on_published=both(notifier.publish if notifier is not None else None, on_published),
-        heartbeat=heartbeat,
+        heartbeat=_refreshing(gate, store.engine, heartbeat),
     )
+
+
+def _refreshing(gate: AlertGate, engine: sa.Engine, heartbeat: Callable[[], None] | None) -> Callable[[], None]:
+    """The drive's heartbeat, which also reads the enabled suppressions again every :data:`SUPPRESSIONS_REFRESH_S`."""
+    last = time.monotonic()
+
+    def beat() -> None:
+        nonlocal last
+        if heartbeat is not None:
+            heartbeat()
+        if time.monotonic() - last >= SUPPRESSIONS_REFRESH_S:
+            last = time.monotonic()
+            gate.use(enabled_suppressions(engine))
+
+    return beat

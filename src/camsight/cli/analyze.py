@@ -135,6 +135,9 @@ def print_summary(results: list[SourceResult]) -> None:
             f"{speed:.1f}x real time" if speed else "-",
         )
     console_err.print(table)
+    held = sum(len(r.held) for r in results)
+    if held:
+        console_err.print(f"{held} alert(s) held back by suppressions, kept: see 'camsight alerts list --suppressed'")
     if any(r.kind == "video" for r in results):
         console_err.print("wall times of files: the file's modification time minus its length (see docs/cli.md)")
 

@@ -18,10 +18,14 @@ one verb, ``admit``, says which events go on, and as what alert):
   :class:`~camsight.events.models.AlertBudgetEvent` per rule and hour counts them (emitted again,
   same id, each time the count grows). Updates of a suppressed rule event are dropped too.
   :attr:`AlertGate.dropped` counts what was held back, by reason.
-* **Suppression regions.** An enabled :class:`Suppression` drops new events of its rule (and
-  camera, zone and class) whose track stands inside its polygon (normalised coordinates); see
-  :func:`suppressed_by`. Suggested regions come from operator feedback and are disabled until an
-  operator enables them.
+* **Suppressions.** An enabled :class:`~camsight.events.suppress.Suppression` (a place, the same
+  object again, a time window or a threshold: :mod:`camsight.events.suppress`) *holds back* a new event
+  of its rule, standing queries included: it is not raised, but handed out as :class:`Held` (with the
+  suppression's id) for the store to keep, and its updates too. An event held by a threshold is raised
+  after all when an update of it reaches the minimum. Suggestions come from operator feedback and are
+  disabled until an operator enables one.
+* **Subjects.** What each new alert (or held one) is about (:class:`Placement`, from ``where``) is
+  handed out too, so a verdict on it can teach a suppression.
 
 Everything here is pure: no clock, no store.
 
@@ -34,12 +38,26 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 import numpy as np
 
 from camsight.core.detections import COCO_NAMES, Detections
-from camsight.core.geometry import Polygon
 from camsight.events.models import AlertBudgetEvent, AnyEvent, event_id
+from camsight.events.suppress import Placement, Point, Suppression, holds, suppressed_by
+
+__all__ = [
+    "COUNT_KINDS",
+    "AlertGate",
+    "AlertPolicy",
+    "Held",
+    "Placement",
+    "Point",
+    "Suppression",
+    "Where",
+    "placement",
+    "suppressed_by",
+]
 
 COUNT_KINDS = frozenset({"crowd", "crowd_forming", "dispersal"})
 """Event kinds about a number of people, not one track: their slot has no track."""
@@ -48,8 +66,6 @@ HOUR_S = 3600.0
 MAX_TRACK_IDS = 50
 KEEP_ALERTS = 1000
 """Past this many alerts in memory, closed ones beyond their cooldown are forgotten (long live streams)."""
-
-Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -65,60 +81,6 @@ class AlertPolicy:
     max_per_hour: int = 60
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where an event's track was when the event started: normalised bottom-centre and class name."""
-
-    x: float
-    y: float
-    object_class: str
-
-
-@dataclass(frozen=True)
-class Suppression:
-    """A region where alerts of one rule (and optionally one class) are not raised.
-
-    Attributes:
-        id: Id in the store.
-        rule: Rule name.
-        camera: Camera id.
-        zone: Zone of the rule's events, or None for any.
-        polygon: Normalised (0..1) polygon.
-        object_class: Class name, or None for any.
-        enabled: Applied only when true.
-    """
-
-    id: int
-    rule: str
-    camera: str
-    zone: str | None
-    polygon: tuple[Point, ...]
-    object_class: str | None = None
-    enabled: bool = True
-
-
-def suppressed_by(event: AnyEvent, where: Placement | None, regions: Iterable[Suppression]) -> Suppression | None:
-    """The first enabled region that suppresses ``event`` at ``where``, or None.
-
-    Args:
-        event: A rule event.
-        where: Its track's position and class; None (unknown) never suppresses.
-        regions: Candidate regions.
-    """
-    if where is None:
-        return None
-    for region in regions:
-        if not region.enabled or region.rule != event.rule or region.camera != event.camera:
-            continue
-        if region.zone is not None and region.zone != event.zone:
-            continue
-        if region.object_class is not None and region.object_class != where.object_class:
-            continue
-        if bool(Polygon(region.polygon).contains([(where.x, where.y)])[0]):
-            return region
-    return None
-
-
 def placement(dets: Detections | None, track_id: int, width: int, height: int) -> Placement | None:
     """Where track ``track_id`` is in one frame's detections (normalised), or None if absent."""
     if dets is None or width <= 0 or height <= 0:
@@ -128,39 +90,28 @@ def placement(dets: Detections | None, track_id: int, width: int, height: int) -
         return None
     i = int(hits[0])
     x, y = (float(v) for v in dets.anchors[i])
-    return Placement(x / width, y / height, COCO_NAMES.get(int(dets.class_id[i]), "object"))
-
-
-def cluster_points(points: Sequence[Point], *, radius: float = 0.1, min_count: int = 3) -> list[list[int]]:
-    """Greedy clusters of points within ``radius`` of a seed; only those with ``min_count`` members.
-
-    Each point joins the first cluster whose seed is within ``radius``; returns member indices.
-    """
-    seeds: list[Point] = []
-    members: list[list[int]] = []
-    for i, (x, y) in enumerate(points):
-        for k, (sx, sy) in enumerate(seeds):
-            if (x - sx) ** 2 + (y - sy) ** 2 <= radius**2:
-                members[k].append(i)
-                break
-        else:
-            seeds.append((x, y))
-            members.append([i])
-    return [m for m in members if len(m) >= min_count]
-
-
-def region_around(points: Sequence[Point], *, margin: float = 0.05) -> tuple[Point, ...]:
-    """A small rectangle (as a polygon) around ``points`` plus ``margin``, clipped to 0..1."""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1 = max(0.0, min(xs) - margin), min(1.0, max(xs) + margin)
-    y0, y1 = max(0.0, min(ys) - margin), min(1.0, max(ys) + margin)
-    return tuple((round(x, 4), round(y, 4)) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+    x1, y1, x2, y2 = (float(v) for v in dets.xyxy[i])
+    cls = COCO_NAMES.get(int(dets.class_id[i]), "object")
+    return Placement(x / width, y / height, cls, w=(x2 - x1) / width, h=(y2 - y1) / height)
 
 
 @dataclass
 class _Alert:
     event: AnyEvent
     open_parts: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A version of an alert that a suppression held back, with the suppression's id.
+
+    ``released`` marks the update with which an alert held by a threshold reached its minimum: that
+    update is raised as an alert after all.
+    """
+
+    event: AnyEvent
+    suppression_id: int
+    released: bool = False
 
 
 Where = Callable[[AnyEvent], Placement | None]
@@ -170,33 +121,51 @@ class AlertGate:
     """Turns rule events into alerts (see the module docstring); keep one per source or stream."""
 
     def __init__(
-        self, policy: AlertPolicy | None = None, *, suppressions: Sequence[Suppression] = (), scope: str = ""
+        self,
+        policy: AlertPolicy | None = None,
+        *,
+        suppressions: Sequence[Suppression] = (),
+        scope: str = "",
+        tz: tzinfo | None = None,
     ) -> None:
         """Start with no alerts.
 
         Args:
             policy: Cooldown and budget; defaults to :class:`AlertPolicy`.
-            suppressions: Regions to apply (disabled ones are ignored).
+            suppressions: Suppressions to apply (disabled ones are ignored).
             scope: The source (or live run) id the gate serves: part of the ids of its summary alerts,
                 so they are unique across runs and sites.
+            tz: Time zone of time-window suppressions (default: local).
         """
         self.policy = policy or AlertPolicy()
         self.scope = scope
+        self.tz = tz
         self.suppressions = tuple(s for s in suppressions if s.enabled)
         self.dropped: Counter[str] = Counter()
+        self.held_by: Counter[int] = Counter()
+        """New alerts held back, by suppression id."""
         self._alias: dict[str, str | None] = {}
         self._alerts: dict[str, _Alert] = {}
         self._last: dict[tuple[object, ...], str] = {}
         self._starts: dict[tuple[str, str], deque[float]] = {}
         self._budget: dict[tuple[str, str], AlertBudgetEvent] = {}
+        self._held: dict[str, Suppression] = {}
+        self._out: list[Held] = []
+        self._subjects: dict[str, Placement] = {}
+
+    def use(self, suppressions: Sequence[Suppression]) -> None:
+        """Apply these suppressions from now on (disabled ones are ignored); events held so far stay held."""
+        self.suppressions = tuple(s for s in suppressions if s.enabled)
 
     def admit(self, events: Iterable[AnyEvent], now: float, where: Where | None = None) -> list[AnyEvent]:
         """The alerts (new or updated) to hand to the sinks for these rule events; the rest are held back.
 
+        What was held back, and what the new alerts are about, wait in :meth:`drain`.
+
         Args:
             events: Rule events, in order.
             now: Current time, seconds of the source (the rules' clock).
-            where: Position and class of an event's track, for suppression regions.
+            where: What an event's track is (position, size, class, colours), for suppressions and subjects.
         """
         out: list[AnyEvent] = []
         for event in events:
@@ -204,6 +173,12 @@ class AlertGate:
         if len(self._alerts) > KEEP_ALERTS:
             self._forget(now)
         return out
+
+    def drain(self) -> tuple[list[Held], dict[str, Placement]]:
+        """What was held back, and what each new alert (or held one) is about, since the last call."""
+        held, subjects = self._out, self._subjects
+        self._out, self._subjects = [], {}
+        return held, subjects
 
     def _forget(self, now: float) -> None:
         """Drop closed alerts whose cooldown has passed, and what points to them."""
@@ -219,16 +194,45 @@ class AlertGate:
     def _one(self, event: AnyEvent, now: float, where: Where | None) -> list[AnyEvent]:
         if event.kind == "alert_budget":
             return [event]
+        if event.id in self._held:
+            return self._held_again(event, now)
         if event.id in self._alias:
             target = self._alias[event.id]
             if target is None:
                 self.dropped["update_of_dropped"] += 1
                 return []
             return [self._merge(target, event)]
-        if self.suppressions and where and suppressed_by(event, where(event), self.suppressions):
-            self._alias[event.id] = None
+        about = where(event) if where is not None else None
+        if about is not None:
+            self._subjects[event.id] = about
+        held_by = suppressed_by(event, about, self.suppressions, self.tz) if self.suppressions else None
+        if held_by is not None:
             self.dropped["suppression"] += 1
+            self.held_by[held_by.id] += 1
+            self._hold(event, held_by)
             return []
+        return self._raise(event, now)
+
+    def _hold(self, event: AnyEvent, by: Suppression) -> None:
+        self._out.append(Held(event, by.id))
+        if event.status == "closed":
+            self._held.pop(event.id, None)
+            self._alias[event.id] = None
+        else:
+            self._held[event.id] = by
+
+    def _held_again(self, event: AnyEvent, now: float) -> list[AnyEvent]:
+        """An update of a held event: still held, or raised now that it reached a threshold's minimum."""
+        by = self._held[event.id]
+        if by.kind == "threshold" and not holds(by, event, None, self.tz):
+            del self._held[event.id]
+            self._out.append(Held(event, by.id, released=True))
+            return self._raise(event, now)
+        self._hold(event, by)
+        return []
+
+    def _raise(self, event: AnyEvent, now: float) -> list[AnyEvent]:
+        """A new event that no suppression holds: merged into its slot's alert, a new alert, or over budget."""
         key = _slot(event)
         previous = self._alerts.get(self._last.get(key, ""))
         if previous is not None and (

@@ -19,7 +19,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from camsight.core.frame import Frame
 from camsight.core.records import TrackRecord
 from camsight.core.tracks import FinishedTrack
+from camsight.events.alerts import Held, Placement
 from camsight.events.models import AnyEvent
 
 
@@ -43,16 +44,20 @@ class Batch:
             end of a stream or for alerts about finished tracks only.
         people: Boxes (``x1, y1, x2, y2``) of every person detected in ``frame``, tracked yet or not:
             their heads are blurred in snapshots.
+        held: Versions of alerts a suppression held back (kept by the store, sent nowhere else).
+        subjects: What each new (or held) alert is about, by alert id.
     """
 
     alerts: tuple[AnyEvent, ...] = ()
     tracks: tuple[FinishedTrack, ...] = ()
     frame: Frame | None = None
     people: NDArray[np.float32] = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    held: tuple[Held, ...] = ()
+    subjects: Mapping[str, Placement] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         """Whether there is anything to write."""
-        return bool(self.alerts or self.tracks)
+        return bool(self.alerts or self.tracks or self.held)
 
 
 @dataclass(slots=True)
@@ -64,15 +69,20 @@ class Published:
             to the write (0 when unknown).
         updated: New versions of alerts written before (an open alert extended or closed).
         records: Track records written.
+        held: Alerts a suppression held back, kept for the first time (not raised: sent nowhere else), and
+            those a threshold held that were raised now (``released``).
     """
 
     new: list[tuple[AnyEvent, float]] = field(default_factory=list)
     updated: list[AnyEvent] = field(default_factory=list)
     records: list[TrackRecord] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
 
     def merge(self, other: Published) -> Published:
         """Both together (what several sinks, or several batches, wrote)."""
-        return Published(self.new + other.new, self.updated + other.updated, self.records + other.records)
+        return Published(
+            self.new + other.new, self.updated + other.updated, self.records + other.records, self.held + other.held
+        )
 
 
 class EventSink(Protocol):

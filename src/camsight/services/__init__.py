@@ -8,7 +8,7 @@ never run SQL and never write audit rows themselves.
 - :mod:`.events` — list and find events and alerts (:class:`~camsight.events.query.EventQuery`);
 - :mod:`.search` — plain-language search over the tracks, audited;
 - :mod:`.queries` — standing queries (saved searches that alert), audited;
-- :mod:`.feedback` — verdicts on alerts, rule statistics, suppression regions, audited;
+- :mod:`.feedback` — verdicts on alerts, rule statistics, suppressions (suggested, previewed), held alerts, audited;
 - :mod:`.clips` — an event's clip, heads blurred unless an admin says otherwise, audited;
 - :mod:`.audit` — the audit log (the only writer of audit rows);
 - :mod:`.status` — the store and the live cameras' health.

@@ -1,4 +1,4 @@
-"""Standing queries (with version history), operator feedback and suppression regions in the store.
+"""Standing queries (with version history), operator feedback and suppressions in the store.
 
 The tables are in :mod:`camsight.store.schema`. Functions are keyword-only over a caller-owned
 connection and run on SQLite and PostgreSQL.
@@ -18,14 +18,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from camsight.errors import StoreError
-from camsight.events.alerts import Point, Suppression
+from camsight.events.suppress import Placement, Point, Suppression, SuppressionKind
 from camsight.store.db import upsert
 from camsight.store.schema import events as event_table
 from camsight.store.schema import feedback, standing_queries, standing_query_versions, suppressions
@@ -80,11 +80,49 @@ class QueryVersion:
 
 @dataclass(frozen=True)
 class SuppressionRow:
-    """A stored suppression region (see :class:`camsight.events.alerts.Suppression`)."""
+    """A stored suppression (see :class:`camsight.events.suppress.Suppression`) and when it was last enabled."""
 
     region: Suppression
     created_at: datetime
     reason: str
+    enabled_at: datetime | None = None
+
+
+def suppression_params(s: Suppression) -> dict[str, Any] | None:
+    """What a suppression of a kind other than a place matches, as stored in ``suppressions.params``."""
+    if s.kind == "appearance" and s.like is not None:
+        like = s.like
+        return {"like": {"x": like.x, "y": like.y, "w": like.w, "h": like.h, "colours": dict(like.colours or {})}}
+    if s.kind == "time" and s.window is not None:
+        return {"window": list(s.window)}
+    if s.kind == "threshold":
+        return {"measure": s.measure, "minimum": s.minimum}
+    return None
+
+
+def _suppression(r: sa.Row[Any]) -> Suppression:
+    params = r.params or {}
+    like = params.get("like")
+    window = params.get("window")
+    kind: SuppressionKind = r.kind
+    return Suppression(
+        id=int(r.id),
+        rule=r.rule,
+        camera=r.camera,
+        zone=r.zone,
+        polygon=tuple((float(x), float(y)) for x, y in r.polygon),
+        object_class=r.object_class,
+        enabled=bool(r.enabled),
+        kind=kind,
+        like=None
+        if like is None
+        else Placement(
+            like["x"], like["y"], r.object_class or "object", like["w"], like["h"], like.get("colours") or None
+        ),
+        window=None if window is None else (str(window[0]), str(window[1])),
+        measure=params.get("measure"),
+        minimum=None if params.get("minimum") is None else float(params["minimum"]),
+    )
 
 
 def _query_row(row: sa.Row[Any]) -> StandingQueryRow:
@@ -243,8 +281,13 @@ def add_suppression(
     zone: str | None = None,
     object_class: str | None = None,
     enabled: bool = False,
+    kind: SuppressionKind = "place",
+    params: dict[str, Any] | None = None,
 ) -> int:
-    """Store a suppression region (disabled unless ``enabled``); returns its id."""
+    """Store a suppression (disabled unless ``enabled``); returns its id.
+
+    ``params`` is what a kind other than a place matches (:func:`suppression_params`).
+    """
     values = {
         "rule": rule,
         "camera": camera,
@@ -254,45 +297,68 @@ def add_suppression(
         "enabled": enabled,
         "created_at": now,
         "reason": reason,
+        "kind": kind,
+        "params": params,
+        "enabled_at": now if enabled else None,
     }
     key = conn.execute(sa.insert(suppressions).values(**values)).inserted_primary_key
     assert key is not None
     return int(key[0])
 
 
-def set_suppression_enabled(conn: sa.Connection, *, suppression_id: int, enabled: bool) -> SuppressionRow:
-    """Enable or disable a suppression region.
+def add_suppression_of(conn: sa.Connection, *, region: Suppression, reason: str, now: datetime) -> int:
+    """Store a suppression built in memory (disabled unless ``region.enabled``); returns its id."""
+    return add_suppression(
+        conn,
+        rule=region.rule,
+        camera=region.camera,
+        zone=region.zone,
+        polygon=region.polygon,
+        object_class=region.object_class,
+        enabled=region.enabled,
+        kind=region.kind,
+        params=suppression_params(region),
+        reason=reason,
+        now=now,
+    )
+
+
+def set_suppression_enabled(
+    conn: sa.Connection, *, suppression_id: int, enabled: bool, now: datetime | None = None
+) -> SuppressionRow:
+    """Enable or disable a suppression; enabling (at ``now``) restarts what 'since enabled' counts.
 
     Raises:
-        StoreError: No region has that id.
+        StoreError: No suppression has that id.
     """
     t = suppressions
-    done = conn.execute(sa.update(t).where(t.c.id == suppression_id).values(enabled=enabled))
-    if done.rowcount == 0:
-        raise StoreError(f"no suppression suggestion with id {suppression_id}; see 'camsight rules stats'")
-    (row,) = [r for r in list_suppressions(conn) if r.region.id == suppression_id]
-    return replace(row)
+    found = get_suppression(conn, suppression_id=suppression_id)
+    if found is None:
+        raise StoreError(f"no suppression with id {suppression_id}; see 'camsight rules suggestions'")
+    values: dict[str, Any] = {"enabled": enabled}
+    if enabled and not found.region.enabled:
+        values["enabled_at"] = now or datetime.now(UTC)
+    conn.execute(sa.update(t).where(t.c.id == suppression_id).values(**values))
+    row = get_suppression(conn, suppression_id=suppression_id)
+    assert row is not None
+    return row
+
+
+def get_suppression(conn: sa.Connection, *, suppression_id: int) -> SuppressionRow | None:
+    """The suppression with that id, or None."""
+    found = conn.execute(sa.select(suppressions).where(suppressions.c.id == suppression_id)).first()
+    return (
+        None if found is None else SuppressionRow(_suppression(found), found.created_at, found.reason, found.enabled_at)
+    )
 
 
 def list_suppressions(conn: sa.Connection, *, enabled: bool | None = None) -> list[SuppressionRow]:
-    """Suppression regions by id; only enabled (or disabled) ones when ``enabled`` is given."""
+    """Suppressions by id; only enabled (or disabled) ones when ``enabled`` is given."""
     t = suppressions
     stmt = sa.select(t).order_by(t.c.id)
     if enabled is not None:
         stmt = stmt.where(t.c.enabled == enabled)
-    out = []
-    for r in conn.execute(stmt):
-        region = Suppression(
-            id=int(r.id),
-            rule=r.rule,
-            camera=r.camera,
-            zone=r.zone,
-            polygon=tuple((float(x), float(y)) for x, y in r.polygon),
-            object_class=r.object_class,
-            enabled=bool(r.enabled),
-        )
-        out.append(SuppressionRow(region=region, created_at=r.created_at, reason=r.reason))
-    return out
+    return [SuppressionRow(_suppression(r), r.created_at, r.reason, r.enabled_at) for r in conn.execute(stmt)]
 
 
 def find_event_ids(conn: sa.Connection, *, prefix: str, limit: int = 2) -> list[str]:

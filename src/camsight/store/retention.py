@@ -7,10 +7,11 @@ Five kinds of data, each with its own age (:class:`Cutoffs`; ``None`` keeps a ki
 - **tracks**: records that ended before the cutoff, with their search index rows, image embeddings and
   thumbnail file;
 - **events**: closed events that ended before the cutoff, with their snapshot file and their verdict
-  (the ``feedback`` row goes with its event: rule statistics count the events kept);
+  (the ``feedback`` row and what the alert was about go with it: rule statistics count the events kept);
+  alerts a suppression held back that started before it, with their snapshot file (counted as events);
 - **media**: thumbnails (by the track's end) and snapshots (by the event's start) older than their
-  cutoff, whose track or event is kept: the file goes and the row (and the message it keeps) loses its
-  reference; the search index and embeddings stay;
+  cutoff, whose track or event (or held alert) is kept: the file goes and the row (and the message it
+  keeps) loses its reference; the search index and embeddings stay;
 - **audit**: rows before the cutoff, only through :func:`camsight.store.audit.prune`, which keeps the
   chain verifiable (and never prunes the newest row).
 
@@ -47,7 +48,7 @@ from camsight.errors import StoreError
 from camsight.store import audit
 from camsight.store import recordings as rec
 from camsight.store.media import MediaStore
-from camsight.store.schema import audit_log, events, feedback, track_embeddings, tracks
+from camsight.store.schema import alert_subjects, audit_log, events, feedback, held_alerts, track_embeddings, tracks
 from camsight.store.segment_retention import plan_segments, unlink
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,13 @@ class Plan:
     audit: int = 0
     kept: int = 0
     more: bool = False
+    held: tuple[str, ...] = ()
+    held_snapshots: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
-        """Per kind (:data:`KINDS`), how many: segments, picture files, tracks, events, audit rows."""
-        sizes = (len(self.segments), len(self.files), len(self.tracks), len(self.events), self.audit)
+        """Per kind (:data:`KINDS`), how many: segments, picture files, tracks, events (held ones too), audit rows."""
+        events = len(self.events) + len(self.held)
+        sizes = (len(self.segments), len(self.files), len(self.tracks), events, self.audit)
         return dict(zip(KINDS, sizes, strict=True))
 
 
@@ -150,6 +154,7 @@ class _Planner:
     pictures: dict[str, None] = field(default_factory=dict)  # ordered set of media paths
     dropped_tracks: set[str] = field(default_factory=set)
     dropped_events: set[str] = field(default_factory=set)
+    dropped_held: set[str] = field(default_factory=set)
 
     def take(self, stmt: sa.Select[Any], keep: Callable[[Any], bool], *, protected: frozenset[str]) -> list[Any]:
         """The first rows of ``stmt`` (oldest first) that ``keep`` accepts and no open event needs."""
@@ -206,6 +211,20 @@ class _Planner:
             stmt.order_by(e.c.started_at, e.c.id), lambda r: r.id not in self.dropped_events, protected=self.needed.ids
         )
         return [r.id for r in rows]
+
+    def held(self, before: datetime, *, pictures_too: bool = False) -> list[str]:
+        """Held alerts that started before ``before`` (with their snapshot; ``pictures_too``: only those with one)."""
+        t = held_alerts
+        stmt = sa.select(t.c.id, t.c.payload).where(t.c.started_at < before).order_by(t.c.started_at, t.c.id)
+        rows = [r for r in self.conn.execute(stmt) if not pictures_too or r.payload.get("snapshot")]
+        if pictures_too:
+            rows = [r for r in rows if r.id not in self.dropped_held]
+        taken = rows if self.limit is None else rows[: self.limit]
+        self.more |= len(taken) < len(rows)
+        self.pictures.update((r.payload["snapshot"], None) for r in taken if r.payload.get("snapshot"))
+        if not pictures_too:
+            self.dropped_held.update(r.id for r in taken)
+        return [r.id for r in taken]
 
     def files(self, *, thumbnails: Sequence[str], snapshots: Sequence[str]) -> list[str]:
         """The pictures no row that keeps its picture refers to."""
@@ -278,6 +297,8 @@ def plan(
     doomed_events = planner.events(cutoffs.events) if cutoffs.events else []
     thumbnails = planner.thumbnails(cutoffs.media) if cutoffs.media else []
     snapshots = planner.snapshots(cutoffs.media) if cutoffs.media else []
+    held = planner.held(cutoffs.events) if cutoffs.events else []
+    held_snapshots = planner.held(cutoffs.media, pictures_too=True) if cutoffs.media else []
     files = planner.files(thumbnails=thumbnails, snapshots=snapshots)
     return Plan(
         segments=tuple(doomed_segments),
@@ -289,6 +310,8 @@ def plan(
         audit=_audit_rows(conn, cutoffs.audit) if cutoffs.audit else 0,
         kept=planner.kept,
         more=planner.more,
+        held=tuple(held),
+        held_snapshots=tuple(held_snapshots),
     )
 
 
@@ -313,7 +336,32 @@ def _delete_events(conn: sa.Connection, ids: Sequence[str]) -> int:
     for chunk in _chunks(ids):
         conn.execute(sa.delete(feedback).where(feedback.c.event_id.in_(chunk)))
         done += conn.execute(sa.delete(events).where(events.c.id.in_(chunk), events.c.status != "open")).rowcount
+        still = sa.union(  # an open event kept, or a held alert released into an event, keeps what it was about
+            sa.select(events.c.id).where(events.c.id.in_(chunk)),
+            sa.select(held_alerts.c.id).where(held_alerts.c.id.in_(chunk)),
+        )
+        conn.execute(
+            sa.delete(alert_subjects).where(alert_subjects.c.event_id.in_(chunk), ~alert_subjects.c.event_id.in_(still))
+        )
     return done
+
+
+def _delete_held(conn: sa.Connection, ids: Sequence[str]) -> int:
+    done = 0
+    for chunk in _chunks(ids):
+        conn.execute(sa.delete(alert_subjects).where(alert_subjects.c.event_id.in_(chunk)))
+        done += conn.execute(sa.delete(held_alerts).where(held_alerts.c.id.in_(chunk))).rowcount
+    return done
+
+
+def _forget_held_snapshots(conn: sa.Connection, ids: Sequence[str]) -> None:
+    """Held alerts kept lose their snapshot (in the alert they keep)."""
+    for chunk in _chunks(ids):
+        for held_id, payload in conn.execute(
+            sa.select(held_alerts.c.id, held_alerts.c.payload).where(held_alerts.c.id.in_(chunk))
+        ).all():
+            update = sa.update(held_alerts).where(held_alerts.c.id == held_id)
+            conn.execute(update.values(payload={**payload, "snapshot": None}))
 
 
 def _forget_thumbnails(conn: sa.Connection, ids: Sequence[str]) -> None:
@@ -358,6 +406,8 @@ def apply(
     deleted["events"] = _delete_events(conn, plan.events)
     _forget_thumbnails(conn, plan.thumbnails)
     _forget_snapshots(conn, plan.snapshots)
+    deleted["events"] += _delete_held(conn, plan.held)
+    _forget_held_snapshots(conn, plan.held_snapshots)
     rec.delete_segments(conn, ids=[s.id for s in plan.segments])
     if cutoffs.audit is not None and plan.audit:
         deleted["audit"] = audit.prune(conn, before=cutoffs.audit, actor=actor)

@@ -14,7 +14,8 @@ Tables, by what they hold:
   ``events`` (alerts and rule events), ``search_features`` / ``search_vectors`` (the search index,
   derived from ``tracks``), ``track_embeddings`` (optional image embeddings);
 - what operators did: ``standing_queries`` (with ``standing_query_versions``), ``feedback``,
-  ``suppressions``, ``audit_log`` (append-only, hash-chained), ``camera_geometry`` (zones, lines and
+  ``suppressions`` (with ``held_alerts``, what they held back, and ``alert_subjects``, what each alert was
+  raised on), ``audit_log`` (append-only, hash-chained), ``camera_geometry`` (zones, lines and
   masks drawn in the console);
 - who may: ``users``, ``api_tokens``, ``sessions``, ``login_attempts``;
 - many sites: ``outbox`` (an edge's messages to the hub, deleted when the broker acknowledged them),
@@ -30,12 +31,13 @@ import sqlalchemy as sa
 
 from camsight.search.columns import NUMERIC_COLUMNS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of this table layout, also stored in the ``meta`` table under ``schema_version``.
 
 1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002);
 3: accounts, sessions, a hash-chained audit log, camera geometry edited in the console (revision 0003);
-4: the outbox to the hub, the hub's edges and model releases, accounts limited to sites (revision 0004)."""
+4: the outbox to the hub, the hub's edges and model releases, accounts limited to sites (revision 0004);
+5: suppressions of four kinds, the subject of each alert, alerts held back by a suppression (revision 0005)."""
 
 FEATURE_VERSION = 5
 """Version of how ``search_features`` rows are computed; a store whose rows are older rebuilds them on upgrade."""
@@ -231,7 +233,51 @@ suppressions = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("reason", sa.String, nullable=False),
+    sa.Column("kind", sa.String, nullable=False, server_default="place"),
+    sa.Column("params", _json(nullable=True), nullable=True),
+    sa.Column("enabled_at", UTCDateTime, nullable=True),
 )
+"""What alerts are not raised (see :mod:`camsight.events.suppress`): ``kind`` is ``place`` (``polygon``),
+``appearance``, ``time`` or ``threshold`` (``params`` says what those match); ``enabled_at`` is when it was
+last enabled."""
+
+alert_subjects = sa.Table(
+    "alert_subjects",
+    metadata,
+    sa.Column("event_id", sa.String, primary_key=True),
+    sa.Column("object_class", sa.String, nullable=False),
+    sa.Column("x", sa.Float, nullable=False),
+    sa.Column("y", sa.Float, nullable=False),
+    sa.Column("w", sa.Float, nullable=False),
+    sa.Column("h", sa.Float, nullable=False),
+    sa.Column("colours", _json(nullable=True), nullable=True),
+)
+"""The object a new alert (or held alert) was raised on, when its first track was seen: class, bottom-centre
+``x, y`` and box size ``w, h`` (normalised) and its colours; what a verdict on the alert teaches."""
+
+held_alerts = sa.Table(
+    "held_alerts",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("suppression_id", sa.Integer, nullable=False),
+    sa.Column("site", sa.String, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("rule", sa.String, nullable=False),
+    sa.Column("camera", sa.String, nullable=False),
+    sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("released_at", UTCDateTime, nullable=True),
+    sa.Column("released_by", sa.String, nullable=True),
+    sa.Index("ix_held_alerts_suppression_id", "suppression_id"),
+    sa.Index("ix_held_alerts_started_at", "started_at"),
+    sa.Index("ix_held_alerts_source_id", "source_id"),
+)
+"""Alerts a suppression held back (never deleted by it): the alert as it would have been raised, the id of the
+suppression that held it, and, once an operator released it into ``events``, when and by whom."""
 
 audit_log = sa.Table(
     "audit_log",

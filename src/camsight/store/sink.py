@@ -1,7 +1,8 @@
 """The store as a sink: alerts (with snapshots), track records (with thumbnails) and their search index rows.
 
 :class:`StoreSink` writes everything of one :class:`~camsight.events.sinks.Batch` in one transaction:
-each alert (a snapshot JPEG for a new one, heads blurred), each finished track's record (its best crop
+each alert (a snapshot JPEG for a new one, heads blurred) and what it is about, each alert a suppression
+held back (kept apart, with its snapshot: :mod:`camsight.store.held_repo`), each finished track's record (its best crop
 as thumbnail, head blurred), the search index rows of those tracks
 (:mod:`camsight.search.index_writer`) and, with an image-text embedder, the thumbnails' embeddings.
 So a search only ever reads, and a crash never leaves a track without its index row. Extra writers
@@ -15,7 +16,9 @@ so nothing may grow with it).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +29,7 @@ from camsight.core.detections import PERSON, Detections
 from camsight.core.frame import Frame
 from camsight.core.records import TrackRecord
 from camsight.core.tracks import FinishedTrack
+from camsight.events.alerts import Held, Placement
 from camsight.events.models import AnyEvent
 from camsight.events.sinks import Batch, Published
 from camsight.perception.privacy import blur_heads, fit_within
@@ -109,6 +113,7 @@ class StoreSink:
         self.extras = tuple(extras)
         self.events_stored = 0
         self.tracks_stored = 0
+        self.held_stored = 0
         self._snapshots: dict[str, str | None] = {}
 
     def publish(self, batch: Batch) -> Published:
@@ -118,10 +123,14 @@ class StoreSink:
         records = [t.record(thumbnail=save_thumbnail(self.media, t, blur=self.blur)) for t in batch.tracks]
         thumbs = {(r.source_id, r.tracker_id): r.thumbnail for r in records}
         alerts = [self._with_snapshot(a, batch, thumbs) for a in batch.alerts]
+        held = [replace(h, event=self._with_snapshot(h.event, batch, thumbs)) for h in batch.held]
         new = [a for a in alerts if a.id not in self._snapshots]
+        new_held = {h.event.id for h in held if h.event.id not in self._snapshots}
         with writing(self.engine) as conn:
             if alerts:
                 repo.upsert_events(conn, events=alerts, source_id=self.source_id, run_id=self.run_id)
+            if held or batch.subjects:
+                self._keep_held(conn, alerts, held, batch.subjects)
             if records:
                 repo.upsert_tracks(conn, records=records, run_id=self.run_id)
                 from camsight.search.index_writer import store_tracks
@@ -132,7 +141,9 @@ class StoreSink:
             for extra in self.extras:
                 extra.write(conn, alerts, records)
         self._remember(alerts)
+        self._remember([h.event for h in held])
         self.events_stored += len(new)
+        self.held_stored += len(new_held)
         self.tracks_stored += len(records)
         done = time.time()
         captured = batch.frame.wall.timestamp() if batch.frame is not None else done
@@ -141,18 +152,33 @@ class StoreSink:
             new=[(a, max(0.0, done - captured)) for a in new],
             updated=[a for a in alerts if a.id not in new_ids],
             records=records,
+            held=[h for h in held if h.event.id in new_held or h.released],
         )
 
+    def _keep_held(
+        self,
+        conn: sa.Connection,
+        alerts: Sequence[AnyEvent],
+        held: Sequence[Held],
+        subjects: Mapping[str, Placement],
+    ) -> None:
+        """Held alerts, and the subjects of this batch's alerts (events merged into another alert are left out)."""
+        from camsight.store.held_repo import store_held, store_subjects
+
+        store_held(conn, held=held, source_id=self.source_id, run_id=self.run_id, now=datetime.now(UTC))
+        ids = {h.event.id for h in held} | {a.id for a in alerts}
+        store_subjects(conn, subjects={k: v for k, v in subjects.items() if k in ids})
+
     def _with_snapshot(self, alert: AnyEvent, batch: Batch, thumbs: dict[tuple[str, int], str | None]) -> AnyEvent:
-        """The alert with its snapshot: saved from the frame for a new one, kept for later versions."""
+        """The alert with its snapshot: from the frame, or a standing query's track's thumbnail; kept for updates."""
         if alert.id in self._snapshots:
             snapshot = self._snapshots[alert.id]
+        elif alert.kind == "standing_query" and alert.track_ids:  # the matching track (gone from the frame)
+            snapshot = thumbs.get((self.source_id, alert.track_ids[0]))
         elif batch.frame is not None:
             snapshot = save_snapshot(
                 self.media, alert, batch.frame, batch.people, source_id=self.source_id, blur=self.blur
             )
-        elif alert.kind == "standing_query" and alert.track_ids:  # the matching track's thumbnail
-            snapshot = thumbs.get((self.source_id, alert.track_ids[0]))
         else:
             snapshot = None
         return alert.model_copy(update={"snapshot": snapshot}) if snapshot and not alert.snapshot else alert

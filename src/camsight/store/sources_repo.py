@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from camsight.errors import StoreError
 from camsight.store.db import upsert
-from camsight.store.schema import cameras, events, feedback, sources, track_embeddings, tracks
+from camsight.store.schema import cameras, events, feedback, held_alerts, sources, track_embeddings, tracks
 
 SourceKind = Literal["file", "folder", "stream"]
 SourceStatus = Literal["running", "complete", "partial", "failed"]
@@ -247,7 +247,7 @@ def finish_source(
 ) -> Purged:
     """Record how a run ended and drop what earlier runs of the same source left behind, in one go.
 
-    Tracks and events of this source whose ``run_id`` is not ``run_id`` are deleted (with their
+    Tracks, events and held alerts of this source whose ``run_id`` is not ``run_id`` are deleted (with their
     search index rows and embeddings), so analysing a file twice does not duplicate anything; the
     verdict an operator gave on a deleted alert moves to the new run's alert of the same rule, zone and
     start (within a second), if it has none. A ``failed`` run deletes nothing: it produced no complete
@@ -290,6 +290,7 @@ def finish_source(
 
         drop_tracks(conn, stale_tracks)
         conn.execute(sa.delete(track_embeddings).where(track_embeddings.c.track_id.in_(stale_tracks)))
+    _delete_stale(conn, held_alerts, source_id=source_id, run_id=run_id)  # the new run held its own
     return Purged(
         tracks=_delete_stale(conn, tracks, source_id=source_id, run_id=run_id),
         events=_delete_stale(conn, events, source_id=source_id, run_id=run_id),

@@ -19,6 +19,7 @@ from camsight.config import Config, parse_config
 from camsight.core.detections import Detections
 from camsight.events.models import ZoneIntrusionEvent
 from camsight.events.sinks import Batch, Published
+from camsight.events.suppress import Suppression
 from camsight.perception.privacy import head_boxes
 from camsight.search.parser import parse
 from camsight.services import feedback
@@ -26,6 +27,7 @@ from camsight.services.actor import os_actor
 from camsight.store import list_events, list_tracks, open_store, start_source
 from camsight.store.alerts_repo import add_standing_query, get_feedback
 from camsight.store.handle import Store
+from camsight.store.held_repo import list_held, subjects_of
 from camsight.store.schema import track_features
 from camsight.store.sink import StoreSink
 
@@ -184,3 +186,44 @@ def test_two_live_runs_keep_both_runs_standing_query_alerts_and_verdicts(config:
     with store.engine.connect() as conn:
         snapshots = [e.snapshot for e in list_events(conn, kind="standing_query")]
     assert all(s and "track-" in s for s in snapshots)  # the matching track's (blurred) thumbnail
+
+
+def test_suppressions_hold_back_rule_and_standing_query_alerts_and_keep_them(config: Config, store: Store) -> None:
+    """One drive loop for every alert: a place held back the rule's and the standing query's, both kept."""
+    now = datetime.now(UTC)
+    everywhere = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
+    with store.engine.begin() as conn:
+        add_standing_query(
+            conn,
+            name="anyone",
+            text="person",
+            query=parse("person", semantic=False).model_dump(mode="json"),
+            min_score=0.0,
+            now=now,
+        )
+    held = [
+        Suppression(1, "zone_intrusion:all", "floor", None, everywhere, "person"),
+        Suppression(2, "query:anyone", "floor", None, everywhere, "person"),
+        Suppression(3, "query:anyone", "floor", None, everywhere, "car"),  # another class: holds nothing
+    ]
+    published: list[Published] = []
+    pipe = _pipe(config, source_id="held", detector=GivenBoxes(walker))
+    _register(store, "held")
+    drive = make_drive(config, store, pipe, run_id="run-held", suppressions=held, on_published=published.append)
+    drive.run(clip_frames(until_s=3.0))
+    drive.close()
+    assert [a for p in published for a, _ in p.new] == []
+    assert drive.gate.held_by == {1: 1, 2: 1}
+    assert sorted(h.suppression_id for p in published for h in p.held) == [1, 2]  # each once, when first kept
+    with store.engine.connect() as conn:
+        rows = {h.event.kind: h for h in list_held(conn)}
+        about = subjects_of(conn, event_ids=[h.event.id for h in rows.values()])
+        assert list_events(conn, limit=10) == []
+    assert {k: (h.suppression_id, h.status) for k, h in rows.items()} == {
+        "zone_intrusion": (1, "suppressed"),
+        "standing_query": (2, "suppressed"),
+    }
+    assert rows["zone_intrusion"].event.status == "closed"  # its updates were kept too
+    assert "track-" in (rows["standing_query"].event.snapshot or "")  # the matching track's thumbnail
+    assert {p.object_class for p in about.values()} == {"person"}
+    assert all(p.w > 0 and p.h > 0 for p in about.values())

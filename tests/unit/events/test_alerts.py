@@ -15,12 +15,11 @@ from camsight.events.alerts import (
     AlertPolicy,
     Placement,
     Suppression,
-    cluster_points,
     placement,
-    region_around,
     suppressed_by,
 )
 from camsight.events.models import AnyEvent, CrowdEvent, ZoneIntrusionEvent
+from camsight.events.suggest import box_region, link_clusters
 from camsight.rules import RuleContext, build_rules
 
 T0 = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
@@ -191,16 +190,16 @@ def test_event_log_drops_events_in_enabled_regions_only() -> None:
 
 def test_placement_reads_the_track_anchor_normalised() -> None:
     dets = Detections.from_arrays(xyxy=[[80, 100, 120, 400]], confidence=[0.9], class_id=[2], tracker_id=[7])
-    assert placement(dets, 7, 1000, 500) == Placement(0.1, 0.8, "car")
+    assert placement(dets, 7, 1000, 500) == Placement(0.1, 0.8, "car", w=0.04, h=0.6)
     assert placement(dets, 8, 1000, 500) is None
 
 
-def test_clusters_and_regions() -> None:
-    points = [(0.5, 0.5), (0.52, 0.49), (0.9, 0.1), (0.48, 0.53), (0.91, 0.12)]
-    assert cluster_points(points, radius=0.1, min_count=3) == [[0, 1, 3]]
-    poly = region_around([points[i] for i in (0, 1, 3)])
-    assert poly[0] == (0.43, 0.44)
-    assert poly[2] == (0.57, 0.58)
+def test_clusters_and_regions_are_sized_from_the_boxes() -> None:
+    points = [Placement(x, y, "person", w=0.1, h=0.4) for x, y in [(0.5, 0.5), (0.52, 0.49), (0.9, 0.1), (0.48, 0.53)]]
+    assert sorted(link_clusters(points)) == [[0, 1, 3], [2]]
+    poly = box_region([points[i] for i in (0, 1, 3)])
+    assert poly[0] == (0.43, 0.39)  # half a box width left, a quarter of its height up
+    assert poly[2] == (0.57, 0.63)
 
 
 def test_long_streams_forget_old_closed_alerts(monkeypatch: pytest.MonkeyPatch) -> None:

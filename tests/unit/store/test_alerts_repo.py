@@ -120,7 +120,9 @@ def test_stats_and_suggestions(engine: sa.Engine) -> None:
         days = alert_stats(conn, per_day=True)
         assert [(s.rule, s.day) for s in days] == [("bench", (T0 + timedelta(days=1)).date()), ("door", T0.date())]
         assert len(false_alert_places(conn)) == 4
-        (new,) = suggest_suppressions(conn, now=T0)
+        made = suggest_suppressions(conn, now=T0)
+        (new,) = [s for s in made if s.region.kind == "place"]
         assert (new.region.rule, new.region.object_class, new.region.enabled) == ("door", "person", False)
-        assert "3 false alerts" in new.reason
+        assert "3 false alarms of person" in new.reason
+        assert {s.region.kind for s in made} <= {"place", "time"}
         assert suggest_suppressions(conn, now=T0) == []  # already suggested

@@ -6,12 +6,15 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
-from retention_factories import NOW, TRACKS, Stocked, ago, stock, track_id  # noqa: E402
-from store_factories import make_track  # noqa: E402
+from retention_factories import NOW, SOURCE_ID, TRACKS, Stocked, ago, stock, track_id  # noqa: E402
+from store_factories import make_event, make_track  # noqa: E402
 
+from camsight.events.alerts import Held  # noqa: E402
+from camsight.events.suppress import Placement  # noqa: E402
 from camsight.store import (  # noqa: E402
     audit,
     get_event,
@@ -20,6 +23,7 @@ from camsight.store import (  # noqa: E402
     upsert_tracks,
 )
 from camsight.store import recordings as rec  # noqa: E402
+from camsight.store.held_repo import list_held, store_held, store_subjects, subjects_of  # noqa: E402
 from camsight.store.schema import audit_log, feedback, track_embeddings, track_features  # noqa: E402
 
 CUTOFFS = retention.Cutoffs(media=ago(10), tracks=ago(30), events=ago(365), audit=ago(730))
@@ -152,3 +156,30 @@ def test_a_limit_takes_the_oldest_first_and_says_there_is_more(engine: sa.Engine
     assert first.more
     assert everything.tracks == ("s9:1", "s9:2", "s9:3")
     assert not everything.more
+
+
+def test_held_alerts_follow_the_events_and_their_snapshots_the_media(engine: sa.Engine, tmp_path: Path) -> None:
+    """What a suppression held back is kept, not past the retention: rows like events, pictures like media."""
+    stocked = stock(engine, tmp_path)
+    held = {}
+    with engine.begin() as conn:
+        for n, (name, days) in enumerate({"ancient": 400, "mid": 20, "recent": 5}.items(), start=50):
+            snapshot = stocked.media.save_jpeg(f"cam1/{SOURCE_ID}/event-held-{name}.jpg", np.zeros((8, 8, 3), np.uint8))
+            event = make_event(n=n, id=f"held-{name}", started_at=ago(days), status="closed", snapshot=snapshot)
+            store_held(conn, held=[Held(event, 1)], source_id=SOURCE_ID, run_id="r", now=NOW)
+            held[name] = snapshot
+        seen = Placement(0.5, 0.9, "person", w=0.1, h=0.3)
+        store_subjects(
+            conn, subjects={i: seen for i in (stocked.events["old"], stocked.events["recent"], "held-ancient")}
+        )
+    with engine.connect() as conn:
+        counts = retention.plan(conn, now=NOW, cutoffs=CUTOFFS, segments=SEGMENTS).counts()
+    deleted = _apply(engine, stocked)
+    assert deleted["events"] == counts["events"]
+    with engine.connect() as conn:
+        kept = {h.event.id: h.event.snapshot for h in list_held(conn)}
+    assert kept == {"held-mid": None, "held-recent": held["recent"]}
+    with engine.connect() as conn:
+        about = subjects_of(conn, event_ids=[stocked.events["old"], stocked.events["recent"], "held-ancient"])
+    assert set(about) == {stocked.events["recent"]}  # what a deleted alert was about goes with it
+    assert [stocked.exists(held[n]) for n in ("ancient", "mid", "recent")] == [False, False, True]
