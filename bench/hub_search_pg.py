@@ -42,7 +42,9 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -103,17 +105,25 @@ class Pool:
 
 
 def load_pool(paths: Sequence[Path]) -> Pool:
-    """Every described track record of the given stores."""
+    """Every described track record and every event of the given stores.
+
+    They are read from copies: SQLite in WAL mode would leave its -shm and -wal files beside the originals.
+    """
     records: list[TrackRecord] = []
     events: list[AnyEvent] = []
-    for path in paths:
-        engine = connect(str(path), read_only=True)
-        try:
-            with engine.connect() as conn:
-                records += [r for r in list_tracks(conn, limit=10**9) if r.appearance is not None]
-                events += list_events(conn, limit=10**9)
-        finally:
-            engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="camsight-pool-") as tmp:
+        for n, path in enumerate(paths):
+            if not path.is_file():
+                raise BenchError(f"no such store: {path}")
+            copy = Path(tmp) / f"{n}-{path.name}"
+            shutil.copyfile(path, copy)
+            engine = connect(str(copy))
+            try:
+                with engine.connect() as conn:
+                    records += [r for r in list_tracks(conn, limit=10**9) if r.appearance is not None]
+                    events += list_events(conn, limit=10**9)
+            finally:
+                engine.dispose()
     people = [r for r in records if r.object_class == "person"]
     vehicles = [r for r in records if r.object_class != "person"]
     if not people or not vehicles:
