@@ -18,8 +18,9 @@ both edges' :class:`~camsight.transport.publisher.Publisher` (as ``camsight outb
 ``camsight run`` make it; in this process, one per site) start. The clock runs from the first message
 sent until the hub's ``events`` and ``tracks`` tables hold every distinct event and track (polled every
 0.1 s); the time until the edges' outboxes are empty (every row confirmed by the hub) is printed too,
-and so are the events whose stored version is not the last one sent (two processes may store the
-versions of one event out of order).
+and so are the rows sent again (not confirmed within the publisher's ``RESEND_S``) and the events whose
+stored version is not the last one sent (two processes may store the versions of one event out of
+order, and a row sent again may arrive after a newer version of its event).
 
 Every process shares this machine's cores: the hub processes, the broker, PostgreSQL and the two
 senders. The last line is ``hub ingest: 1 process X msg/s, 2 processes Y msg/s (Rx)``.
@@ -212,6 +213,7 @@ class Result:
     confirmed_s: float
     stored_by: list[int | None]
     stale_events: int
+    resent: int
 
 
 def _counts(engine: sa.Engine) -> tuple[int, int]:
@@ -240,8 +242,12 @@ def _send_and_wait(
     expected: Expected,
     hubs: list[HubProcess],
     timeout: float,
-) -> tuple[float, float]:
-    """Start both edges' publishers; seconds from the first send until all is stored, and until all is confirmed."""
+) -> tuple[float, float, int]:
+    """Start both edges' publishers; seconds from the first send until all is stored, and until all is confirmed.
+
+    Also returns how many rows were sent more than once (the hub had not confirmed them within
+    :data:`~camsight.transport.publisher.RESEND_S`).
+    """
     publishers = [
         Publisher(connect(str(db)), mqtt.BrokerSettings.parse(broker.url), site=site, client_id=f"camsight-edge-{site}")
         for site, db in edges.items()
@@ -268,7 +274,7 @@ def _send_and_wait(
         confirmed = wait_until(
             lambda: all(p.pending() == 0 for p in publishers), timeout, "the hub to confirm every row", alive
         )
-        return stored - first, confirmed - first
+        return stored - first, confirmed - first, sum(p.sent for p in publishers) - expected.rows
     finally:
         for publisher in publishers:
             publisher.stop()
@@ -302,13 +308,13 @@ def measure(folder: Path, prepared: Path, admin_url: str, processes: int, expect
 
                 watching = presence
                 wait_until(lambda: watching.count() >= processes, 120, "every hub process to subscribe", alive)
-                stored_s, confirmed_s = _send_and_wait(engine, edges, broker, expected, hubs, timeout)
+                stored_s, confirmed_s, resent = _send_and_wait(engine, edges, broker, expected, hubs, timeout)
                 stale = _stale(engine, expected)
             finally:
                 stored_by = [hub.stop() for hub in hubs]
                 hubs = []
                 engine.dispose()
-        return Result(processes, stored_s, confirmed_s, stored_by, stale)
+        return Result(processes, stored_s, confirmed_s, stored_by, stale, resent)
     finally:
         for hub in hubs:
             hub.stop()
@@ -351,7 +357,8 @@ def main() -> None:
                     f"{n} hub process(es): all stored in {result.stored_s:.1f} s = {rate:.0f} msg/s "
                     f"({(len(expected.events) + len(expected.tracks)) / result.stored_s:.0f} distinct rows/s); "
                     f"all confirmed to the edges in {result.confirmed_s:.1f} s; stored per process "
-                    f"{result.stored_by}; events left at an older version: {result.stale_events}"
+                    f"{result.stored_by}; rows sent again: {result.resent}; events left at an older version: "
+                    f"{result.stale_events}"
                 )
     except BenchError as exc:
         raise SystemExit(f"error: {exc}") from None

@@ -22,7 +22,7 @@ What would go upstream (edge to broker) is counted as MQTT 5 packets, as the edg
 
 The heartbeat is per edge; it is charged whole to the one camera (an edge with one camera). Not
 counted: TCP/IP and TLS framing (stated in the output with what it would add at 40 bytes per packet),
-the connection set-up (once per session), and re-sends (none when the hub confirms in time).
+the connection set-up (once per session), and rows sent again (``bench/hub_ingest.py`` counts those).
 
 The clip's rows are scaled to an hour by the clip's duration; the video's bytes per hour come from
 PyAV (the video stream's ``bit_rate``, else file size x 8 / duration). The last line is
@@ -291,7 +291,7 @@ def main() -> None:
     packets_hour = full.rows * 2 * scale + packets
     print(
         f"not counted: TCP/IP and TLS framing, at most {human(packets_hour * TCP_IP_HEADERS)} more per hour at "
-        f"{TCP_IP_HEADERS} B a packet if each went alone; connection set-up; re-sends"
+        f"{TCP_IP_HEADERS} B a packet if each went alone; connection set-up; rows sent again"
     )
     print(
         f"upstream: {human(per_hour)} per camera-hour, video {human(video_hour)} per camera-hour, "
