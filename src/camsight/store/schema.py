@@ -31,13 +31,14 @@ import sqlalchemy as sa
 
 from camsight.search.columns import NUMERIC_COLUMNS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Version of this table layout, also stored in the ``meta`` table under ``schema_version``.
 
 1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002);
 3: accounts, sessions, a hash-chained audit log, camera geometry edited in the console (revision 0003);
 4: the outbox to the hub, the hub's edges and model releases, accounts limited to sites (revision 0004);
-5: suppressions of four kinds, the subject of each alert, alerts held back by a suppression (revision 0005)."""
+5: suppressions of four kinds, the subject of each alert, alerts held back by a suppression (revision 0005);
+6: the search index keyed by end time too, for searches limited in time (revision 0006)."""
 
 FEATURE_VERSION = 5
 """Version of how ``search_features`` rows are computed; a store whose rows are older rebuilds them on upgrade."""
@@ -429,6 +430,8 @@ track_features = sa.Table(
     *(sa.Column(name, sa.Float, nullable=False) for name in NUMERIC_COLUMNS),
     sa.Index("ix_search_features_class_started", "object_class", "started_at"),
     sa.Index("ix_search_features_camera_started", "camera", "started_at"),
+    sa.Index("ix_search_features_class_ended", "object_class", "ended_at"),
+    sa.Index("ix_search_features_camera_ended", "camera", "ended_at"),
     sa.Index("ix_search_features_source", "source_id"),
     sa.Index("ix_search_features_seq", "seq"),
 )
@@ -436,7 +439,8 @@ track_features = sa.Table(
 
 ``seq`` grows with every write (all rows of one write share one value), so a process-local copy
 (:mod:`camsight.search.cache`) can fetch just what changed; ``started_ts`` and ``ended_ts`` are the
-times as UNIX seconds, for that copy; ``start_s``/``end_s`` the track's span in its source's own time."""
+times as UNIX seconds, for that copy; ``start_s``/``end_s`` the track's span in its source's own time. A search
+limited in time filters on ``ended_at >= since``: the ``*_ended`` indexes serve it."""
 
 feature_vectors = sa.Table(
     "search_vectors",

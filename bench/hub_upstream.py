@@ -1,0 +1,303 @@
+"""Upstream bytes per camera-hour to the hub, against the camera's own video bitrate, on a real clip.
+
+Usage: python bench/hub_upstream.py [--video tests/data/opencv_vtest.mp4] [--fps 5] [--min-dwell 1]
+[--heartbeat-s 30] [--timeout 900]
+
+``camsight analyze`` (a subprocess, as a user runs it) analyses the clip twice with an edge config that
+has ``site:`` and ``hub: {mqtt: ...}``: once as configured by default (``hub.tracks: true``: events and
+track records with their thumbnails) and once with ``hub.tracks: false`` (events only). ``hub.mqtt``
+points at a port where no broker listens and ``hub.drain_timeout_s`` is 0, so each analysis writes its
+outbox and leaves every row in it. The camera is ``gate`` with a loitering rule of ``--min-dwell`` s,
+as the edge stores in ``tests/data/stores`` were made (a chatty rule: many event versions).
+
+What would go upstream (edge to broker) is counted as MQTT 5 packets, as the edge's publisher sends them:
+
+- one QoS 1 PUBLISH per outbox row: fixed header (1 byte + remaining-length varint), topic (2-byte
+  length + UTF-8), packet id (2), properties (varint length + the two user properties ``outbox`` = row
+  id and ``edge`` = client id, encoded by paho's ``Properties.pack``) and the payload;
+- one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every row);
+- per hour: the heartbeat (``EdgeStatus``, retained) every ``hub.heartbeat_s``, two camera-status
+  messages (``CameraStatus`` is sent on change only: allow one connecting/live pair an hour) and a
+  PINGREQ (2 bytes) every keep-alive interval (30 s; an upper bound: paho pings only when idle).
+
+The heartbeat is per edge; it is charged whole to the one camera (an edge with one camera). Not
+counted: TCP/IP and TLS framing (stated in the output with what it would add at 40 bytes per packet),
+the connection set-up (once per session), and rows sent again (``bench/hub_ingest.py`` counts those).
+
+The clip's rows are scaled to an hour by the clip's duration; the video's bytes per hour come from
+PyAV (the video stream's ``bit_rate``, else file size x 8 / duration). The last line is
+``upstream: X per camera-hour, video Y per camera-hour, ratio Rx`` for the default (events and tracks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import av
+import yaml
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+import camsight
+from camsight.config import Config, load_config
+from camsight.models.registry import active_detector
+from camsight.store import connect
+from camsight.transport import outbox, topics
+from camsight.transport.messages import CameraStatus, EdgeStatus, TrackMessage
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = Path(camsight.__file__).resolve().parents[1]
+SITE = "bench"
+CLIENT_ID = f"camsight-edge-{SITE}"
+"""The client id of ``camsight run`` (``camsight-edge-<site>``), carried in every outbox message."""
+NO_BROKER = "mqtt://127.0.0.1:1"
+KEEPALIVE_S = 30
+"""The publisher's MQTT keep-alive (``Publisher.start``)."""
+PUBACK = 4
+PINGREQ = 2
+TCP_IP_HEADERS = 40
+"""IPv4 + TCP headers without options, per segment (for the stated, not counted, framing overhead)."""
+
+
+def _varint_len(n: int) -> int:
+    """Bytes of MQTT's variable byte integer for ``n``."""
+    size = 1
+    while n >= 128:
+        n //= 128
+        size += 1
+    return size
+
+
+def publish_size(topic: str, payload: str, *, row_id: int | None) -> int:
+    """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it (user properties with a row id)."""
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    if row_id is not None:
+        props.UserProperty = [("outbox", str(row_id)), ("edge", CLIENT_ID)]
+    remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(payload.encode())  # type: ignore[no-untyped-call]
+    return 1 + _varint_len(remaining) + remaining
+
+
+@dataclass(frozen=True, slots=True)
+class Outbox:
+    """What one analysis left in its outbox, in upstream packet bytes."""
+
+    events: int
+    tracks: int
+    event_bytes: int
+    track_bytes: int
+    track_bytes_no_thumbnail: int
+    thumbnail_chars: int
+    path_chars: int
+    appearance_chars: int
+
+    @property
+    def rows(self) -> int:
+        """Outbox rows in all."""
+        return self.events + self.tracks
+
+    @property
+    def packet_bytes(self) -> int:
+        """PUBLISH packets of every row, and the edge's PUBACK of each hub confirmation."""
+        return self.event_bytes + self.track_bytes + PUBACK * self.rows
+
+
+def read_outbox(db: Path) -> Outbox:
+    """Sizes of every outbox row of a store (as the publisher reads them, oldest first)."""
+    engine = connect(str(db))
+    try:
+        with engine.connect() as conn:
+            rows = outbox.take(conn, after_id=0, limit=10**9)
+    finally:
+        engine.dispose()
+    counts = {"events": 0, "tracks": 0}
+    sizes = {"events": 0, "tracks": 0}
+    bare = thumbs = paths = looks = 0
+    for row in rows:
+        kind = topics.parse(row.topic)[1]
+        counts[kind] += 1
+        sizes[kind] += publish_size(row.topic, row.payload, row_id=row.id)
+        if kind == "tracks":
+            message = TrackMessage.model_validate_json(row.payload)
+            thumbs += len(message.thumbnail_jpeg or "")
+            dumped = message.record.model_dump(mode="json")
+            paths += len(json.dumps(dumped["path"], separators=(",", ":")))
+            looks += len(json.dumps(dumped["appearance"], separators=(",", ":")))
+            bare_json = message.model_copy(update={"thumbnail_jpeg": None}).model_dump_json()
+            bare += publish_size(row.topic, bare_json, row_id=row.id)
+    return Outbox(
+        events=counts["events"],
+        tracks=counts["tracks"],
+        event_bytes=sizes["events"],
+        track_bytes=sizes["tracks"],
+        track_bytes_no_thumbnail=bare,
+        thumbnail_chars=thumbs,
+        path_chars=paths,
+        appearance_chars=looks,
+    )
+
+
+def hourly_overhead(config: Config) -> tuple[int, int]:
+    """Bytes and packets an hour besides the outbox: heartbeats, two camera states, keep-alive pings."""
+    assert config.hub is not None
+    version, sha = active_detector(config.detector)
+    now = datetime.now(UTC)
+    beat = EdgeStatus(
+        site=SITE, state="online", url=config.hub.api_url, model_version=version, model_sha256=sha, at=now
+    )
+    beats = int(3600 // config.hub.heartbeat_s)
+    heartbeat = beats * publish_size(topics.edge_topic(SITE), beat.model_dump_json(), row_id=None)
+    camera = config.cameras[0].id
+    states = sum(
+        publish_size(
+            topics.status_topic(SITE, camera),
+            CameraStatus(site=SITE, camera=camera, state=state, at=now).model_dump_json(),
+            row_id=None,
+        )
+        for state in ("connecting", "live")
+    )
+    pings = 3600 // KEEPALIVE_S
+    return heartbeat + states + pings * PINGREQ, beats + 2 + pings
+
+
+def write_config(folder: Path, *, fps: float, min_dwell: float, heartbeat_s: float, tracks: bool) -> Path:
+    """An edge config with a site and a hub no broker answers (the outbox is written and kept)."""
+    config = {
+        "site": SITE,
+        "hub": {"mqtt": NO_BROKER, "drain_timeout_s": 0, "heartbeat_s": heartbeat_s, "tracks": tracks},
+        "cameras": [
+            {"id": "gate", "fps": fps, "rules": [{"kind": "loitering", "name": "stay", "min_dwell_s": min_dwell}]}
+        ],
+    }
+    path = folder / f"edge-tracks-{str(tracks).lower()}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def analyze(video: Path, config: Path, db: Path, timeout: float) -> float:
+    """Run ``camsight analyze`` on the clip; returns its wall seconds. Exits with one line if it fails."""
+    env = {**os.environ, "PYTHONPATH": str(SRC), "CAMSIGHT_LOG": "WARNING"}
+    args = [sys.executable, "-m", "camsight", "analyze", str(video), "--config", str(config), "--db", str(db)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            args, cwd=db.parent, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"error: camsight analyze took more than {timeout:.0f} s (--timeout)") from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise SystemExit(f"error: camsight analyze exited {done.returncode}: {tail[0]}")
+    return time.perf_counter() - started
+
+
+def video_facts(video: Path) -> tuple[float, float, str]:
+    """``(duration s, video bits per second, where the bitrate came from)`` of a clip, from PyAV."""
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            raise SystemExit(f"error: {video} has no duration")
+        if stream.bit_rate:
+            return duration, float(stream.bit_rate), f"the video stream's bit_rate ({stream.codec_context.name})"
+    return duration, video.stat().st_size * 8 / duration, "file size x 8 / duration"
+
+
+def human(n: float) -> str:
+    """Bytes with an SI prefix, one decimal (1 kB = 1000 B)."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def report(label: str, box: Outbox, scale: float, overhead: int, video_hour: float) -> float:
+    """Print one configuration's figures; returns its upstream bytes per camera-hour."""
+    per_hour = box.packet_bytes * scale + overhead
+    print(
+        f"{label}: {box.events} event rows {human(box.event_bytes)}, {box.tracks} track rows "
+        f"{human(box.track_bytes)} in the clip -> {human(per_hour)} per camera-hour "
+        f"(ratio {video_hour / per_hour:.0f}x)"
+    )
+    return per_hour
+
+
+def main() -> None:
+    """Analyse the clip (tracks on, then off), size the outboxes, scale to an hour, compare with the video."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--video", type=Path, default=ROOT / "tests/data/opencv_vtest.mp4", help="a real clip")
+    parser.add_argument("--fps", type=float, default=5.0, help="frames per second analysed (camera default: 5)")
+    parser.add_argument("--min-dwell", type=float, default=1.0, help="the loitering rule's min_dwell_s")
+    parser.add_argument("--heartbeat-s", type=float, default=30.0, help="hub.heartbeat_s (default: the config's)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up on one analysis after this many s")
+    args = parser.parse_args()
+    if not args.video.is_file():
+        raise SystemExit(f"error: no such clip: {args.video}")
+    duration, bits_s, bitrate_from = video_facts(args.video)
+    video_hour = bits_s / 8 * 3600
+    scale = 3600 / duration
+    print(f"clip: {args.video.name}, {duration:.1f} s, video {bits_s / 1000:.0f} kbit/s ({bitrate_from})")
+    boxes: dict[bool, Outbox] = {}
+    configs: dict[bool, Config] = {}
+    with tempfile.TemporaryDirectory(prefix="camsight-hub-upstream-") as tmp:
+        for tracks in (True, False):
+            folder = Path(tmp) / f"tracks-{str(tracks).lower()}"
+            folder.mkdir()
+            config = write_config(
+                folder, fps=args.fps, min_dwell=args.min_dwell, heartbeat_s=args.heartbeat_s, tracks=tracks
+            )
+            took = analyze(args.video, config, folder / "edge.db", args.timeout)
+            boxes[tracks] = read_outbox(folder / "edge.db")
+            configs[tracks] = load_config(config)
+            print(f"analysed with hub.tracks: {str(tracks).lower()} in {took:.0f} s: {boxes[tracks].rows} outbox rows")
+    edge_config = configs[True]
+    overhead, packets = hourly_overhead(edge_config)
+    assert edge_config.hub is not None
+    print(
+        f"MQTT 5 bytes counted: PUBLISH fixed header + topic (2 + len) + packet id (2) + properties "
+        f"(outbox row id and edge client id '{CLIENT_ID}') + payload; a 4-byte PUBACK per hub confirmation"
+    )
+    print(
+        f"per hour besides the outbox: {human(overhead)} ({3600 // edge_config.hub.heartbeat_s:.0f} heartbeats "
+        f"every {edge_config.hub.heartbeat_s:g} s, 2 camera states, {3600 // KEEPALIVE_S} PINGREQs at most)"
+    )
+    full, events_only = boxes[True], boxes[False]
+    print(f"scale: x{scale:.1f} (an hour / the clip's {duration:.1f} s); video {human(video_hour)} per camera-hour")
+    per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
+    report("hub.tracks: false (events only)", events_only, scale, overhead, video_hour)
+    bare = (full.event_bytes + full.track_bytes_no_thumbnail + PUBACK * full.rows) * scale + overhead
+    print(
+        f"tracks without thumbnails (no option does this; the same rows re-serialised): {human(bare)} per "
+        f"camera-hour (ratio {video_hour / bare:.0f}x)"
+    )
+    if full.tracks:
+        print(
+            f"a track message averages {full.track_bytes / full.tracks:.0f} B: thumbnail (base64) "
+            f"{full.thumbnail_chars / full.tracks:.0f}, path {full.path_chars / full.tracks:.0f}, appearance "
+            f"{full.appearance_chars / full.tracks:.0f}, the rest of the record and the packet overhead "
+            f"{(full.track_bytes - full.thumbnail_chars - full.path_chars - full.appearance_chars) / full.tracks:.0f}"
+        )
+    packets_hour = full.rows * 2 * scale + packets
+    print(
+        f"not counted: TCP/IP and TLS framing, at most {human(packets_hour * TCP_IP_HEADERS)} more per hour at "
+        f"{TCP_IP_HEADERS} B a packet if each went alone; connection set-up; rows sent again"
+    )
+    print(
+        f"upstream: {human(per_hour)} per camera-hour, video {human(video_hour)} per camera-hour, "
+        f"ratio {video_hour / per_hour:.0f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
