@@ -242,6 +242,7 @@ def main() -> None:
     parser.add_argument("--heartbeat-s", type=float, default=30.0, help="hub.heartbeat_s (default: the config's)")
     parser.add_argument("--timeout", type=float, default=900.0, help="give up on one analysis after this many s")
     args = parser.parse_args()
+    args.video = args.video.resolve()  # the analyses run in a folder of their own
     if not args.video.is_file():
         raise SystemExit(f"error: no such clip: {args.video}")
     duration, bits_s, bitrate_from = video_facts(args.video)
