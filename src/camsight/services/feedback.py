@@ -21,7 +21,7 @@ from camsight.errors import StoreError
 from camsight.events.suggest import Preview, preview
 from camsight.services import audit
 from camsight.services.actor import Actor
-from camsight.services.events import find_event
+from camsight.services.events import EventNotFound, find_event
 from camsight.store.alert_stats import RuleStats, alert_stats, judged_alerts, suggest_suppressions
 from camsight.store.alerts_repo import (
     SuppressionRow,
@@ -42,6 +42,7 @@ __all__ = [
     "SuppressionRow",
     "Verdict",
     "give_verdict",
+    "held_alert",
     "held_alerts",
     "release_alert",
     "rule_report",
@@ -167,6 +168,18 @@ def held_alerts(
         cameras=actor.scope(),
         limit=limit,
     )
+
+
+def held_alert(conn: sa.Connection, *, actor: Actor, event_id: str) -> HeldRow:
+    """The held alert with exactly this id, on a camera the actor sees.
+
+    Raises:
+        EventNotFound: There is none.
+    """
+    found = get_held(conn, ref=event_id)
+    if found is None or found.event.id != event_id or not actor.may_see(found.event.camera, found.event.site):
+        raise EventNotFound(f"no held alert {event_id!r} in your cameras; see 'camsight alerts list --suppressed'")
+    return found
 
 
 def release_alert(conn: sa.Connection, *, actor: Actor, ref: str, now: datetime) -> HeldRow:
