@@ -14,9 +14,15 @@ cancelled out) the run restarts there. The vehicle is going the wrong way when
   and manoeuvres in a car park do not add up to an event).
 
 Steps whose end is outside the zone (if one is set) restart the run. Then one event opens per
-track, with ``start_s`` = the start of the run; it closes when the track has not been seen for
+vehicle, with ``start_s`` = the start of the run; it closes when the track has not been seen for
 :data:`LOST_S` seconds or the stream ends (``end_s`` = the last sighting), with the largest ``A`` as
 ``distance``.
+
+**One vehicle, one event, across track breaks.** Trackers lose a vehicle for a few frames (a motion
+blob that splits, a detection missed) and go on with a new track id. A new track that appears, while
+a vehicle with an open event has been lost for less than :data:`LOST_S`, within :data:`REJOIN_RADIUS`
+of where that vehicle would be by now (its last position moved on at its last velocity), takes over
+that vehicle's run and event instead of opening a second one (the event lists both track ids).
 
 Score: mean detection confidence of the track's boxes during the run.
 """
@@ -36,6 +42,8 @@ from camsight.rules.shared import MeanScore, ZoneRule, class_name, closed, event
 
 #: A track not seen for this long (seconds) is gone: its event closes.
 LOST_S = 2.0
+#: A new track this close (normalised image units) to where a lost wrong-way vehicle would be continues it.
+REJOIN_RADIUS = 0.12
 
 
 @dataclass(slots=True)
@@ -48,6 +56,7 @@ class _Run:
     against: float = 0.0
     path: float = 0.0
     peak: float = 0.0
+    velocity: tuple[float, float] = (0.0, 0.0)
     score: MeanScore = field(default_factory=MeanScore)
     event: WrongWayEvent | None = None
 
@@ -91,9 +100,18 @@ class WrongWay(ZoneRule[WrongWayRule]):
         position = self._position(sighting)
         run = self._runs.get(track_id)
         if run is None:
-            self._runs[track_id] = _Run(position, now, now)
-            return None
+            lost = self._lost_vehicle(position, now)
+            if lost is None:
+                self._runs[track_id] = _Run(position, now, now)
+                return None
+            old_id, run = lost
+            del self._runs[old_id]
+            self._runs[track_id] = run
+            assert run.event is not None
+            run.event = run.event.model_copy(update={"track_ids": (*run.event.track_ids, track_id)})
         dx, dy = position[0] - run.position[0], position[1] - run.position[1]
+        if now > run.last_s:
+            run.velocity = (dx / (now - run.last_s), dy / (now - run.last_s))
         run.position, run.last_s = position, now
         run.against -= dx * self._unit[0] + dy * self._unit[1]
         run.path += math.hypot(dx, dy)
@@ -117,6 +135,19 @@ class WrongWay(ZoneRule[WrongWayRule]):
             )
             return run.event
         return None
+
+    def _lost_vehicle(self, position: tuple[float, float], now: float) -> tuple[int, _Run] | None:
+        """The lost vehicle with an open event that a new track at ``position`` continues, if any."""
+        best: tuple[float, int, _Run] | None = None
+        for track_id, run in self._runs.items():
+            gap = now - run.last_s
+            if run.event is None or gap <= 0 or gap > LOST_S:
+                continue
+            expected = (run.position[0] + run.velocity[0] * gap, run.position[1] + run.velocity[1] * gap)
+            miss = min(math.dist(position, expected), math.dist(position, run.position))
+            if miss <= REJOIN_RADIUS and (best is None or miss < best[0]):
+                best = (miss, track_id, run)
+        return None if best is None else (best[1], best[2])
 
     def _end(self, run: _Run) -> WrongWayEvent:
         assert run.event is not None
