@@ -2,12 +2,13 @@
 
 Each part of the query (a colour in a region, head wear, a carried object, posture, motion, riding,
 a garment, a behaviour, a zone) gives a score in 0..1 and has a weight. A record's *fit* is the
-weighted mean, plus small tie-breakers for how much of the query the record has evidence for (3%:
-the weighted share of parts whose evidence is known, so of two equal fits the one that was seen
-wins over the one nobody could describe) and how well the track was seen (5%,
-:func:`camsight.search.features.quality`)::
+weighted mean, plus small tie-breakers: how much of the query the record has evidence for (3%: the
+weighted share of parts whose evidence is known, so of two equal fits the one that was seen wins
+over the one nobody could describe), how strong that evidence is beyond a full match (3%: the raw
+share of a colour, which the part itself counts as full from :data:`COLOUR_FULL`; a garment's cue)
+and how well the track was seen (5%, :func:`camsight.search.features.quality`)::
 
-    fit = 0.92 * sum(weight_i * part_i) / sum(weight_i) + 0.03 * evidence + 0.05 * quality
+    fit = 0.89 * sum(weight_i * part_i) / sum(weight_i) + 0.03 * evidence + 0.03 * strength + 0.05 * quality
 
 **A result earns its place.** A part *matched* when its score is at least :data:`MATCHED` (evidence
 for it, not a guess: a part without evidence scores :data:`NEUTRAL`, below that). A record that
@@ -66,6 +67,8 @@ QUALITY_WEIGHT = 0.05
 """Weight of the detection-quality tie-breaker in the fit."""
 EVIDENCE_WEIGHT = 0.03
 """Weight of the share of the query the record has evidence for, in the fit."""
+STRENGTH_WEIGHT = 0.03
+"""Weight of the strength of the evidence beyond a full match (a region all red over one half red), in the fit."""
 MATCHED = 0.5
 """Least part score that counts as matched (above :data:`NEUTRAL`: a part without evidence never matches)."""
 
@@ -172,6 +175,8 @@ class Part:
     score: Expr
     value: Expr
     known: Expr
+    strength: Expr = None
+    """How strong the evidence is beyond a full match (e.g. the raw share of a colour), 0..1; None: the score."""
 
 
 def _colour_match(term: ColourTerm, region: str, ops: Ops) -> Expr:
@@ -198,7 +203,8 @@ def _colour_part(term: ColourTerm, ops: Ops) -> Part:
     known = seen > 0.5
     score = ops.where(known, ops.clip01(match * (1.0 / COLOUR_FULL)), NEUTRAL)
     label = f"{REGION_LABELS[term.region]}: {' or '.join(term.colours)}"
-    return Part(f"colour:{term.region}:{'/'.join(term.colours)}", label, 2.0, score, match, known)
+    strength = ops.where(known, ops.clip01(match), 0.0)
+    return Part(f"colour:{term.region}:{'/'.join(term.colours)}", label, 2.0, score, match, known, strength)
 
 
 def _value_part(
@@ -208,7 +214,8 @@ def _value_part(
     known = value >= 0.0
     matched = ops.clip01(value * (1.0 / full)) if full < 1.0 else value
     score = ops.where(known, (1.0 - matched) if invert else matched, NEUTRAL)
-    return Part(key, label, weight, score, value, known)
+    strength = ops.where(known, (1.0 - ops.clip01(value)) if invert else ops.clip01(value), 0.0)
+    return Part(key, label, weight, score, value, known, strength)
 
 
 def _carried_part(item: str, ops: Ops, *, negate: bool) -> Part:
@@ -314,11 +321,13 @@ def fit(query_parts: Sequence[Part], ops: Ops) -> Expr:
     weight = sum(p.weight for p in query_parts)
     mean: Expr = 0.0
     evidence: Expr = 0.0
+    strength: Expr = 0.0
     for p in query_parts:
         mean = mean + p.score * (p.weight / weight)
         evidence = evidence + _known(p, ops) * (p.weight / weight)
-    rest = 1.0 - QUALITY_WEIGHT - EVIDENCE_WEIGHT
-    return mean * rest + evidence * EVIDENCE_WEIGHT + quality * QUALITY_WEIGHT
+        strength = strength + (p.score if p.strength is None else p.strength) * (p.weight / weight)
+    rest = 1.0 - QUALITY_WEIGHT - EVIDENCE_WEIGHT - STRENGTH_WEIGHT
+    return mean * rest + evidence * EVIDENCE_WEIGHT + strength * STRENGTH_WEIGHT + quality * QUALITY_WEIGHT
 
 
 def total(query_parts: Sequence[Part], ops: Ops) -> Expr:
