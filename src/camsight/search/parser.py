@@ -309,12 +309,14 @@ def _typo_of(word: str) -> str | None:
     """The lexicon entry ``word`` is a typo of, if any.
 
     Only words of 5 letters or more, at least :data:`TYPO_CUTOFF` alike, and never a known word with
-    letters added at its end: "fella" is a word of its own, not "fell" mistyped.
+    other letters added at its end: "fella" is a word of its own, not "fell" mistyped (a doubled last
+    letter is a typo: "jackett").
     """
     if len(word) < 5:
         return None
     for close in difflib.get_close_matches(word, list(LEXICON), n=3, cutoff=TYPO_CUTOFF):
-        if not word.startswith(close):
+        tail = word[len(close) :] if word.startswith(close) else None
+        if tail is None or set(tail) == {close[-1]}:
             return close
     return None
 

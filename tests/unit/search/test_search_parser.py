@@ -352,6 +352,7 @@ def test_ordinary_words_are_not_read_as_behaviours() -> None:
     assert [w.word for w in q.ignored_words] == ["fella"]
     assert not [m for m in q.mapped_words if m.term == "fell"]
     assert p("person who felled a tree", open_vocabulary=True).behaviours == ()
+    assert p("person in a red jackett").garments == ("jacket",)  # a doubled last letter is still a typo
 
 
 def test_non_ascii_words_stay_whole() -> None:
