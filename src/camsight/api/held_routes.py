@@ -13,8 +13,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from camsight.api.deps import Conn, Reader, Writer
+from camsight.api.deps import Conn, Context, Reader, Writer
 from camsight.api.params import EventId, Instant
+from camsight.apps.wiring import hub_writers
 from camsight.events.models import AnyEvent
 from camsight.events.query import EVENT_KINDS
 from camsight.services import feedback
@@ -75,7 +76,11 @@ def list_held(
         409: {"description": "Released already"},
     },
 )
-def release(event_id: EventId, actor: Writer, conn: Conn) -> HeldOut:
-    """Raise a held alert after all: it becomes a stored alert with the same id (operators; audited)."""
+def release(event_id: EventId, actor: Writer, conn: Conn, ctx: Context) -> HeldOut:
+    """Raise a held alert after all: it becomes a stored alert with the same id (operators; audited).
+
+    An edge with a hub sends it on, as any other alert.
+    """
     feedback.held_alert(conn, actor=actor, event_id=event_id)  # 404 (before 403) unless the caller sees it
-    return _held(feedback.release_alert(conn, actor=actor, ref=event_id, now=datetime.now(UTC)))
+    also = hub_writers(ctx.config, ctx.store)
+    return _held(feedback.release_alert(conn, actor=actor, ref=event_id, now=datetime.now(UTC), also=also))

@@ -31,6 +31,7 @@ from camsight.store.alerts_repo import (
     set_suppression_enabled,
 )
 from camsight.store.held_repo import HeldCount, HeldRow, get_held, held_counts, list_held, release_held
+from camsight.store.sink import BatchWriter
 
 __all__ = [
     "HeldCount",
@@ -182,8 +183,13 @@ def held_alert(conn: sa.Connection, *, actor: Actor, event_id: str) -> HeldRow:
     return found
 
 
-def release_alert(conn: sa.Connection, *, actor: Actor, ref: str, now: datetime) -> HeldRow:
+def release_alert(
+    conn: sa.Connection, *, actor: Actor, ref: str, now: datetime, also: Sequence[BatchWriter] = ()
+) -> HeldRow:
     """Raise a held alert after all (by id or a unique start of it): it becomes a stored alert.
+
+    ``also`` get the raised alert in the same transaction (an edge's outbox to its hub,
+    :func:`camsight.apps.wiring.hub_writers`), as every other stored alert does.
 
     Raises:
         Forbidden: The actor is a viewer.
@@ -194,6 +200,8 @@ def release_alert(conn: sa.Connection, *, actor: Actor, ref: str, now: datetime)
     if found is None or not actor.may_see(found.event.camera, found.event.site):
         raise StoreError(f"no held alert (or several) matches {ref!r}; see 'camsight alerts list --suppressed'")
     row = release_held(conn, ref=found.event.id, by=actor.name, now=now)
+    for writer in also:
+        writer.write(conn, [row.event], [])
     audit.record(
         conn,
         actor=actor,

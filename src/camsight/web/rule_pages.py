@@ -16,7 +16,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 
-from camsight.api.deps import Conn
+from camsight.api.deps import Conn, Context
+from camsight.apps.wiring import hub_writers
 from camsight.services import events, feedback, queries
 from camsight.services.feedback import RuleStats
 from camsight.web.access import Page, PageWriter, require
@@ -69,8 +70,9 @@ def set_suppression(
 
 
 @router.post("/rules/held/{event_id}/release")
-def release_held(event_id: str, user: PageWriter, conn: Conn) -> HTMLResponse:
-    """Raise a held alert after all (operators and admins; audited); returns its row."""
+def release_held(event_id: str, user: PageWriter, conn: Conn, ctx: Context) -> HTMLResponse:
+    """Raise a held alert after all (operators and admins; audited; sent on to a hub); returns its row."""
     feedback.held_alert(conn, actor=user.actor, event_id=event_id)
-    row = feedback.release_alert(conn, actor=user.actor, ref=event_id, now=datetime.now(UTC))
+    also = hub_writers(ctx.config, ctx.store)
+    row = feedback.release_alert(conn, actor=user.actor, ref=event_id, now=datetime.now(UTC), also=also)
     return fragment(user, "_held.html", held=row)
