@@ -374,6 +374,7 @@ def parse(
     lower = re.sub(r"\bsame\s+(?:person|one|guy|individual)\s+as\b", " ", lower)
     if lower != text.replace("’", "'").lower() and not ignored:
         ignored.append(IgnoredWord(word="same person as", reason="identity"))
+    lower = re.sub(r"(?<=\w)\s+who\b", " ", lower)  # "person who fell": a relative pronoun, not a question of identity
     lower, found = extract_time(lower, now=now, tz=tz)
     lower, camera, zone = places(lower, cameras, zones)
     names, first = person_names(text, {normalise_name(n) for n in (*cameras, *zones)})

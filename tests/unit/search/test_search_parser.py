@@ -360,3 +360,12 @@ def test_non_ascii_words_stay_whole() -> None:
     assert q.unknown_words == ("persön",)
     assert "persön" in q.embed_text.split()
     assert colours(q) == {("upper", ("red",))}
+
+
+def test_a_couple_is_people_not_a_coupe_and_a_relative_who_is_no_question_of_identity() -> None:
+    couple = p("a couple walking near the car")
+    assert couple.object_classes == ("person", "car")
+    assert not [m for m in couple.mapped_words if m.term == "coupe"]
+    fell = p("person who fell")
+    assert (fell.behaviours, fell.ignored_words) == (("person_down",), ())
+    assert [w.reason for w in p("who was near the red car").ignored_words] == ["identity"]
