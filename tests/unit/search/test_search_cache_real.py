@@ -102,4 +102,5 @@ def test_cache_ranks_as_the_database_on_real_tracks_through_deletes_and_rewrites
         again = list_tracks(conn, limit=10**6)[-1]
         upsert_tracks(conn, records=[again], run_id=f"hub:{again.site}")
         index_writer.store_tracks(conn, [again])
-    _same(_run(real, "person in a grey cardigan", limit=30, cache=cache), _run(real, "person in a grey cardigan", limit=30))
+    text = "person in a grey cardigan"
+    _same(_run(real, text, limit=30, cache=cache), _run(real, text, limit=30))
