@@ -20,8 +20,7 @@ from camsight.search import features, index_writer, parse
 from camsight.search.cache import FeatureCache
 from camsight.search.engine import SearchResult, search
 from camsight.store import connect, list_events, list_tracks, upsert_events, upsert_tracks
-from camsight.store import embeddings as emb_store
-from camsight.store.schema import tracks
+from camsight.store.schema import track_embeddings, tracks
 
 STORES = Path(__file__).resolve().parents[2] / "data" / "stores"
 TEXTS = (
@@ -51,7 +50,7 @@ def _read(tmp_path: Path) -> list[tuple[list[TrackRecord], list[AnyEvent]]]:
 def real(engine: sa.Engine, tmp_path: Path) -> sa.Engine:
     """The store holding both edges' tracks and events, indexed as a hub indexes them."""
     with engine.begin() as conn:
-        for table in (features.track_features, features.feature_vectors, emb_store.track_embeddings):
+        for table in (features.track_features, features.feature_vectors, track_embeddings):
             conn.execute(table.delete())
         for records, events in _read(tmp_path):
             for source_id in sorted({e.source_id for e in events}):
