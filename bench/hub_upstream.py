@@ -297,7 +297,7 @@ def main() -> None:
     )
     bare = (full.event_bytes + full.track_bytes_no_thumbnail + PUBACK * full.rows) * scale + overhead
     print(
-        f"tracks without thumbnails (no option does this; the same rows re-serialised): {human(bare)} per "
+        f"tracks without thumbnails (hub.thumbnails: false; the same rows re-serialised): {human(bare)} per "
         f"camera-hour (ratio {video_hour / bare:.0f}x)"
     )
     if full.tracks:

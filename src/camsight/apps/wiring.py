@@ -79,7 +79,9 @@ def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> S
     if config.hub is not None:
         from camsight.transport.outbox import OutboxWriter
 
-        extras.append(OutboxWriter(media_root=store.paths.media, tracks=config.hub.tracks))
+        extras.append(
+            OutboxWriter(media_root=store.paths.media, tracks=config.hub.tracks, thumbnails=config.hub.thumbnails)
+        )
     return StoreSink(
         store.engine,
         store.media,
