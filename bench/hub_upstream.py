@@ -106,6 +106,7 @@ class Outbox:
     track_bytes: int
     track_bytes_no_thumbnail: int
     plain_bytes: int
+    plain_track_bytes: int
     thumbnail_chars: int
     path_chars: int
     appearance_chars: int
@@ -131,12 +132,14 @@ def read_outbox(db: Path) -> Outbox:
         engine.dispose()
     counts = {"events": 0, "tracks": 0}
     sizes = {"events": 0, "tracks": 0}
-    bare = thumbs = paths = looks = plain = 0
+    bare = thumbs = paths = looks = plain = plain_tracks = 0
     for row in rows:
         kind = topics.parse(row.topic)[1]
         counts[kind] += 1
         sizes[kind] += publish_size(row.topic, row.payload, row_id=row.id)
-        plain += publish_size(row.topic, row.payload, row_id=row.id, compress=False)
+        plain_size = publish_size(row.topic, row.payload, row_id=row.id, compress=False)
+        plain += plain_size
+        plain_tracks += plain_size if kind == "tracks" else 0
         if kind == "tracks":
             message = TrackMessage.model_validate_json(row.payload)
             thumbs += len(message.thumbnail_jpeg or "")
@@ -152,6 +155,7 @@ def read_outbox(db: Path) -> Outbox:
         track_bytes=sizes["tracks"],
         track_bytes_no_thumbnail=bare,
         plain_bytes=plain,
+        plain_track_bytes=plain_tracks,
         thumbnail_chars=thumbs,
         path_chars=paths,
         appearance_chars=looks,
@@ -301,11 +305,13 @@ def main() -> None:
         f"camera-hour (ratio {video_hour / bare:.0f}x)"
     )
     if full.tracks:
+        rest = full.plain_track_bytes - full.thumbnail_chars - full.path_chars - full.appearance_chars
         print(
-            f"a track message averages {full.track_bytes / full.tracks:.0f} B: thumbnail (base64) "
+            f"a track message averages {full.track_bytes / full.tracks:.0f} B compressed, "
+            f"{full.plain_track_bytes / full.tracks:.0f} B as JSON text: thumbnail (base64) "
             f"{full.thumbnail_chars / full.tracks:.0f}, path {full.path_chars / full.tracks:.0f}, appearance "
             f"{full.appearance_chars / full.tracks:.0f}, the rest of the record and the packet overhead "
-            f"{(full.track_bytes - full.thumbnail_chars - full.path_chars - full.appearance_chars) / full.tracks:.0f}"
+            f"{rest / full.tracks:.0f}"
         )
     packets_hour = full.rows * 2 * scale + packets
     print(

@@ -181,26 +181,32 @@ def _ranked_cached(
     cols: Columns, query: Query, *, limit: int, offset: int, scope: Scope = None
 ) -> list[tuple[str, float]]:
     """Like :func:`_ranked_ids`, scored on the in-memory columns (same formula, same order)."""
-    scores, started, ids = [], [], []
-    for block in cols.blocks:
+    scores, where, rows_of = [], [], []
+    for number, block in enumerate(cols.blocks):
         ops = _BlockOps(cols, block)
         rows = np.flatnonzero(_mask(query, ops, block, scope))
         if rows.size == 0:
             continue
         raw = np.asarray(total(parts(query, ops), ops), dtype=np.float64)
         scores.append(np.round(np.broadcast_to(raw, (len(block),))[rows], ORDER_DIGITS))
-        started.append(block.started[rows].astype(np.int64))
-        ids.append(block.ids[rows])
+        where.append(np.full(rows.size, number, dtype=np.int32))
+        rows_of.append(rows)
     if not scores:
         return []
-    score, start, found = np.concatenate(scores), np.concatenate(started), np.concatenate(ids)
+    score, block_no, row = np.concatenate(scores), np.concatenate(where), np.concatenate(rows_of)
     want = min(score.size, offset + limit)
     if want < score.size:  # keep every row tied with the last one wanted, then sort those fully
         cut = -np.partition(-score, want - 1)[want - 1]
         kept = np.flatnonzero(score >= cut)
-        score, start, found = score[kept], start[kept], found[kept]
-    order = sorted(range(score.size), key=lambda i: (-score[i], -start[i], str(found[i])))
-    return [(str(found[i]), float(score[i])) for i in order[offset : offset + limit]]
+        score, block_no, row = score[kept], block_no[kept], row[kept]
+    started = np.empty(score.size, dtype=np.int64)
+    ids = np.empty(score.size, dtype=object)
+    for number in np.unique(block_no).tolist():
+        here = block_no == number
+        started[here] = cols.blocks[number].started[row[here]].astype(np.int64)
+        ids[here] = cols.blocks[number].ids[row[here]]
+    order = np.lexsort((ids.astype(str), -started, -score))[offset : offset + limit]
+    return [(str(ids[i]), float(score[i])) for i in order.tolist()]
 
 
 def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, TrackRecord]]:
