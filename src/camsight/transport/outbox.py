@@ -72,7 +72,7 @@ class OutboxWriter:
     """Writes a batch's alerts and track records to the outbox (a :class:`~camsight.store.sink.BatchWriter`)."""
 
     def __init__(self, *, media_root: Path, tracks: bool = True, thumbnails: bool = True) -> None:
-        """Thumbnails are read from ``media_root``; ``tracks`` False sends events only, ``thumbnails`` False no images."""
+        """Thumbnails are read from ``media_root``; ``tracks`` False: events only; ``thumbnails`` False: no images."""
         self.media_root = media_root
         self.tracks = tracks
         self.thumbnails = thumbnails
