@@ -128,29 +128,34 @@ def _ranked_ids(
 
 
 class _BlockOps(NumpyOps):
-    """:class:`NumpyOps` over one block of the cache: numeric columns in float64, text through its codes."""
+    """:class:`NumpyOps` over one block of the cache (some of its rows): numeric columns in float64, text by code."""
 
-    def __init__(self, cols: Columns, block: Block) -> None:
+    def __init__(self, cols: Columns, block: Block, rows: NDArray[np.intp] | None = None) -> None:
         super().__init__({})
-        self._cols, self._block = cols, block
+        self._cols, self._block, self._rows = cols, block, rows
         self._wide: dict[str, NDArray[np.float64]] = {}
+
+    def _take(self, column: NDArray[Any]) -> NDArray[Any]:
+        return column if self._rows is None else column[self._rows]
 
     def col(self, name: str) -> Any:  # noqa: D102
         found = self._wide.get(name)
         if found is None:
-            found = self._wide[name] = self._block.numeric[name].astype(np.float64)
+            found = self._wide[name] = self._take(self._block.numeric[name]).astype(np.float64)
         return found
 
     def has(self, column: str, name: str) -> Any:  # noqa: D102
         table = self._cols.table(column)
         holds = np.char.find(table, f"|{name}|") >= 0 if table.size else np.zeros(0, dtype=bool)
-        return holds[self._block.codes[column]]
+        return holds[self._take(self._block.codes[column])]
 
     def equals(self, column: str, value: str) -> Any:  # noqa: D102
         return self._is(column, (value,))
 
     def _is(self, column: str, values: Sequence[str]) -> NDArray[np.bool_]:
-        return np.isin(self._block.codes[column], self._cols.matching(column, values))
+        wanted = np.zeros(len(self._cols.values[column]) + 1, dtype=bool)
+        wanted[self._cols.matching(column, values)] = True
+        return wanted[self._take(self._block.codes[column])]
 
 
 def _mask(query: Query, ops: _BlockOps, block: Block, scope: Scope) -> NDArray[np.bool_]:
@@ -183,12 +188,12 @@ def _ranked_cached(
     """Like :func:`_ranked_ids`, scored on the in-memory columns (same formula, same order)."""
     scores, where, rows_of = [], [], []
     for number, block in enumerate(cols.blocks):
-        ops = _BlockOps(cols, block)
-        rows = np.flatnonzero(_mask(query, ops, block, scope))
+        rows = np.flatnonzero(_mask(query, _BlockOps(cols, block), block, scope))
         if rows.size == 0:
             continue
+        ops = _BlockOps(cols, block, None if rows.size == len(block) else rows)  # score the rows kept only
         raw = np.asarray(total(parts(query, ops), ops), dtype=np.float64)
-        scores.append(np.round(np.broadcast_to(raw, (len(block),))[rows], ORDER_DIGITS))
+        scores.append(np.round(np.broadcast_to(raw, (rows.size,)), ORDER_DIGITS))
         where.append(np.full(rows.size, number, dtype=np.int32))
         rows_of.append(rows)
     if not scores:
