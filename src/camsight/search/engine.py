@@ -155,7 +155,7 @@ class _BlockOps(NumpyOps):
     def _is(self, column: str, values: Sequence[str]) -> NDArray[np.bool_]:
         wanted = np.zeros(len(self._cols.values[column]) + 1, dtype=bool)
         wanted[self._cols.matching(column, values)] = True
-        return wanted[self._take(self._block.codes[column])]
+        return np.asarray(wanted[self._take(self._block.codes[column])], dtype=bool)
 
 
 def _mask(query: Query, ops: _BlockOps, block: Block, scope: Scope) -> NDArray[np.bool_]:
