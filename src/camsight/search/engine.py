@@ -205,13 +205,25 @@ def _ranked_cached(
         kept = np.flatnonzero(score >= cut)
         score, block_no, row = score[kept], block_no[kept], row[kept]
     started = np.empty(score.size, dtype=np.int64)
-    ids = np.empty(score.size, dtype=object)
-    for number in np.unique(block_no).tolist():
+    numbers = np.unique(block_no).tolist()
+    for number in numbers:
         here = block_no == number
         started[here] = cols.blocks[number].started[row[here]].astype(np.int64)
-        ids[here] = cols.blocks[number].ids[row[here]]
-    order = np.lexsort((ids.astype(str), -started, -score))[offset : offset + limit]
-    return [(str(ids[i]), float(score[i])) for i in order.tolist()]
+    order = np.lexsort((-started, -score))  # by score, then start; the id decides what is still tied
+    end = want
+    while (
+        end < order.size
+        and score[order[end]] == score[order[want - 1]]
+        and started[order[end]] == started[order[want - 1]]
+    ):
+        end += 1
+    head = order[:end]
+    ids = np.empty(head.size, dtype=object)
+    for number in numbers:
+        here = block_no[head] == number
+        ids[here] = cols.blocks[number].ids[row[head[here]]]
+    final = np.lexsort((ids.astype(str), -started[head], -score[head]))[offset : offset + limit]
+    return [(str(ids[i]), float(score[head[i]])) for i in final.tolist()]
 
 
 def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, TrackRecord]]:
