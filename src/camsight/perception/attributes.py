@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camsight.perception import colour
-from camsight.perception.pose import Box, BodyParts, box_mask, segment_mask
+from camsight.perception.pose import BodyParts, Box, box_mask, segment_mask
 
 ATTR_HEIGHT = 160
 """Crops are shrunk to about this height (px) before attributes are read."""

@@ -477,7 +477,11 @@ class _Accumulator:
 
     def prefixed(self, prefix: str) -> dict[str, float]:
         """Scores whose name starts with ``prefix``, by the rest of their name."""
-        return {k[len(prefix) :]: round(v / self._score_weights[k], 3) for k, v in self._scores.items() if k.startswith(prefix)}
+        return {
+            k[len(prefix) :]: round(v / self._score_weights[k], 3)
+            for k, v in self._scores.items()
+            if k.startswith(prefix)
+        }
 
     def patterns(self) -> dict[str, dict[str, float]]:
         """Pattern cues by region: ``{region: {kind: 0..1}}``."""

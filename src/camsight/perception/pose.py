@@ -134,7 +134,7 @@ class PoseEstimator:
 
     def __init__(self, *, min_height_px: float = MIN_POSE_HEIGHT_PX) -> None:
         os.environ.setdefault("GLOG_minloglevel", "2")
-        import mediapipe as mp
+        import mediapipe as mp  # type: ignore[import-untyped]  # no type information shipped
 
         self.min_height_px = min_height_px
         self._pose: Any = mp.solutions.pose.Pose(
@@ -180,7 +180,9 @@ def parts_from_landmarks(
     if float(seen[list(torso_ids)].min()) < MIN_VISIBILITY:
         return None
     height, width = shape
-    if not bool(np.all((points[list(torso_ids)] >= -0.05 * max(shape)) & (points[list(torso_ids)] <= 1.05 * max(shape)))):
+    if not bool(
+        np.all((points[list(torso_ids)] >= -0.05 * max(shape)) & (points[list(torso_ids)] <= 1.05 * max(shape)))
+    ):
         return None
     shoulders = (points[_L_SHOULDER] + points[_R_SHOULDER]) / 2
     hips = (points[_L_HIP] + points[_R_HIP]) / 2

@@ -35,8 +35,8 @@ from camsight.search.columns import (
     colour_column,
     slug,
 )
-from camsight.search.lexicon import CARRIED, COLOURS, LEXICON, MOTIONS, POSTURES, RIDDEN
 from camsight.search.columns import GARMENTS as _COLUMN_GARMENTS
+from camsight.search.lexicon import CARRIED, COLOURS, LEXICON, MOTIONS, POSTURES, RIDDEN
 from camsight.store.schema import FEATURE_VERSION, feature_vectors, track_features
 
 GARMENTS: tuple[str, ...] = _COLUMN_GARMENTS + POSE_GARMENTS
