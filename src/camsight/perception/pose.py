@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import threading
@@ -118,11 +119,7 @@ def box_mask(shape: tuple[int, int], box: Box) -> NDArray[np.bool_]:
 
 def available() -> bool:
     """Whether MediaPipe (and so BlazePose) can be imported here."""
-    try:
-        import mediapipe  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("mediapipe") is not None
 
 
 class PoseEstimator:
