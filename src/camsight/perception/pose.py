@@ -27,6 +27,7 @@ import importlib.util
 import math
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,19 +142,23 @@ class PoseEstimator:
         self.calls = 0
         """How many crops were run through the model."""
 
-    def estimate(self, image: NDArray[np.uint8], box: Box) -> BodyParts | None:
+    def estimate(self, image: NDArray[np.uint8], box: Box, *, longer_side: bool = False) -> BodyParts | None:
         """The body parts of the person whose box (in ``image``'s pixels) is given; ``None`` if not found.
 
         Args:
             image: BGR crop around the person (a margin around the box helps the model).
             box: The person's box in the crop.
+            longer_side: Compare the box's longer side, not its height, with ``min_height_px`` (for
+                someone lying, whose box is wide and low).
         """
-        if box[3] - box[1] < self.min_height_px or image.size == 0:
+        size = max(box[3] - box[1], box[2] - box[0]) if longer_side else box[3] - box[1]
+        if size < self.min_height_px or image.size == 0:
             return None
         scale = min(1.0, MAX_SIDE_PX / max(image.shape[:2]))
         small = image if scale >= 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         rgb = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
-        with self._lock:
+        with self._lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # protobuf's deprecation notice, on every call
             self.calls += 1
             result = self._pose.process(rgb)
         if result.pose_landmarks is None:
