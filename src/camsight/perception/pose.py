@@ -44,6 +44,8 @@ MIN_POSE_HEIGHT_PX = 120.0
 """People whose box is shorter than this (pixels) are not run through the pose model."""
 MIN_VISIBILITY = 0.5
 """Landmarks seen with less visibility than this are not used (limbs) or make the pose unusable (torso)."""
+RECENT = 16
+"""Results of this many recent crops are kept, so a crop described and then thumbnailed is estimated once."""
 MAX_SIDE_PX = 384
 """Crops are shrunk so their longer side is at most this before the model (its input is 256x256)."""
 
@@ -139,6 +141,7 @@ class PoseEstimator:
             static_image_mode=True, model_complexity=1, enable_segmentation=False, smooth_landmarks=False
         )
         self._lock = threading.Lock()
+        self._recent: list[tuple[NDArray[np.uint8], Box, BodyParts | None]] = []
         self.calls = 0
         """How many crops were run through the model."""
 
@@ -154,6 +157,14 @@ class PoseEstimator:
         size = max(box[3] - box[1], box[2] - box[0]) if longer_side else box[3] - box[1]
         if size < self.min_height_px or image.size == 0:
             return None
+        for seen_image, seen_box, seen_parts in self._recent:  # the describer and the thumbnail share crops
+            if seen_image is image and seen_box == box:
+                return seen_parts
+        parts = self._estimate(image, box)
+        self._recent = [(image, box, parts), *self._recent[: RECENT - 1]]
+        return parts
+
+    def _estimate(self, image: NDArray[np.uint8], box: Box) -> BodyParts | None:
         scale = min(1.0, MAX_SIDE_PX / max(image.shape[:2]))
         small = image if scale >= 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         rgb = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))

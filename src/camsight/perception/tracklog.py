@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -23,7 +24,8 @@ from camsight.core.tracks import Box, Crop, FinishedTrack, Sighting, TrackContex
 from camsight.events.models import AnyEvent
 
 __all__ = ["Box", "Crop", "Describer", "FinishedTrack", "Sighting", "TrackContext", "TrackLog", "TrackState"]
-from camsight.perception.privacy import blur_heads, fit_within
+from camsight.perception.pose import PoseEstimator, make_estimator
+from camsight.perception.privacy import blur_head_in_crop, fit_within
 
 
 class Describer(Protocol):
@@ -202,9 +204,36 @@ def crop_box(image: NDArray[np.uint8], box: Box, pad: float = 0.08) -> tuple[NDA
     return crop, (x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1)
 
 
-def thumbnail_image(crop: Crop, *, blur_head: bool, max_side: int = 256) -> NDArray[np.uint8]:
-    """The crop resized for storage, with the head blurred when asked."""
+MARK_COLOUR = (0, 215, 255)
+"""BGR colour of the outline that marks a thumbnail's subject (amber)."""
+
+
+def thumbnail_image(
+    crop: Crop, *, blur_head: bool, max_side: int = 256, pose: PoseEstimator | None | bool = True, mark: bool = True
+) -> NDArray[np.uint8]:
+    """The crop resized for storage, the head blurred when asked and the subject outlined.
+
+    Args:
+        crop: The crop.
+        blur_head: Blur the head: where pose finds the body, its head box (the head only, also for someone
+            seated or lying); else the box rule of snapshots and clips (a margin, out to the crop's border
+            when cut there, the whole box when not upright).
+        max_side: Longest side of the stored image.
+        pose: The pose model; ``True``: the shared one when installed; ``False``/``None``: the box rule.
+        mark: Outline the subject's box (the crop has a margin, and other people may be in it).
+    """
     image = crop.image
-    if blur_head:  # the same rule as snapshots and clips: a margin, out to the crop's border when cut there
-        image = blur_heads(image, Detections.from_arrays(xyxy=[crop.box], confidence=[1.0], class_id=[PERSON]))
-    return fit_within(image, max_side)
+    if blur_head:
+        estimator = make_estimator() if pose is True else (pose or None)
+        image = blur_head_in_crop(image, crop.box, estimator)
+    image = fit_within(image, max_side)
+    if mark:
+        scale = image.shape[0] / max(crop.image.shape[0], 1)
+        x1, y1, x2, y2 = (round(v * scale) for v in crop.box)
+        h, w = image.shape[:2]
+        outline = np.zeros((h, w), dtype=np.uint8)
+        cv2.rectangle(outline, (max(0, x1), max(0, y1)), (min(w - 1, x2), min(h - 1, y2)), 1, 1)
+        masked = (image < 8).all(axis=2)  # never draw over a privacy mask's black
+        image = image.copy()
+        image[(outline > 0) & ~masked] = MARK_COLOUR
+    return image

@@ -120,6 +120,7 @@ class PersonDown(ZoneRule[PersonDownRule]):
     def take_poses(self, readings: dict[int, PoseReading]) -> None:
         """Pose readings of this frame's people (by tracker id), to be used by the next :meth:`update`."""
         self._poses = readings
+
     def update(self, dets: Detections, now: float) -> list[AnyEvent]:
         """Consume one frame; return events that started or ended at ``now``."""
         seen = sightings(dets, self._classes, self._zone, now)
