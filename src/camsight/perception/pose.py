@@ -165,20 +165,50 @@ class PoseEstimator:
         return parts
 
     def _estimate(self, image: NDArray[np.uint8], box: Box) -> BodyParts | None:
+        """Run the model; for a box wider than tall (someone lying) also on the crop turned a quarter each way.
+
+        BlazePose's person detector finds people lying across the picture poorly; turned upright they are found.
+        """
         scale = min(1.0, MAX_SIDE_PX / max(image.shape[:2]))
         small = image if scale >= 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        rgb = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+        h, w = small.shape[:2]
+        turns = (
+            (None, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE)
+            if box[2] - box[0] > box[3] - box[1]
+            else (None,)
+        )
+        for turn in turns:
+            picture = small if turn is None else cv2.rotate(small, turn)
+            found = self._landmarks(picture)
+            if found is None:
+                continue
+            points, seen = found
+            ph, pw = picture.shape[:2]
+            x, y = points[:, 0] * pw, points[:, 1] * ph
+            if turn == cv2.ROTATE_90_CLOCKWISE:  # (x, y) → (h - 1 - y, x)
+                x, y = y, h - 1 - x
+            elif turn == cv2.ROTATE_90_COUNTERCLOCKWISE:  # (x, y) → (y, w - 1 - x)
+                x, y = w - 1 - y, x
+            pixels = np.stack([x / scale, y / scale], axis=1)
+            parts = parts_from_landmarks(pixels, seen, box, (image.shape[0], image.shape[1]))
+            if parts is not None:
+                return parts
+        return None
+
+    def _landmarks(self, picture: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """The 33 landmarks (normalised x, y) and visibilities of the person in ``picture``, if found."""
+        rgb = np.ascontiguousarray(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB))
         with self._lock, warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # protobuf's deprecation notice, on every call
             self.calls += 1
             result = self._pose.process(rgb)
         if result.pose_landmarks is None:
             return None
-        h, w = small.shape[:2]
-        points = np.array([(lm.x * w / scale, lm.y * h / scale) for lm in result.pose_landmarks.landmark])
-        seen = np.array([lm.visibility for lm in result.pose_landmarks.landmark])
-        del result  # the landmarks go no further than this function
-        return parts_from_landmarks(points, seen, box, (image.shape[0], image.shape[1]))
+        landmarks = result.pose_landmarks.landmark
+        points = np.array([(lm.x, lm.y) for lm in landmarks], dtype=np.float64)
+        seen = np.array([lm.visibility for lm in landmarks], dtype=np.float64)
+        del result, landmarks  # the landmarks go no further than the caller, which keeps only boxes
+        return points, seen
 
     def close(self) -> None:
         """Free the model."""

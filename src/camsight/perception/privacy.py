@@ -10,7 +10,9 @@ width), or the whole box when the person is not upright (lying, bending), where 
 be anywhere. Over-blurring is the safe failure. Where pose finds the person's body
 (:mod:`camsight.perception.pose`: thumbnails of people at least 120 px on their longer side), the
 head box it gives, grown by :data:`POSE_HEAD_MARGIN`, is blurred instead: the head and only the head,
-also for someone seated, lying or bent over (:func:`blur_head_in_crop`).
+also for someone seated (:func:`blur_head_in_crop`). Only a pose with the torso within 45° of upright
+and the head in the upper half of the box is trusted; someone lying keeps the whole box blurred, since
+pose puts the head in the wrong place there too often.
 
 People cut by the frame border need more care, because the detector's box covers only what is in
 the picture and is loose there: a person walking in shows the back or top of the head first, right
@@ -219,6 +221,9 @@ def blur_heads(image: Image, dets: Detections, *, margin: float = HEAD_MARGIN) -
     return blur_regions(image, head_regions(dets, (image.shape[0], image.shape[1]), margin=margin))
 
 
+POSE_TRUST_ANGLE = 45.0
+"""Pose's head is used for blurring only when its torso is within this many degrees of upright."""
+
 POSE_HEAD_MARGIN = 0.35
 """Share of a pose head box's size added on each side (pose already takes in hair and a hat)."""
 
@@ -232,7 +237,17 @@ def blur_head_in_crop(image: Image, box: tuple[float, float, float, float], pose
         pose: The pose model, or ``None`` (the box rule is used).
     """
     parts = pose.estimate(image, box, longer_side=True) if pose is not None else None
-    if parts is None:
+    if parts is None or not _trusted_head(parts.head, parts.torso_angle_deg, box):
         return blur_heads(image, Detections.from_arrays(xyxy=[box], confidence=[1.0], class_id=[PERSON]))
     shape = (image.shape[0], image.shape[1])
     return blur_regions(image, grow_heads(np.array([parts.head]), shape, margin=POSE_HEAD_MARGIN))
+
+
+def _trusted_head(head: tuple[float, float, float, float], torso_angle_deg: float, box: tuple[float, ...]) -> bool:
+    """Whether pose's head box is safe to blur alone: the torso upright-ish and the head in the box's upper half.
+
+    On people lying foreshortened toward the camera BlazePose can put the "head" on a hand (seen on
+    GMDCSA24 s1_fall_14); a wrong head would leave the face bare, so such poses fall back to the box rule.
+    """
+    centre_y = (head[1] + head[3]) / 2
+    return torso_angle_deg <= POSE_TRUST_ANGLE and centre_y <= box[1] + 0.5 * (box[3] - box[1])

@@ -46,6 +46,8 @@ class TrackState:
     crops: list[tuple[float, int, Crop]] = field(default_factory=list)
     zones: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
+    event_crop: Crop | None = None
+    """The track at the moment of its first event (a fall: the person down), shown as its thumbnail."""
 
     @property
     def last_t(self) -> float:
@@ -58,8 +60,9 @@ class TrackState:
         return max((c for _, _, c in self.crops), key=lambda c: c.quality, default=None)
 
     def kept_crops(self) -> list[Crop]:
-        """The kept crops, best first."""
-        return sorted((c for _, _, c in self.crops), key=lambda c: -c.quality)
+        """The kept crops, best first; the crop of the first event's moment, if any, before them all."""
+        best = sorted((c for _, _, c in self.crops), key=lambda c: -c.quality)
+        return best if self.event_crop is None else [self.event_crop, *best]
 
 
 class TrackLog:
@@ -73,6 +76,7 @@ class TrackLog:
         self.keep_crops = keep_crops
         self._tracks: dict[int, TrackState] = {}
         self._counter = 0
+        self._frame: Frame | None = None
 
     def __len__(self) -> int:
         """Number of live tracks."""
@@ -80,6 +84,7 @@ class TrackLog:
 
     def update(self, frame: Frame, dets: Detections, now: float) -> None:
         """Record one frame's tracked detections."""
+        self._frame = frame
         if len(dets) == 0:
             return
         ious = box_iou(dets.xyxy, dets.xyxy)
@@ -136,11 +141,23 @@ class TrackLog:
         return counts
 
     def add_events(self, events: Iterable[AnyEvent]) -> None:
-        """Remember which tracks took part in which events."""
+        """Remember which tracks took part in which events, and how each track looked at its first one.
+
+        The crop is cut from the last frame :meth:`update` saw, where the track was seen in it: rules raise
+        an event on the frame that completes it (a fall once the person has stayed down).
+        """
         for event in events:
             for tid in event.track_ids:
-                if tid in self._tracks:
-                    self._tracks[tid].events.add(event.id)
+                state = self._tracks.get(tid)
+                if state is None:
+                    continue
+                state.events.add(event.id)
+                frame = self._frame
+                if state.event_crop is None and frame is not None and state.last_t == frame.pts_s:
+                    obs = state.observations[-1]
+                    image, box = crop_box(frame.image, obs.box)
+                    quality = crop_quality(obs, self.ctx.width, self.ctx.height)
+                    state.event_crop = Crop(quality=quality, t=obs.t, image=image, box=box)
 
     def pop_finished(self, now: float) -> list[TrackState]:
         """Remove and return the tracks not seen for ``lost_after_s``."""
