@@ -171,6 +171,7 @@ class PoseEstimator:
         """
         scale = min(1.0, MAX_SIDE_PX / max(image.shape[:2]))
         small = image if scale >= 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        small = np.asarray(small, dtype=np.uint8)
         h, w = small.shape[:2]
         turns = (
             (None, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE)
@@ -178,7 +179,7 @@ class PoseEstimator:
             else (None,)
         )
         for turn in turns:
-            picture = small if turn is None else cv2.rotate(small, turn)
+            picture = small if turn is None else np.asarray(cv2.rotate(small, turn), dtype=np.uint8)
             found = self._landmarks(picture)
             if found is None:
                 continue
