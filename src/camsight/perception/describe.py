@@ -15,6 +15,12 @@ What is computed, and how:
   left out of the head's colours, which therefore describe hats and dark or grey hair only. Vehicles use
   the middle of their box (windows, tyres and road mostly fall outside it), stored as ``upper``. Shares
   are averaged over the crops, weighted by crop quality; names under 10% are left out.
+* **Body parts from pose** (when MediaPipe is installed, :mod:`camsight.perception.pose`): on the best
+  ``pose_crops`` (2) crops of a person at least 120 px tall and not lying, the head region is pose's head
+  box, the upper body its torso box (less 10% on each side) and upper arms, the lower body its thighs and
+  shins; legs hidden fall back to the box's lower band. Those crops also give sleeves and the lower garment
+  (:mod:`camsight.perception.attributes`); every crop gives a pattern per garment and a lightness per
+  region. ``posed`` says whether any crop had pose.
 * **Headwear**: the top of the head band, background removed, is compared with what hair and skin look
   like (dark, or dull brown/blond); hard hats and most caps are strongly coloured (chroma ≥ 30) or bright
   white. Colours common in the crop's margin do not count (hair blends with grass or pavement at the
@@ -22,8 +28,9 @@ What is computed, and how:
   to 50%; ``None`` when no crop's box is at least 48 px tall. A dark cap cannot be told from dark hair.
 * **Garments** (cues 0..1, present only when seen): ``vest`` (hi-vis: very saturated orange or yellow
   over the upper body), ``jeans`` (a blue lower body), ``dress`` (the same non-dark colours from the upper
-  through the lower body, little black below; never in monochrome pictures). Jackets, hoods and patterns
-  are not detected.
+  through the lower body, little black below; never in monochrome pictures); from pose: ``short
+  sleeves``/``long sleeves``, ``trousers``, ``shorts``, ``skirt`` (0 when judged and not seen, absent when
+  not judged; a dress of 0.5 or more leaves ``trousers`` unknown). Jackets and hoods are not detected.
 * **Carried objects and riding**: a COCO backpack, umbrella, handbag or suitcase overlapping the person
   in at least 20% of the sightings (and at least two, for videos); a bicycle or motorcycle in ≥ 30%.
 * **Posture**: per sighting, :func:`camsight.perception.posture.classify_posture`, with the person's

@@ -102,7 +102,8 @@ def test_attributes_from_parts_on_real_photos(detector: OnnxDetector, photo: Cal
         seen[name] = describe_image_box(image, person(detector, image), "person", describer=describer)
     grey_jeans, black, worker = seen.values()
     assert all(a.posed for a in seen.values())
-    assert grey_jeans.garments["trousers"] >= 0.8 and black.garments["trousers"] >= 0.8
+    assert grey_jeans.garments["trousers"] >= 0.8
+    assert black.garments["trousers"] >= 0.8
     assert grey_jeans.garments.get("shorts", 0.0) < 0.2
     assert black.lightness["upper"] < 0.2  # black T-shirt: dark
     assert grey_jeans.lightness["upper"] > black.lightness["upper"] + 0.3  # grey shirt: much lighter
@@ -126,7 +127,8 @@ def test_a_fall_is_lying_by_pose_and_bending_or_sitting_is_not(pose: PoseEstimat
         box = person(detector, image)
         r = reading(pose, image, box)  # None: pose found no body (then it cannot say "lying" either)
         assert r is None or not pose_lying(r, box, adl_upright[3] - adl_upright[1]), (index, r)
-    assert r is not None and r.torso_angle_deg < 30  # seated upright, found
+    assert r is not None
+    assert r.torso_angle_deg < 30
 
 
 def blurred(before: Image, after: Image) -> NDArray[np.bool_]:
