@@ -27,6 +27,10 @@ __all__ = ["Box", "Crop", "Describer", "FinishedTrack", "Sighting", "TrackContex
 from camsight.perception.pose import PoseEstimator, make_estimator
 from camsight.perception.privacy import blur_head_in_crop, fit_within
 
+MOMENT_KINDS = frozenset({"person_down"})
+"""Events after which a person looks unlike the rest of the track (down on the floor): the crop of that
+moment becomes the track's thumbnail. Other events keep the best crop, which shows the person best."""
+
 
 class Describer(Protocol):
     """Turns a finished track's sightings and crops into an :class:`Appearance`."""
@@ -47,7 +51,7 @@ class TrackState:
     zones: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
     event_crop: Crop | None = None
-    """The track at the moment of its first event (a fall: the person down), shown as its thumbnail."""
+    """The track at the moment of its first event of :data:`MOMENT_KINDS` (the person down), its thumbnail."""
 
     @property
     def last_t(self) -> float:
@@ -141,7 +145,7 @@ class TrackLog:
         return counts
 
     def add_events(self, events: Iterable[AnyEvent]) -> None:
-        """Remember which tracks took part in which events, and how each track looked at its first one.
+        """Remember which tracks took part in which events, and how each looked at its first of :data:`MOMENT_KINDS`.
 
         The crop is cut from the last frame :meth:`update` saw, where the track was seen in it: rules raise
         an event on the frame that completes it (a fall once the person has stayed down).
@@ -153,7 +157,8 @@ class TrackLog:
                     continue
                 state.events.add(event.id)
                 frame = self._frame
-                if state.event_crop is None and frame is not None and state.last_t == frame.pts_s:
+                moment = event.kind in MOMENT_KINDS and state.event_crop is None
+                if moment and frame is not None and state.last_t == frame.pts_s:
                     obs = state.observations[-1]
                     image, box = crop_box(frame.image, obs.box)
                     quality = crop_quality(obs, self.ctx.width, self.ctx.height)
