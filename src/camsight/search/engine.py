@@ -46,7 +46,7 @@ from camsight.search import features as feat
 from camsight.search.cache import Columns, FeatureCache
 from camsight.search.clip_embedder import ClipEmbedder
 from camsight.search.query import Query
-from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, parts, total
+from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, parts, total, unmatched
 from camsight.store import embeddings as emb_store
 from camsight.store.schema import tracks as track_table
 
@@ -218,6 +218,7 @@ def _hits(
     hits = []
     for n, (track_id, score) in enumerate(present):
         evidence, part_scores = explain(query_parts, n, records[track_id])
+        missing = unmatched(query_parts, part_scores)
         if clip is not None:
             part_scores["clip"] = round(clip.get(track_id, NEUTRAL), 3)
             evidence += (f"looks like the text: {clip[track_id]:.2f}" if track_id in clip else "looks like: no image",)
@@ -228,6 +229,8 @@ def _hits(
                 record=records[track_id],
                 evidence=evidence,
                 parts=part_scores,
+                complete=not missing,
+                missing=missing,
             )
         )
     return hits
