@@ -23,10 +23,13 @@ from camsight.events.models import AnyEvent
 from camsight.perception.blobs import with_motion_objects
 from camsight.perception.detect import Detector
 from camsight.perception.motion import MotionGate
+from camsight.perception.pose import make_estimator
+from camsight.perception.posture import PosePostures
 from camsight.perception.privacy import apply_masks
 from camsight.perception.track import Tracker
 from camsight.perception.tracklog import Describer, TrackLog, TrackState
 from camsight.rules.base import Rule, RuleContext
+from camsight.rules.person_down import PersonDown
 from camsight.rules.registry import build_rules
 
 
@@ -116,6 +119,8 @@ class CameraPipeline:
         self.stats = PipelineStats()
         self._size: tuple[int, int] | None = None
         self.rules: list[Rule] = []
+        self._posers: list[PersonDown] = []
+        self.poses: PosePostures | None = None
         self.tracklog: TrackLog | None = None
         self._held = Detections.empty()
         self._masks: list[tuple[Point, ...]] = [tuple((x, y) for x, y in mask) for mask in camera.masks]
@@ -129,6 +134,9 @@ class CameraPipeline:
             self.camera.id, self.source, frame.width, frame.height, self.wall_origin, self.site, self.source_id
         )
         self.rules = build_rules(self.camera, ctx)
+        self._posers = [r for r in self.rules if isinstance(r, PersonDown)]  # pose readings for falls (issue 13)
+        estimator = make_estimator() if self._posers and not self.still else None
+        self.poses = PosePostures(estimator) if estimator is not None else None
         zones = {z.name: z.to_polygon().scaled(*size) for z in self.camera.zones}
         track_ctx = TrackContext(
             self.site, self.camera.id, self.source, self.source_id, frame.width, frame.height, self.wall_origin
@@ -167,6 +175,10 @@ class CameraPipeline:
             self.gate.absorb()
         self._held = tracked
         t3 = time.perf_counter()
+        if self.poses is not None and len(tracked):
+            readings = self.poses.observe(frame.image, tracked, now)
+            for rule in self._posers:
+                rule.take_poses(readings)
         events = [e for rule in self.rules for e in rule.update(tracked, now)]
         t4 = time.perf_counter()
         self.tracklog.update(frame, tracked, now)
