@@ -319,6 +319,7 @@ class SharedDetector:
         version: The model version the detector last said it runs (None until it said).
         dropped: Frames not detected because the detector did not answer in time or was down.
         problem: Why the last frame was dropped (None once a frame got through again).
+        sent: Frames sent to the detector.
     """
 
     def __init__(self, address: str, authkey: bytes, *, timeout_s: float) -> None:
@@ -328,6 +329,7 @@ class SharedDetector:
         self.version: str | None = None
         self.dropped = 0
         self.problem: str | None = None
+        self.sent = 0
         self._conn: Connection | None = None
         self._block: SharedMemory | None = None
         self._ids = itertools.count(1)
@@ -387,6 +389,7 @@ class SharedDetector:
             self._disconnect(f"the shared detector went away: {exc}")
             self._drop(self.problem or "the shared detector went away")
         self._waiting, self._sent_at = request, time.monotonic()
+        self.sent += 1
         answer = self._read(conn, self.timeout_s)
         if answer is None:
             late = f"the shared detector did not answer within {self.timeout_s:g} s"
