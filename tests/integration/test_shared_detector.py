@@ -114,7 +114,8 @@ def test_a_stalled_detector_makes_frames_drop_counted_and_a_dead_one_is_replaced
                     detector.detect_image(image)
             assert detector.dropped == 5
             assert detector.sent == 2  # the warm-up and the first stalled frame: the others were never queued
-            assert detector.problem is not None and "still busy" in detector.problem
+            assert detector.problem is not None
+            assert "still busy" in detector.problem
         finally:
             os.kill(process.pid or 0, signal.SIGCONT)
         detector.timeout_s = 30.0
@@ -129,7 +130,8 @@ def test_a_stalled_detector_makes_frames_drop_counted_and_a_dead_one_is_replaced
         process.join(10)
         with pytest.raises(DetectorBusy):
             detector.detect_image(image)
-        assert detector.problem is not None and "shared detector" in detector.problem
+        assert detector.problem is not None
+        assert "shared detector" in detector.problem
         replacement, stop = start(spec)  # what the supervisor does; the camera connects again by itself
         assert detector.wait_ready(60)
         assert len(detector.detect_image(image)) >= 1

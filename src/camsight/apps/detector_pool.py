@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection, Listener, wait
 from multiprocessing.shared_memory import SharedMemory
@@ -82,6 +83,8 @@ class PoolSpec:
         authkey: The key a client must know to connect.
         models: The folder whose ``active.json`` it follows (None: the configured model only).
         batch: Most frames detected in one batch.
+        workers: Frames of a batch run at once on the one model (ONNX Runtime sessions may be run from
+            several threads; each run has its own buffers, the weights are loaded once); 0: one per core.
         log_level: Logging level of the detector process.
     """
 
@@ -90,15 +93,28 @@ class PoolSpec:
     authkey: bytes
     models: Path | None = None
     batch: int = 4
+    workers: int = 0
     log_level: str = "WARNING"
 
     @classmethod
     def make(
-        cls, detector: DetectorConfig, *, models: Path | None, batch: int = 4, log_level: str = "WARNING"
+        cls,
+        detector: DetectorConfig,
+        *,
+        models: Path | None,
+        batch: int = 4,
+        workers: int = 0,
+        log_level: str = "WARNING",
     ) -> PoolSpec:
         """A spec with a fresh socket in a new owner-only temporary folder and a random key."""
         folder = Path(tempfile.mkdtemp(prefix="camsight-det-"))  # mkdtemp makes it 0700
-        return cls(detector, str(folder / "detector.sock"), secrets.token_bytes(24), models, batch, log_level)
+        key = secrets.token_bytes(24)
+        return cls(detector, str(folder / "detector.sock"), key, models, batch, workers, log_level)
+
+    @property
+    def threads(self) -> int:
+        """How many frames the detector runs at once."""
+        return max(1, min(self.batch, self.workers or os.cpu_count() or 1))
 
     def cleanup(self) -> None:
         """Remove the socket and its folder (the supervisor, when it stops)."""
@@ -166,6 +182,7 @@ class DetectorServer:
         self.batches = 0
         self._lock = threading.Lock()
         self._next_follow = time.monotonic() + FOLLOW_EVERY_S
+        self._pool = ThreadPoolExecutor(spec.threads, thread_name_prefix="detect")
         self._accepting = threading.Thread(target=self._accept, name="detector-accept", daemon=True)
         self._accepting.start()
 
@@ -217,11 +234,11 @@ class DetectorServer:
         found: list[Detections] = []
         error: str | None = None
         try:
-            many = getattr(self.detector, "detect_images", None)
-            if many is not None and len(images) > 1:
-                found = list(many(images))
+            detector = self.detector
+            if len(images) > 1 and self.spec.threads > 1:  # one model, several frames at once
+                found = list(self._pool.map(detector.detect_image, images))
             else:
-                found = [self.detector.detect_image(image) for image in images]
+                found = [detector.detect_image(image) for image in images]
         except Exception as exc:  # a model that fails on a frame must not end every camera's detection
             log.exception("detector: a batch of %d frame(s) failed", len(images))
             error = f"the detector failed: {type(exc).__name__}: {exc}"
@@ -283,6 +300,7 @@ class DetectorServer:
         for client in clients:
             self._drop(client)
         self._accepting.join(timeout=2)
+        self._pool.shutdown(wait=True)
         Path(self.spec.address).unlink(missing_ok=True)
 
 

@@ -160,7 +160,11 @@ class Supervisor:
             from camsight.apps.rollout import models_folder
 
             spec = PoolSpec.make(
-                config.detector, models=models_folder(paths.media), batch=live.detector_batch, log_level=log_level
+                config.detector,
+                models=models_folder(paths.media),
+                batch=live.detector_batch,
+                workers=live.detector_workers,
+                log_level=log_level,
             )
             self.detector = _DetectorSlot(spec, Backoff(live.backoff_initial_s, live.backoff_max_s))
 

@@ -669,6 +669,12 @@ class LiveConfig(Model):
     detector_batch: int = Field(
         default=4, ge=1, le=64, description="Most frames the shared detector takes from the cameras in one batch."
     )
+    detector_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Frames the shared detector runs at once on its one model (threads); 0: one per CPU core.",
+    )
 
 
 class AlertsConfig(Model):
