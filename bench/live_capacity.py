@@ -49,7 +49,7 @@ CLIP = ROOT / "tests/data/opencv_vtest.mp4"
 DEMO = ROOT / "src/camsight/demo/demo.yaml"
 SERVER = ROOT / "tests/rtsp_server.py"
 TICKS = os.sysconf("SC_CLK_TCK")
-CLIP_S = 60.0
+CLIP_S = 30.0
 
 
 def busy_clip(src: Path, dst: Path, seconds: float) -> Path:
@@ -274,7 +274,7 @@ def main() -> None:
         raise SystemExit(f"--modes: give shared, own or both, not {args.modes!r}")
     cache = Path(tempfile.gettempdir()) / "camsight-bench"
     cache.mkdir(exist_ok=True)
-    clip = busy_clip(CLIP, cache / "vtest-720p25-minterpolate.mp4", seconds=CLIP_S)
+    clip = busy_clip(CLIP, cache / "vtest-30s-720p25-minterpolate.mp4", seconds=CLIP_S)
     print(
         f"clip: {clip.name} 1280x720 25 fps (every frame new); analysed at {args.fps:g} fps; {os.cpu_count()} CPU cores"
     )

@@ -23,10 +23,14 @@ import pytest
 from numpy.typing import NDArray
 
 from camsight.apps.detector_pool import DetectorBusy, PoolSpec, SharedDetector, detector_main
+from camsight.apps.rollout import ActiveModel
+from camsight.apps.rollout import _write_active as write_active
 from camsight.config.models import DetectorConfig
 from camsight.core.detections import Detections
+from camsight.models.registry import sha256_of
 from camsight.perception.detect import OnnxDetector
 from camsight.sources import VideoFile
+from model_files import release_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CLIPS = (DATA / "intel_worker-zone-detection_preview.mp4", DATA / "intel_people-detection_preview.mp4")
@@ -47,8 +51,9 @@ def start(spec: PoolSpec) -> tuple[SpawnProcess, Event]:
 
 
 @pytest.fixture(scope="module")
-def pool() -> Iterator[tuple[PoolSpec, SpawnProcess]]:
-    spec = PoolSpec.make(CONFIG, models=None)
+def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PoolSpec, SpawnProcess]]:
+    """One detector process for the module, following the active model of a models folder of its own."""
+    spec = PoolSpec.make(CONFIG, models=tmp_path_factory.mktemp("models"))
     process, stop = start(spec)
     yield spec, process
     stop.set()
@@ -98,9 +103,31 @@ def test_two_cameras_share_one_detector_process_and_find_what_a_local_detector_f
     assert people >= 4  # real people were found, not empty answers compared with empty answers
 
 
-def test_a_stalled_detector_makes_frames_drop_counted_and_a_dead_one_is_replaced(tmp_path: Path) -> None:
-    spec = PoolSpec.make(CONFIG, models=None)
-    process, stop = start(spec)
+def test_the_detector_follows_the_model_a_hub_made_active_and_tells_the_cameras(
+    pool: tuple[PoolSpec, SpawnProcess],
+) -> None:
+    spec, _ = pool
+    assert spec.models is not None
+    detector = handle(spec)
+    image = frames(CLIPS[0], 1)[0]
+    before = detector.detect_image(image)
+    assert detector.version == "yolo11n"
+    release = release_file(spec.models / "2026.12-a.onnx", "camsight release 2026.12-a")
+    write_active(spec.models, ActiveModel("2026.12-a", sha256_of(release), release))
+    deadline = time.monotonic() + 60
+    while detector.version != "2026.12-a" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        detector.refresh()
+    assert detector.version == "2026.12-a"
+    after = detector.detect_image(image)  # the same network under a new checksum: the same boxes
+    np.testing.assert_allclose(after.xyxy, before.xyxy, atol=0.5)
+    detector.close()
+
+
+def test_a_stalled_detector_makes_frames_drop_counted_and_a_dead_one_is_replaced(
+    pool: tuple[PoolSpec, SpawnProcess],
+) -> None:
+    spec, process = pool
     image = frames(CLIPS[0], 1)[0]
     replacement: SpawnProcess | None = None
     try:
@@ -137,10 +164,8 @@ def test_a_stalled_detector_makes_frames_drop_counted_and_a_dead_one_is_replaced
         assert len(detector.detect_image(image)) >= 1
         detector.close()
     finally:
-        stop.set()
-        for p in (process, replacement):
-            if p is not None:
-                p.join(10)
-                if p.is_alive():
-                    p.kill()
-        spec.cleanup()
+        if replacement is not None:
+            stop.set()
+            replacement.join(10)
+            if replacement.is_alive():
+                replacement.kill()

@@ -125,7 +125,7 @@ class CameraWorker:
         """Open the store and prepare the streams; the detector is loaded in :meth:`start` unless given."""
         self.spec = spec
         self.detector = detector
-        self.shared: SharedDetector | None = None  # the shared detector's handle, when the supervisor runs one
+        self.shared = detector if isinstance(detector, SharedDetector) else None  # the shared detector's handle
         self.config = spec.config
         self.camera: CameraConfig = spec.config.camera(spec.camera_id)
         self.reports = reports
