@@ -130,11 +130,14 @@ def _load(spec: PoolSpec) -> tuple[Detector, str, object]:
     from camsight.models.registry import active_detector
     from camsight.perception.detect import OnnxDetector
 
+    config = spec.detector
+    if config.threads == 0 and spec.threads > 1:  # one frame per core, each on one core: no oversubscription
+        config = config.model_copy(update={"threads": 1})
     if spec.models is None:
-        return OnnxDetector(spec.detector), active_detector(spec.detector)[0], None
+        return OnnxDetector(config), active_detector(config)[0], None
     active = read_active(spec.models)
-    detector = OnnxDetector(detector_config(spec.detector, active))
-    return detector, running(spec.detector, spec.models)[0], active
+    detector = OnnxDetector(detector_config(config, active))
+    return detector, running(config, spec.models)[0], active
 
 
 @dataclass
