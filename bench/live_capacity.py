@@ -287,8 +287,8 @@ def main() -> None:
     )
     print(
         f"{'mode':>6} {'N':>3} {'expected':>8} {'analysed':>8} {'lost':>6} {'lost %':>6} {'failed':>6} "
-        f"{'CPU s/cam-s':>11} {'all CPU s/cam-s':>15} {'peak MB':>8} {'worker MB':>9} {'det MB':>7} {'events':>6} {'lat p50 ms':>10} "
-        f"{'lat p95 ms':>10}"
+        f"{'CPU s/cam-s':>11} {'all CPU s/cam-s':>15} {'peak MB':>8} {'worker MB':>9} {'det MB':>7} "
+        f"{'events':>6} {'lat p50 ms':>10} {'lat p95 ms':>10}"
     )
     found = {mode: capacity(mode, counts, clip, args.seconds, args.fps) for mode in modes}
     for mode, best in found.items():
