@@ -15,8 +15,10 @@ detector) counts as lost, and a camera that never goes live loses all of its fra
 prints the share lost, CPU seconds per camera-second (camera workers and the shared detector; and
 everything: also the supervisor and the RTSP server), the peak memory of all camsight processes
 together (workers, detector, supervisor; the RTSP server apart), and the alert latency p50/p95 (frame
-captured → event stored); ``worker MB`` is the largest camera worker's peak, ``det MB`` the shared
-detector's. Each mode (``--modes``: ``shared``, one detector process for every camera;
+captured → event stored); ``peak MB`` adds up each process's peak resident memory (pages of
+shared libraries counted once per process: an upper bound), ``worker MB`` is the largest camera
+worker's peak, ``det MB`` the shared detector's, and ``PSS MB`` what all camsight processes hold
+together at the end of the window, each shared page counted once (proportional set size). Each mode (``--modes``: ``shared``, one detector process for every camera;
 ``own``, a model in each camera worker) is tried in the same run, N going up until 1% or more is lost;
 the largest N under 1% is that mode's capacity. The last line is the first mode's.
 
@@ -110,6 +112,17 @@ def proc_peak_mb(pid: int) -> float:
     return 0.0
 
 
+def proc_pss_mb(pid: int) -> float:
+    """A process's proportional set size now: its private pages plus its share of pages shared with others."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 @dataclass
 class Trial:
     """The figures of one camera count in one mode."""
@@ -127,6 +140,7 @@ class Trial:
     events: int
     worker_mb: float
     detector_mb: float
+    pss_mb: float
 
     @property
     def lost(self) -> float:
@@ -236,12 +250,16 @@ def measure(supervisor: Supervisor, server_pid: int, mode: str, n: int, seconds:
         cpu += h.cpu_s - s.cpu_s
         events += h.events - s.events
         latency = latency.merged(h.latency)
+    pids = [h.pid for h in last.health.values() if h.pid]
+    if detector is not None and detector.pid and detector.is_alive():
+        pids.append(detector.pid)
+    pss = sum(proc_pss_mb(pid) for pid in pids) + proc_pss_mb(os.getpid())
     workers = [h.memory_mb for h in last.health.values() if h.memory_mb]
     peak = sum(workers) + detector_peak + resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cpu_all = cpu + last.other_cpu - first.other_cpu
     worker_mb = max(workers, default=0.0)
     return Trial(
-        mode, n, seconds, expected, analysed, failed, cpu, cpu_all, peak, latency, events, worker_mb, detector_peak
+        mode, n, seconds, expected, analysed, failed, cpu, cpu_all, peak, latency, events, worker_mb, detector_peak, pss
     )
 
 
@@ -258,7 +276,7 @@ def capacity(mode: str, counts: list[int], clip: Path, seconds: float, fps: floa
         print(
             f"{t.mode:>6} {t.n:>3} {t.expected:>8.0f} {t.analysed:>8} {t.lost:>6.0f} {100 * t.lost_share:>6.2f} "
             f"{t.failed:>6} {t.cpu_cameras / cam_s:>11.3f} {t.cpu_all / cam_s:>15.3f} {t.peak_mb:>8.0f} "
-            f"{t.worker_mb:>9.0f} {t.detector_mb:>7.0f} "
+            f"{t.worker_mb:>9.0f} {t.detector_mb:>7.0f} {t.pss_mb:>7.0f} "
             f"{t.events:>6} {ms(t.latency.quantile(0.5)):>10} {ms(t.latency.quantile(0.95)):>10}",
             flush=True,
         )
@@ -287,7 +305,7 @@ def main() -> None:
     )
     print(
         f"{'mode':>6} {'N':>3} {'expected':>8} {'analysed':>8} {'lost':>6} {'lost %':>6} {'failed':>6} "
-        f"{'CPU s/cam-s':>11} {'all CPU s/cam-s':>15} {'peak MB':>8} {'worker MB':>9} {'det MB':>7} "
+        f"{'CPU s/cam-s':>11} {'all CPU s/cam-s':>15} {'peak MB':>8} {'worker MB':>9} {'det MB':>7} {'PSS MB':>7} "
         f"{'events':>6} {'lat p50 ms':>10} {'lat p95 ms':>10}"
     )
     found = {mode: capacity(mode, counts, clip, args.seconds, args.fps) for mode in modes}
