@@ -15,12 +15,13 @@ detector) counts as lost, and a camera that never goes live loses all of its fra
 prints the share lost, CPU seconds per camera-second (camera workers and the shared detector; and
 everything: also the supervisor and the RTSP server), the peak memory of all camsight processes
 together (workers, detector, supervisor; the RTSP server apart), and the alert latency p50/p95 (frame
-captured → event stored); ``peak MB`` adds up each process's peak resident memory (pages of
-shared libraries counted once per process: an upper bound), ``worker MB`` is the largest camera
-worker's peak, ``det MB`` the shared detector's, and ``PSS MB`` what all camsight processes hold
-together at the end of the window, each shared page counted once (proportional set size). Each mode (``--modes``: ``shared``, one detector process for every camera;
-``own``, a model in each camera worker) is tried in the same run, N going up until 1% or more is lost;
-the largest N under 1% is that mode's capacity. The last line is the first mode's.
+captured → event stored); ``peak MB`` adds up each process's peak resident memory (pages of shared
+libraries counted once per process: an upper bound), ``worker MB`` is the largest camera worker's
+peak, ``det MB`` the shared detector's, and ``PSS MB`` what all camsight processes hold together at
+the end of the window, each shared page counted once (proportional set size). Each mode (``--modes``:
+``shared``, one detector process for every camera; ``own``, a model in each camera worker) is tried in
+the same run, N going up until 1% or more is lost; the largest N under 1% is that mode's capacity. The
+last line is the first mode's.
 
 Usage: python bench/live_capacity.py [--counts 1,2,4,8,12,16,20,24,28,32] [--seconds 30] [--fps 5]
                                      [--modes shared,own]
