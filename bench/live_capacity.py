@@ -16,7 +16,7 @@ prints the share lost, CPU seconds per camera-second (camera workers and the sha
 everything: also the supervisor and the RTSP server), the peak memory of all camsight processes
 together (workers, detector, supervisor; the RTSP server apart), and the alert latency p50/p95 (frame
 captured → event stored); ``peak MB`` adds up each process's peak resident memory (pages of shared
-libraries counted once per process: an upper bound), ``worker MB`` is the largest camera worker's
+libraries counted in every process: an upper bound), ``worker MB`` is the largest camera worker's
 peak, ``det MB`` the shared detector's, and ``PSS MB`` what all camsight processes hold together at
 the end of the window, each shared page counted once (proportional set size). Each mode (``--modes``:
 ``shared``, one detector process for every camera; ``own``, a model in each camera worker) is tried in
