@@ -155,18 +155,7 @@ class Supervisor:
         self._retaining: threading.Thread | None = None
         self.home_assistant: HomeAssistant | None = None
         self.follower: ModelFollower | None = None
-        self.detector: _DetectorSlot | None = None
-        if live.shared_detector:
-            from camsight.apps.rollout import models_folder
-
-            spec = PoolSpec.make(
-                config.detector,
-                models=models_folder(paths.media),
-                batch=live.detector_batch,
-                workers=live.detector_workers,
-                log_level=log_level,
-            )
-            self.detector = _DetectorSlot(spec, Backoff(live.backoff_initial_s, live.backoff_max_s))
+        self.detector: _DetectorSlot | None = None  # the shared detector, made when the run starts
 
     def claim(self) -> None:
         """Take the store's run lock now (:meth:`run` does it too); nothing else is touched.
@@ -212,12 +201,29 @@ class Supervisor:
         finally:
             self.store_lock.release()
 
+    def _shared_detector(self) -> _DetectorSlot | None:
+        """With ``live.shared_detector``, the detector process's slot (its socket in a new private folder)."""
+        live = self.config.live
+        if not live.shared_detector:
+            return None
+        from camsight.apps.rollout import models_folder
+
+        spec = PoolSpec.make(
+            self.config.detector,
+            models=models_folder(self.paths.media),
+            batch=live.detector_batch,
+            workers=live.detector_workers,
+            log_level=self.log_level,
+        )
+        return _DetectorSlot(spec, Backoff(live.backoff_initial_s, live.backoff_max_s))
+
     def _run(self) -> None:
         self._prepare()
         serve_metrics(self.config.live.metrics_port, self.snapshots)
         publisher = self._publisher()
         self.home_assistant = self._home_assistant()
         next_status = next_retention = next_store_retention = 0.0
+        self.detector = self._shared_detector()
         try:
             while not self._stop.is_set():
                 self._start_detector()
