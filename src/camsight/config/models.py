@@ -660,11 +660,11 @@ class LiveConfig(Model):
         "false: each camera worker loads its own copy of the model.",
     )
     detector_timeout_s: float = Field(
-        default=2.0,
+        default=10.0,
         gt=0,
         le=60,
         description="How long a camera waits for the shared detector's answer; a frame not answered in time is "
-        "dropped and counted.",
+        "dropped and counted (a busy detector's work is not thrown away sooner: the frame queue drops first).",
     )
     detector_batch: int = Field(
         default=4, ge=1, le=64, description="Most frames the shared detector takes from the cameras in one batch."
