@@ -654,6 +654,27 @@ class LiveConfig(Model):
     metrics_port: int = Field(
         default=9108, ge=0, le=65535, description="Port for Prometheus metrics on 127.0.0.1; 0 disables them."
     )
+    shared_detector: bool = Field(
+        default=True,
+        description="One detector process (one model in memory) serves every camera, fed through shared memory; "
+        "false: each camera worker loads its own copy of the model.",
+    )
+    detector_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How long a camera waits for the shared detector's answer; a frame not answered in time is "
+        "dropped and counted (a busy detector's work is not thrown away sooner: the frame queue drops first).",
+    )
+    detector_batch: int = Field(
+        default=4, ge=1, le=64, description="Most frames the shared detector takes from the cameras in one batch."
+    )
+    detector_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Frames the shared detector runs at once on its one model (threads); 0: one per CPU core.",
+    )
 
 
 class AlertsConfig(Model):
