@@ -85,6 +85,9 @@ STATIONARY_IOU = 0.85
 STATIONARY_SIGHTINGS = 3
 """Sightings in a row without moving after which a tracked object is stationary."""
 
+STABLE_SIGHTINGS = 3
+"""Detector passes in a row a track must have been seen in to count as stable (the cadence rule)."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Seen:
@@ -96,6 +99,7 @@ class _Seen:
     confidence: float
     class_id: int
     unmoved: int
+    sightings: int
 
     @property
     def stationary(self) -> bool:
@@ -174,6 +178,8 @@ class CameraPipeline:
         self._last_dets_t = 0.0
         self._last_full: float | None = None
         self._unconfirmed = False
+        self._held_t = 0.0
+        self._prev_pass_t = -1.0
         self._masks: list[tuple[Point, ...]] = [tuple((x, y) for x, y in mask) for mask in camera.masks]
 
     def _bind(self, frame: Frame) -> list[FinishedTrack]:
@@ -197,6 +203,7 @@ class CameraPipeline:
         self._new_boxes = np.zeros((0, 4), np.float32)
         self._last_full = None
         self._unconfirmed = False
+        self._prev_pass_t = -1.0
         return ended
 
     def step(self, frame: Frame) -> StepResult:
@@ -212,7 +219,11 @@ class CameraPipeline:
         reason: Reason = "first"
         if not self.still:
             gated = self.gate.gate(
-                frame, tracking=self.tracker.active, now=now, boxes=self._held.xyxy if len(self._held) else None
+                frame,
+                tracking=self.tracker.active,
+                now=now,
+                boxes=self._held.xyxy if len(self._held) else None,
+                stable=self._stable(),
             )
             reason = gated.reason
             if reason == "still" and self._unconfirmed:
@@ -225,11 +236,13 @@ class CameraPipeline:
             dets = with_motion_objects(dets, blobs, CLASS_IDS[self.camera.motion_objects])
         t2 = time.perf_counter()
         # Skipped frame: nothing moved outside the tracked boxes, so the tracked objects are held in place.
-        tracked = self._track(dets) if run else self._held
+        tracked = self._track(dets) if run else self._predicted(now)
         if run and not len(dets):  # motion objects count: absorbing them would erase them from the mask
             self.gate.absorb()
-        self._held = tracked
         if run:
+            self._held = tracked
+        if run:
+            self._held_t = now
             self._remember(dets, tracked, now)
             self._unconfirmed = len(dets) > len(tracked)
         t3 = time.perf_counter()
@@ -282,6 +295,38 @@ class CameraPipeline:
         stats.held += len(held)
         return concat(found, held) if len(held) else found
 
+    def _stable(self) -> bool:
+        """The cadence rule: every track is stable.
+
+        That is: there are tracks, each was seen in the last detector pass and in the
+        :data:`STABLE_SIGHTINGS` passes before it in a row, and the last pass found nothing new.
+        """
+        seen = self._seen.values()
+        return (
+            bool(self._seen)
+            and not self._unconfirmed
+            and all(s.t == self._held_t and s.sightings >= STABLE_SIGHTINGS for s in seen)
+        )
+
+    def _predicted(self, now: float) -> Detections:
+        """The last pass's tracked boxes moved by their tracks' velocity to ``now`` (frames the gate skips)."""
+        if not len(self._held) or now <= self._held_t:
+            return self._held
+        velocity = np.array(
+            [
+                s.velocity if (s := self._seen.get(int(t))) is not None else np.zeros(2, np.float32)
+                for t in self._held.tracker_id
+            ],
+            np.float32,
+        )
+        moved = predict_boxes(self._held.xyxy, velocity, now - self._held_t, max_dt=self.config.motion.track_refresh_s)
+        return Detections.from_arrays(
+            xyxy=moved,
+            confidence=self._held.confidence,
+            class_id=self._held.class_id,
+            tracker_id=self._held.tracker_id,
+        )
+
     def _interest_boxes(self, frame: Frame, now: float) -> NDArray[np.float32]:
         """Boxes that need a region: motion blobs, new objects, and moving tracks where they should be now.
 
@@ -316,6 +361,7 @@ class CameraPipeline:
             old = self._seen.get(int(tid))
             velocity = np.zeros(2, np.float32)
             unmoved = 0
+            sightings = old.sightings + 1 if old is not None and old.t == self._prev_pass_t else 1
             if old is not None and now > old.t:
                 moved = (box[:2] + box[2:]) / 2 - (old.box[:2] + old.box[2:]) / 2
                 velocity = (moved / (now - old.t)).astype(np.float32)
@@ -324,7 +370,7 @@ class CameraPipeline:
                 if still and old.stationary:
                     box = old.box  # a stationary box stays where it settled (no creep from small jitter)
             self._seen[int(tid)] = _Seen(
-                np.asarray(box, np.float32).copy(), now, velocity, float(conf), int(cls), unmoved
+                np.asarray(box, np.float32).copy(), now, velocity, float(conf), int(cls), unmoved, sightings
             )
         for tid in [k for k, v in self._seen.items() if now - v.t > keep_s or now < v.t]:
             del self._seen[tid]
@@ -334,6 +380,7 @@ class CameraPipeline:
             boxes = boxes[box_iou(boxes, tracked.xyxy).max(axis=1) < 0.99]
         self._new_boxes = boxes
         self._last_dets_t = now
+        self._prev_pass_t = now
 
     def occupancy(self) -> dict[str, int]:
         """People standing in each zone of the camera in the last analysed frame (0 before the first).

@@ -576,6 +576,14 @@ class MotionConfig(Model):
         description="While only tracked objects move within their own boxes, re-detect this often; "
         "in between their boxes are held.",
     )
+    stable_stride_s: float = Field(
+        default=0.8,
+        ge=0,
+        le=10,
+        description="Cadence: while every track is stable (seen in 3 detector passes in a row, none new) and "
+        "motion stays near the tracked objects, re-detect at most this often (0.4 s otherwise); in between "
+        "their boxes are moved by their velocity.",
+    )
 
 
 class TrackerConfig(Model):

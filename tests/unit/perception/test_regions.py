@@ -19,7 +19,8 @@ from camsight.perception.regions import (
 def test_a_small_box_gets_the_smallest_square_centred_on_it() -> None:
     r = square_around([900, 500, 940, 580], 1920, 1080, min_side=320, margin=0.25)
     assert (r.width, r.height) == (320, 320)
-    assert (r.x1 + r.x2) / 2 == 920 and (r.y1 + r.y2) / 2 == 540
+    assert (r.x1 + r.x2) / 2 == 920
+    assert (r.y1 + r.y2) / 2 == 540
 
 
 def test_a_square_at_the_border_is_shifted_inside_the_frame() -> None:
@@ -29,7 +30,8 @@ def test_a_square_at_the_border_is_shifted_inside_the_frame() -> None:
 
 def test_a_large_box_gets_a_square_with_its_margin_rounded_to_32() -> None:
     r = square_around([100, 100, 300, 500], 1920, 1080, min_side=320, margin=0.25)
-    assert r.height == 608 and r.width == 608  # 400 * 1.5 = 600 -> 608
+    assert r.height == 608
+    assert r.width == 608
     assert inside(np.array([100, 100, 300, 500], np.float32), r)
 
 
@@ -44,13 +46,16 @@ def test_overlapping_regions_merge_until_none_overlap() -> None:
     assert len(merged) == 2
     assert all(not x.overlaps(y) for i, x in enumerate(merged) for y in merged[i + 1 :])
     big = merged[0]
-    assert big.x1 <= 0 and big.x2 >= 620 and big.width == big.height
+    assert big.x1 <= 0
+    assert big.x2 >= 620
+    assert big.width == big.height
 
 
 def test_far_apart_boxes_get_two_regions_at_their_own_pixels() -> None:
     boxes = np.array([[100, 100, 130, 160], [1500, 800, 1530, 860]], np.float32)
     regions = plan_regions(boxes, 1920, 1080, input_size=640, min_side=320, margin=0.25, max_cost=1.0)
-    assert regions is not None and len(regions) == 2
+    assert regions is not None
+    assert len(regions) == 2
     assert all(r.side_in == 320 for r in regions)  # native: the full frame would shrink them to 1/3
 
 
