@@ -2,7 +2,9 @@
 
 Regions are planned around the labelled people (what the motion gate and the tracker give the
 pipeline), run through the packaged YOLO11n at their own pixels, and scored like
-``test_detection_meva.py`` on a few frames of rvmot-c4f6 (far, small people among parked cars).
+``test_detection_meva.py`` on the first labelled frames of rvmot-a1c9 (a man at an SUV). On c4f6, whose
+far people are found about as often either way, all 50 scored frames give 22 (full frame) vs 23 (regions)
+of 104; its first labelled frames are ones neither finds, so they could not tell the two apart.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from camsight.core.detections import PERSON
 from camsight.perception.detect import OnnxDetector
 from camsight.perception.regions import plan_regions
 
-CLIP = "c4f6"
+CLIP = "a1c9"
 FRAMES = 12
 
 
@@ -56,6 +58,6 @@ def counts() -> tuple[int, int, int]:
 def test_regions_find_at_least_the_people_the_full_frame_finds(counts: tuple[int, int, int]) -> None:
     labelled, full_found, region_found = counts
     print(f"\nMEVA {CLIP}, {FRAMES} frames: full frame {full_found}/{labelled}, regions {region_found}/{labelled}")  # noqa: T201
-    assert labelled >= 16
+    assert labelled >= FRAMES
     assert full_found >= 1  # the detector works at all on this clip
     assert region_found >= full_found
