@@ -28,7 +28,8 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q -p no:cacheprovider --timeout=900 --doctest-modules src tests
+	$(PY) -m pytest -q -p no:cacheprovider --timeout=900 -n 2 -m "not solo" --doctest-modules src tests
+	$(PY) -m pytest -q -p no:cacheprovider --timeout=900 -m solo tests
 
 bench: $(STAMP)
 	$(PY) bench/throughput.py

@@ -9,27 +9,25 @@ paths are relative to. One case per line::
      "expect": true | false, "after_s": 1.8, "windows": [[a, b], ...], "zone": [[x, y], ...],
      "direction": [dx, dy], "min_people": 5, "min_dwell_s": 5, "note": "..."}
 
-For each case a camera config is built: ``zone`` becomes zone ``case`` (normalised polygon), ``line``
-([[x, y], [x, y]], optional) line ``case``, and the rule of the case's kind gets every case field
-that is also a field of that rule's config (``direction``, ``min_people``, ``min_dwell_s``,
-``hold_s``, ...). Absent fields take the rule's own defaults (e.g. crowd ``min_duration_s`` = 2 s,
-``end_after_s`` = 3 s; wrong_way ``min_distance`` = 0.1), except where those suit live cameras more
-than short labelled clips: ``loitering`` uses ``min_dwell_s`` = 10 s (rule default 30 s) and
-``person_down`` ``hold_s`` = 1 s (rule default 2 s; fall clips are often 4-7 s long with the fall
-2-3 s in, so a longer hold would run past the end of the clip). Cases of kind ``wrong_way`` also set
-the camera's ``motion_objects: car``: wrong-way watches vehicles, and in views from straight above
-(``intel_car-detection.mp4``) YOLO11n does not see cars at all, so only motion objects give the rule
-something to track; moving blobs that detections explain are not added, so ordinary views are
-unaffected. The clip is analysed at ``--fps`` by :class:`camsight.apps.analyze.Analyzer` into a
-temporary SQLite database and media folder.
+For each case a camera config is built from the product's defaults and only what the case states:
+``zone`` becomes zone ``case`` (normalised polygon), ``line`` ([[x, y], [x, y]], optional) line
+``case``; the rule of the case's kind gets every case field that is also a field of that rule's
+config (``direction``, ``min_people``, ``min_dwell_s``, ...), then the case's optional ``rule``
+object (further rule settings, exactly as written in a camera's config); the camera gets the case's
+optional ``camera`` object (e.g. ``{"motion_objects": "car"}``). Nothing else is set: no setting
+depends on the kind, so a held-out case file is scored with the settings an installer would get.
+The clip is analysed at ``--fps`` by :class:`camsight.apps.analyze.Analyzer` into a temporary
+SQLite database and media folder.
 
 Scoring (events of the case's kind only; an event is its final, closed state):
 
-* ``expect: true`` with ``windows``: a window overlapped by at least one event is a true positive
-  (TP), a window overlapped by none a false negative (FN); an event overlapping no window is a
-  false positive (FP).
-* ``expect: true`` without ``windows``: at least one event starting at or after ``after_s`` (0 if
-  absent) is one TP, none is one FN; each event starting before ``after_s`` is a FP.
+* ``expect: true`` with ``windows``: windows and events are matched one-to-one (an event matches at
+  most one window it overlaps, a window at most one event; the matching is a maximum one). A matched
+  window is a true positive (TP), an unmatched window a false negative (FN), and every unmatched
+  event (a second event in a window, or one outside all) a false positive (FP).
+* ``expect: true`` without ``windows``: exactly one event starting at or after ``after_s`` (0 if
+  absent) is expected: the first such event is one TP (none is one FN); every other event (before
+  ``after_s``, or a second one after it) is a FP.
 * ``expect: false``: every event is a FP.
 
 A case passes with no FP and no FN. Kinds with no rule are listed as unsupported and left out of
@@ -60,10 +58,6 @@ from camsight.rules import RULES
 from camsight.sources import SourceSpec
 from camsight.store import open_store
 
-#: Defaults the eval uses where the rule's own default suits live cameras rather than short clips.
-EVAL_DEFAULTS: dict[str, dict[str, Any]] = {"loitering": {"min_dwell_s": 10.0}, "person_down": {"hold_s": 1.0}}
-#: Camera settings per kind (see the module docstring).
-CAMERA_DEFAULTS: dict[str, dict[str, Any]] = {"wrong_way": {"motion_objects": "car"}}
 ZONE, LINE = "case", "case"
 
 
@@ -105,13 +99,22 @@ def rule_fields(kind: str) -> set[str]:
     return set()
 
 
+def _settings(case: dict[str, Any], key: str) -> dict[str, Any]:
+    """The case's optional ``rule`` or ``camera`` object."""
+    value = case.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"case {key!r} must be an object of settings, not {value!r}")
+    return value
+
+
 def camera_for(case: dict[str, Any], fps: float) -> CameraConfig:
     """The camera config (zone, line, one rule) a case describes."""
     kind = case["kind"]
     names = rule_fields(kind)
-    rule: dict[str, Any] = {"kind": kind, **EVAL_DEFAULTS.get(kind, {})}
+    rule: dict[str, Any] = {"kind": kind}
     rule.update({k: v for k, v in case.items() if k in names and k not in ("kind", "zone", "line", "name")})
-    camera: dict[str, Any] = {"id": "eval", "fps": fps, "rules": [rule], **CAMERA_DEFAULTS.get(kind, {})}
+    rule.update({k: v for k, v in _settings(case, "rule").items() if k != "kind"})
+    camera: dict[str, Any] = {"id": "eval", "fps": fps, **_settings(case, "camera"), "rules": [rule]}
     if case.get("zone"):
         camera["zones"] = [{"name": ZONE, "polygon": case["zone"]}]
         if "zone" in names:
@@ -129,19 +132,40 @@ def overlaps(event: AnyEvent, window: list[float]) -> bool:
     return event.start_s <= window[1] and event.end_s >= window[0]
 
 
+def match_windows(events: list[AnyEvent], windows: list[list[float]]) -> dict[int, int]:
+    """A maximum one-to-one matching of windows to events that overlap them: ``{window: event}`` indices.
+
+    Augmenting paths (Kuhn's algorithm); windows are tried in order, so with several maximum matchings
+    the earlier windows keep the earlier events.
+    """
+    owner: dict[int, int] = {}  # event index -> window index
+
+    def augment(w: int, seen: set[int]) -> bool:
+        for e, event in enumerate(events):
+            if e in seen or not overlaps(event, windows[w]):
+                continue
+            seen.add(e)
+            if e not in owner or augment(owner[e], seen):
+                owner[e] = w
+                return True
+        return False
+
+    for w in range(len(windows)):
+        augment(w, set())
+    return {w: e for e, w in owner.items()}
+
+
 def score(case: dict[str, Any], events: list[AnyEvent]) -> Score:
     """TP / FP / FN of one case (see the module docstring)."""
     if not case.get("expect", True):
         return Score(fp=len(events))
     windows = case.get("windows")
     if windows:
-        hit = sum(any(overlaps(e, w) for e in events) for w in windows)
-        stray = sum(not any(overlaps(e, w) for w in windows) for e in events)
-        return Score(tp=hit, fp=stray, fn=len(windows) - hit)
+        matched = len(match_windows(events, windows))
+        return Score(tp=matched, fp=len(events) - matched, fn=len(windows) - matched)
     after = float(case.get("after_s", 0.0))
-    early = sum(e.start_s < after for e in events)
     found = any(e.start_s >= after for e in events)
-    return Score(tp=int(found), fp=early, fn=int(not found))
+    return Score(tp=int(found), fp=len(events) - int(found), fn=int(not found))
 
 
 def analyse(case: dict[str, Any], data: Path, detector: OnnxDetector, fps: float) -> Outcome:
@@ -160,7 +184,7 @@ def analyse(case: dict[str, Any], data: Path, detector: OnnxDetector, fps: float
             result = analyzer.analyze(SourceSpec(path, "video"), camera)
             outcome.wall_s = time.perf_counter() - start
             engine.dispose()
-    except (CamsightError, ValidationError, OSError) as exc:
+    except (CamsightError, ValidationError, OSError, ValueError) as exc:
         outcome.problem = str(exc).splitlines()[0]
         outcome.score = Score(fn=expected)
         return outcome

@@ -8,12 +8,13 @@ are relative to. One case per line::
     {"query": "person in a red jacket",
      "expect": [{"file": "videos/x.mp4", "from_s": 3, "to_s": 12}, {"file": "photos/y.jpg"}]}
 
-Every file named in the case file is analysed once, into a fresh SQLite database and media folder in a
-temporary directory, by :class:`camsight.apps.analyze.Analyzer` (the configured detector and describer,
-as ``camsight analyze`` builds it) with the default
-camera (one per file, named after it; stills are analysed one by one). Then each query is parsed by
-:func:`camsight.search.parse` (lexicon + all-MiniLM-L6-v2) and run by :func:`camsight.search.search`
-(top 10).
+Every video and photo under DATA's ``videos/`` and ``photos/`` folders is analysed once (answers or
+not, so the rest of the footage competes with the answers as it would in a real archive; files a case
+names elsewhere are added), into a fresh SQLite database and media folder in a temporary directory,
+by :class:`camsight.apps.analyze.Analyzer` (the configured detector and describer, as ``camsight
+analyze`` builds it) with the default camera (one per file, named after it; stills are analysed one
+by one). Then each query is parsed by :func:`camsight.search.parse` (lexicon + all-MiniLM-L6-v2) and
+run by :func:`camsight.search.search` (top 10).
 
 A hit is a result from an expected file: for a video entry, whose ``[start_s, end_s]`` overlaps
 ``[from_s, to_s]``; for a photo entry, any result from that photo. recall@k is the share of queries
@@ -76,6 +77,20 @@ def read_cases(path: Path, data: Path) -> list[tuple[str, list[Expected]]]:
             sys.exit(f"{path}:{n}: not a search case ({exc})")
         cases.append((str(case["query"]), expect))
     return cases
+
+
+VIDEO_SUFFIXES = frozenset((".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".ts"))
+"""Files under ``videos/`` that are indexed (other files there, such as notes, are not)."""
+
+
+def archive_files(data: Path) -> list[str]:
+    """Every video under ``data/videos`` and every photo under ``data/photos`` (recursively), resolved."""
+    found: list[str] = []
+    for folder, wanted in (("videos", lambda f: f.suffix.lower() in VIDEO_SUFFIXES), ("photos", is_image)):
+        root = data / folder
+        if root.is_dir():
+            found += [str(f.resolve()) for f in sorted(root.rglob("*")) if f.is_file() and wanted(f)]
+    return found
 
 
 def build_analyzer(config: Config, root: Path) -> Analyzer:
@@ -150,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true", help="print the parsed queries and the evidence")
     args = parser.parse_args(argv)
     cases = read_cases(args.cases, args.data)
-    files = sorted({e.path for _, expect in cases for e in expect})
+    files = sorted({*archive_files(args.data), *(e.path for _, expect in cases for e in expect)})
     config = Config()
     if args.fps:
         config = config.model_copy(update={"cameras": (config.cameras[0].model_copy(update={"fps": args.fps}),)})

@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
 from camsight.apps.burn_recorder import BurningRecorder
@@ -22,6 +23,8 @@ from camsight.sources.rtsp import Backoff, LiveStream
 from camsight.store import connect, upgrade
 from camsight.store import recordings as rec
 from rtsp_helpers import DEMO, RtspServer, wait_for
+
+pytestmark = pytest.mark.solo  # a live stream against the wall clock: run alone
 
 TABLE = [[0.2, 0.3], [0.8, 0.3], [0.85, 0.95], [0.15, 0.95]]  # the table and the chairs around it
 BLACK = 32  # lossy coding leaves a little grey in black

@@ -31,6 +31,8 @@ from camsight.store import connect, list_events, open_store
 from camsight.store import recordings as rec
 from rtsp_helpers import DATA, DEMO, TESTS, RtspServer, free_port, health, live_config, running, wait_for
 
+pytestmark = pytest.mark.solo  # frames dropped and latency against the wall clock: run alone
+
 DEMO_CONFIG = TESTS.parent / "src" / "camsight" / "demo" / "demo.yaml"
 log = logging.getLogger(__name__)
 

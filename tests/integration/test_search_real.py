@@ -19,6 +19,7 @@ from camsight.cli import app
 from camsight.cli.analyze import pick_camera
 from camsight.config import Config
 from camsight.search import parse, search
+from camsight.search.rank import MATCHED, nothing_matched
 from camsight.sources import SourceSpec, is_image
 from camsight.store import connect, open_store
 
@@ -96,3 +97,38 @@ def test_cli_json_points_at_the_clip_and_its_thumbnail(db: Path) -> None:
     assert "head: yellow" in first["evidence"][0]
     with connect(str(db)).connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM tracks")).scalar_one() >= len(FILES)
+
+
+def test_results_without_evidence_are_partial_matches_ranked_below_matches(db: Path) -> None:
+    """Nobody here carries a backpack in a jacket: such hits are partial, scored under 0.5, and said to be."""
+    query = parse("person with a backpack wearing a jacket", semantic=False)
+    with connect(str(db)).begin() as conn:
+        hits = search(conn, query, limit=20).hits
+    assert hits
+    for hit in hits:
+        unmatched = [key for key, score in hit.parts.items() if score < MATCHED]
+        assert hit.complete == (not unmatched)
+        assert (hit.score >= 0.5) == hit.complete  # a confident score only for a hit that matched it all
+        if "carried:backpack" in unmatched:
+            assert "carrying backpack" in hit.missing
+        if not hit.complete:
+            assert hit.missing
+    assert [h.complete for h in hits] == sorted((h.complete for h in hits), reverse=True)  # matches first
+    no_backpack = [h for h in hits if h.parts["carried:backpack"] < MATCHED]
+    assert no_backpack  # the footage has people without one, so the check above is not empty
+    note = nothing_matched(query, hits)
+    if not any(h.complete for h in hits):
+        assert note == "nothing matched all of: jacket; carrying backpack; the closest partial matches follow"
+    else:
+        assert note is None
+
+
+def test_cli_says_when_nothing_matched_all_of_the_query(db: Path) -> None:
+    result = CliRunner().invoke(app, ["search", "person with a backpack wearing a jacket", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows
+    assert all(isinstance(r["complete"], bool) for r in rows)
+    assert all(bool(r["missing"]) == (not r["complete"]) for r in rows)
+    said = "nothing matched all of: jacket; carrying backpack" in result.output
+    assert said == (not any(r["complete"] for r in rows))

@@ -16,6 +16,7 @@ from camsight.api import (
     cameras_routes,
     errors,
     events_routes,
+    held_routes,
     media_routes,
     models_routes,
     playback_routes,
@@ -67,6 +68,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool = False, se
     app.include_router(search_routes.make_router(searching))
     app.include_router(queries_routes.router)
     app.include_router(rules_routes.router)
+    app.include_router(held_routes.router)
     app.include_router(users_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(status_routes.router)

@@ -1,7 +1,7 @@
-"""``/api/rules/stats`` and ``/api/suppressions``: alert volume and precision per rule, and suppression regions.
+"""``/api/rules/stats`` and ``/api/suppressions``: alert volume and precision per rule, and suppressions.
 
 Operators' verdicts add up to each rule's precision; clusters of false alerts become suggested
-suppression regions, stored disabled until an admin enables one (:mod:`camsight.services.feedback`).
+suppressions, stored disabled until an admin enables one (:mod:`camsight.services.feedback`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class RuleStatsOut(BaseModel):
 
 
 class SuppressionOut(BaseModel):
-    """A region where alerts of one rule are (when enabled) not raised."""
+    """A suppression: alerts of one rule it matches are (when enabled) held back, not raised."""
 
     id: int
     rule: str
@@ -48,14 +48,14 @@ class SuppressionOut(BaseModel):
 
 
 class RuleReportOut(BaseModel):
-    """Per-rule statistics and every suppression region (suggested or enabled)."""
+    """Per-rule statistics and every suppression (suggested or enabled)."""
 
     stats: list[RuleStatsOut]
     suppressions: list[SuppressionOut]
 
 
 class SuppressionChange(BaseModel):
-    """Enable or disable a suppression region."""
+    """Enable or disable a suppression."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -92,7 +92,7 @@ def rule_stats(
     per_day: Annotated[bool, Query(description="One row per rule and UTC day.")] = False,
     since: Annotated[Instant | None, Query(description="Only alerts that started from then on.")] = None,
 ) -> RuleReportOut:
-    """Alerts, confirmed, false and precision per rule, and the suppression regions (operators and admins).
+    """Alerts, confirmed, false and precision per rule, and the suppressions (operators and admins).
 
     New suggestions are made from the false alerts as this is asked (stored disabled). Suppressions
     of cameras the caller may not see are left out.
@@ -105,14 +105,14 @@ def rule_stats(
 
 @router.post(
     "/suppressions/{suppression_id}",
-    responses={403: {"description": "Only admins"}, 409: {"description": "No such region"}},
+    responses={403: {"description": "Only admins"}, 409: {"description": "No such suppression"}},
 )
 def set_suppression(
-    suppression_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="Suppression region id.")],
+    suppression_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="Suppression id.")],
     body: SuppressionChange,
     actor: Writer,
     conn: Conn,
 ) -> SuppressionOut:
-    """Enable or disable a suppression region (admins; audited)."""
+    """Enable or disable a suppression (admins; audited)."""
     row = feedback.set_suppression(conn, actor=actor, suppression_id=suppression_id, enabled=body.enabled)
     return _suppression(row)

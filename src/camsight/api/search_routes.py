@@ -26,7 +26,7 @@ from camsight.search.cache import FeatureCache
 from camsight.search.clip_embedder import ClipEmbedder
 from camsight.search.query import IgnoredWord, WordMapping
 from camsight.search.query import Query as ParsedQuery
-from camsight.search.rank import Hit
+from camsight.search.rank import Hit, nothing_matched
 from camsight.services import search
 from camsight.services.search import SearchOutcome
 
@@ -70,6 +70,8 @@ class SearchHit(BaseModel):
     evidence: list[str] = Field(description="Why it matched, part by part ('upper body: red 0.71').")
     thumbnail_url: str | None = Field(description="GET this for the thumbnail (JPEG); null when there is none.")
     play_url: str = Field(description="GET this for the track's clip (MP4, heads blurred).")
+    complete: bool = Field(default=True, description="Whether it matched every part of the query; false: partial.")
+    missing: list[str] = Field(default_factory=list, description="Parts of the query it did not match.")
 
 
 class SearchAnswer(BaseModel):
@@ -78,6 +80,11 @@ class SearchAnswer(BaseModel):
     query: Understood = Field(description="How the text was understood.")
     hits: list[SearchHit] = Field(description="The tracks found, best first.")
     more: bool = Field(description="Whether there are more results (ask with a larger offset).")
+    nothing_matched: str | None = Field(
+        default=None,
+        description="Set when no hit matched every part of the query: 'nothing matched all of: ...'; "
+        "the hits are then the closest partial matches.",
+    )
 
 
 def _understood(query: ParsedQuery) -> Understood:
@@ -99,13 +106,20 @@ def _hit(hit: Hit) -> SearchHit:
         evidence=list(hit.evidence),
         thumbnail_url=thumbnail_url(record.id) if record.thumbnail else None,
         play_url=track_clip_url(record.id),
+        complete=hit.complete,
+        missing=list(hit.missing),
     )
 
 
 def answer(outcome: SearchOutcome) -> SearchAnswer:
     """The API's answer for a search outcome."""
     hits = [_hit(h) for h in outcome.result.hits]
-    return SearchAnswer(query=_understood(outcome.query), hits=hits, more=outcome.result.more)
+    return SearchAnswer(
+        query=_understood(outcome.query),
+        hits=hits,
+        more=outcome.result.more,
+        nothing_matched=nothing_matched(outcome.query, outcome.result.hits),
+    )
 
 
 def make_router(setup: SearchSetup) -> APIRouter:
@@ -129,8 +143,10 @@ def make_router(setup: SearchSetup) -> APIRouter:
         """Search the tracks of the caller's cameras in plain English (operators and admins; audited).
 
         Answers ``{query: {describe, ignored_words, unknown_words, mapped_words, notes}, hits: [{rank,
-        score, record, evidence, thumbnail_url, play_url}], more}``. Words about gender, age, ethnicity,
-        identity or emotion are never matched on; they are listed in ``ignored_words`` with why.
+        score, record, evidence, thumbnail_url, play_url, complete, missing}], more, nothing_matched}``.
+        Words about gender, age, ethnicity, identity, emotion, religion, orientation, health, politics or
+        unions are never matched on; they are listed in ``ignored_words`` with why. When no hit matched
+        every part of the query, ``nothing_matched`` says so and the hits are the closest partial matches.
         """
         config = ctx.config
         outcome = search.search(

@@ -25,18 +25,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 from pydantic import ValidationError
 
 from camsight.config.models import DetectorConfig
 from camsight.models.registry import active_detector, sha256_of
+from camsight.store import perms
 from camsight.transport.messages import PACKAGED, ModelAnnouncement, ModelRelease
 
 log = logging.getLogger(__name__)
@@ -72,14 +72,9 @@ def read_active(folder: Path) -> ActiveModel | None:
 
 
 def _write_active(folder: Path, active: ActiveModel) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
     data = {"version": active.version, "sha256": active.sha256, "path": str(active.path) if active.path else None}
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".active.", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, folder / ACTIVE)
+    text = json.dumps(data).encode("utf-8")
+    perms.replace_file(folder / ACTIVE, lambda out: out.write(text), durable=True)
 
 
 def detector_config(configured: DetectorConfig, active: ActiveModel | None) -> DetectorConfig:
@@ -225,28 +220,25 @@ class ModelFollower:
         target = self.folder / f"{release.version}.onnx"
         if target.is_file() and sha256_of(target) == release.sha256:
             return target
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{release.version}.", suffix=".part")
-        try:
+        url, sha256, expected = release.url, release.sha256, release.size
+
+        def download(out: BinaryIO) -> None:  # checked before it is moved into place
             digest, size = hashlib.sha256(), 0
-            with os.fdopen(fd, "wb") as out, httpx.stream("GET", release.url, timeout=60.0) as answer:
+            with httpx.stream("GET", url, timeout=60.0) as answer:
                 answer.raise_for_status()
                 for chunk in answer.iter_bytes(1 << 20):
                     size += len(chunk)
-                    if size > release.size:
-                        raise Refused(f"the file is larger than the {release.size} bytes announced")
+                    if size > expected:
+                        raise Refused(f"the file is larger than the {expected} bytes announced")
                     digest.update(chunk)
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if size != release.size:
-                raise Refused(f"the file has {size} bytes, the announcement says {release.size}")
-            if digest.hexdigest() != release.sha256:
+            if size != expected:
+                raise Refused(f"the file has {size} bytes, the announcement says {expected}")
+            if digest.hexdigest() != sha256:
                 raise Refused(
-                    f"its SHA-256 is {digest.hexdigest()[:12]}…, the hub announced {release.sha256[:12]}… "
+                    f"its SHA-256 is {digest.hexdigest()[:12]}…, the hub announced {sha256[:12]}… "
                     "(damaged or replaced on the way)"
                 )
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+
+        perms.replace_file(target, download, durable=True)
         return target

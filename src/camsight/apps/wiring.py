@@ -24,7 +24,7 @@ from camsight.events.alerts import AlertGate, AlertPolicy, Suppression
 from camsight.events.sinks import Published
 from camsight.perception.tracklog import Describer
 from camsight.store.handle import Store
-from camsight.store.sink import StoreSink, ThumbnailEmbedder
+from camsight.store.sink import BatchWriter, StoreSink, ThumbnailEmbedder
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -73,13 +73,19 @@ def make_embedder(config: Config) -> ThumbnailEmbedder | None:
     return embed
 
 
+def hub_writers(config: Config, store: Store) -> list[BatchWriter]:
+    """What else a stored alert is written to in the same transaction: the outbox when the config names a hub."""
+    if config.hub is None:
+        return []
+    from camsight.transport.outbox import OutboxWriter
+
+    hub = config.hub
+    return [OutboxWriter(media_root=store.paths.media, tracks=hub.tracks, thumbnails=hub.thumbnails)]
+
+
 def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> StoreSink:
     """The sink every batch of a source goes to; with a hub, the outbox is written in the same transaction."""
-    extras = []
-    if config.hub is not None:
-        from camsight.transport.outbox import OutboxWriter
-
-        extras.append(OutboxWriter(media_root=store.paths.media, tracks=config.hub.tracks))
+    extras = hub_writers(config, store)
     return StoreSink(
         store.engine,
         store.media,

@@ -159,9 +159,13 @@ def release_command(
     db: DbOption = None,
 ) -> None:
     """Raise an alert a suppression held back after all: it becomes a stored alert like any other."""
-    store = store_for(load(config), db)
+    from camsight.apps.wiring import hub_writers
+
+    cfg = load(config)
+    store = store_for(cfg, db)
     with store.engine.begin() as conn:
-        row = feedback_service.release_alert(conn, actor=actor(), ref=event_id, now=datetime.now(UTC))
+        also = hub_writers(cfg, store)  # an edge with a hub sends it on, as any other alert
+        row = feedback_service.release_alert(conn, actor=actor(), ref=event_id, now=datetime.now(UTC), also=also)
     console.print(f"alert {row.event.id[:10]} released (held back by suppression {row.suppression_id})")
 
 

@@ -27,6 +27,7 @@ from camsight.cli.common import (
 )
 from camsight.search import clip_embedder
 from camsight.search.engine import SearchResult
+from camsight.search.rank import Hit, nothing_matched
 from camsight.services import search as search_service
 from camsight.store.media import MediaStore
 
@@ -47,11 +48,12 @@ ClipOption = Annotated[
 ]
 
 
-def _row(hit_rank: int, score: float, record: Any, evidence: tuple[str, ...], media: MediaStore) -> dict[str, Any]:
+def _row(hit: Hit, media: MediaStore) -> dict[str, Any]:
+    record = hit.record
     thumb = str(media.root / record.thumbnail) if record.thumbnail else None
     return {
-        "rank": hit_rank,
-        "score": score,
+        "rank": hit.rank,
+        "score": hit.score,
         "track_id": record.id,
         "site": record.site,
         "camera": record.camera,
@@ -62,14 +64,19 @@ def _row(hit_rank: int, score: float, record: Any, evidence: tuple[str, ...], me
         "started_at": record.started_at.isoformat(),
         "ended_at": record.ended_at.isoformat(),
         "object_class": record.object_class,
-        "evidence": list(evidence),
+        "evidence": list(hit.evidence),
+        "complete": hit.complete,
+        "missing": list(hit.missing),
         "thumbnail": thumb,
     }
 
 
 def print_results(result: SearchResult, media: MediaStore, *, as_json: bool, utc: bool = False) -> None:
     """Hits as JSON lines (one object per hit) or as a table."""
-    rows = [_row(h.rank, h.score, h.record, h.evidence, media) for h in result.hits]
+    rows = [_row(h, media) for h in result.hits]
+    note = nothing_matched(result.query, result.hits)
+    if note and (as_json or rows):
+        console_err.print(note)
     if as_json:
         for row in rows:
             console.file.write(json.dumps(row) + "\n")
@@ -82,13 +89,14 @@ def print_results(result: SearchResult, media: MediaStore, *, as_json: bool, utc
         table.add_column(col, overflow="fold")
     for row, hit in zip(rows, result.hits, strict=True):
         where = Path(row["source"]).name if "://" not in row["source"] else row["source"]
+        evidence = list(row["evidence"]) + ([f"partial: no match for {', '.join(hit.missing)}"] if hit.missing else [])
         table.add_row(
-            str(row["rank"]),
+            str(row["rank"]) if hit.complete else f"{row['rank']}\npartial",
             f"{row['score']:.2f}",
             f"{row['camera']}\n{where}",
             f"{when(hit.record.started_at, utc=utc)}\n@ {row['start_s']:.1f}-{row['end_s']:.1f} s",
             row["object_class"],
-            "\n".join(row["evidence"]) or "-",
+            "\n".join(evidence) or "-",
             row["thumbnail"] or "-",
         )
     console.print(table)

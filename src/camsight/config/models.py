@@ -735,6 +735,11 @@ class HubConfig(Model):
     )
     heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between heartbeats.")
     tracks: bool = Field(default=True, description="Send track records (with a masked, blurred thumbnail) too.")
+    thumbnails: bool = Field(
+        default=True,
+        description="Send each track record's thumbnail with it (about 2/3 of a track message's bytes); false "
+        "sends the records without (the hub then shows none for the edge's tracks).",
+    )
     drain_timeout_s: float = Field(
         default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
     )

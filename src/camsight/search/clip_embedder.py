@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from camsight.core.records import TrackRecord
 from camsight.errors import ModelError
+from camsight.search.lexicon import scrub_protected
 from camsight.store import embeddings as store
 
 log = logging.getLogger(__name__)
@@ -138,8 +139,8 @@ class ClipEmbedder:
         return _unit(np.asarray(self._image.run([_output(self._image)], {name: batch})[0], dtype=np.float32))
 
     def embed_text(self, text: str) -> NDArray[np.float32]:
-        """The unit-length embedding of one text."""
-        ids = [int(i) for i in self._tokenizer.encode(text).ids]
+        """The unit-length embedding of one text, without the words that are never used (gender, religion, ...)."""
+        ids = [int(i) for i in self._tokenizer.encode(scrub_protected(text) or "a photo").ids]
         mask = [1] * len(ids)
         if self.text_length:
             n = self.text_length

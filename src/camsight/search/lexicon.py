@@ -14,6 +14,8 @@ is soft under real light.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 
 COLOURS: tuple[str, ...] = (
@@ -259,6 +261,9 @@ _OBJECTS: dict[str, Sense] = {
             "person",
             "people",
             "persons",
+            "couple",
+            "couples",
+            "pair",
             "someone",
             "somebody",
             "anyone",
@@ -506,6 +511,148 @@ _PATTERN = (
     "embroidered",
 )
 
+# --- Special categories (issue 13): words that point at religion, sexual orientation, health or
+# disability, political opinion or union membership. Never matched, dropped with the same notice as
+# gender or age; merged last into PRIVACY, so a word listed under ethnicity before ("muslim") now gives
+# the right reason. Kept in one block so other additions to the lexicon stay separate.
+SPECIAL_CATEGORIES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "religion",
+            "religious",
+            "faith",
+            "muslim",
+            "muslims",
+            "moslem",
+            "islamic",
+            "islam",
+            "christian",
+            "christians",
+            "catholic",
+            "protestant",
+            "jewish",
+            "jew",
+            "jews",
+            "orthodox",
+            "hindu",
+            "hindus",
+            "sikh",
+            "sikhs",
+            "buddhist",
+            "buddhists",
+            "atheist",
+            "mormon",
+            "hijab",
+            "hijabs",
+            "hijabi",
+            "niqab",
+            "burqa",
+            "burka",
+            "chador",
+            "turban",
+            "turbaned",
+            "kippah",
+            "kippa",
+            "yarmulke",
+            "skullcap",
+            "crucifix",
+            "nun",
+            "nuns",
+            "monk",
+            "monks",
+            "priest",
+            "rabbi",
+            "imam",
+        ),
+        "religion",
+    ),
+    **dict.fromkeys(
+        (
+            "gay",
+            "gays",
+            "lesbian",
+            "lesbians",
+            "bisexual",
+            "homosexual",
+            "heterosexual",
+            "queer",
+            "lgbt",
+            "lgbtq",
+            "lgbtqia",
+            "sexuality",
+            "orientation",
+        ),
+        "sexual orientation",
+    ),
+    **dict.fromkeys(
+        (
+            "wheelchair",
+            "wheelchairs",
+            "disabled",
+            "disability",
+            "handicapped",
+            "crutch",
+            "crutches",
+            "blind",
+            "deaf",
+            "amputee",
+            "prosthetic",
+            "paralysed",
+            "paralyzed",
+            "sick",
+            "ill",
+            "illness",
+            "disease",
+            "diabetic",
+            "autistic",
+            "pregnant",
+            "health",
+            "mental",
+        ),
+        "health",
+    ),
+    **dict.fromkeys(
+        (
+            "political",
+            "politics",
+            "democrat",
+            "democrats",
+            "republican",
+            "republicans",
+            "conservative",
+            "conservatives",
+            "liberal",
+            "liberals",
+            "tory",
+            "tories",
+            "communist",
+            "communists",
+            "socialist",
+            "socialists",
+            "fascist",
+            "fascists",
+            "nazi",
+            "nazis",
+            "anarchist",
+            "leftist",
+            "left-wing",
+            "right-wing",
+            "antifa",
+            "maga",
+            "activist",
+            "activists",
+        ),
+        "political opinion",
+    ),
+    **dict.fromkeys(
+        ("union", "unions", "unionist", "unionists", "unionised", "unionized", "trade union", "union member"),
+        "union membership",
+    ),
+    # informal words for a man or a woman: gender, and never a typo of something else ("fella" is not "fell")
+    **dict.fromkeys(("fella", "fellas", "fellow", "dude", "dudes", "chap", "chaps", "gent", "gents"), "gender"),
+}
+"""Words of the special categories (religion, orientation, health, politics, unions), with the reason."""
+
 PRIVACY: dict[str, str] = {
     **dict.fromkeys(
         (
@@ -681,6 +828,7 @@ PRIVACY: dict[str, str] = {
         ),
         "appearance judgement",
     ),
+    **SPECIAL_CATEGORIES,
 }
 """Words never used for matching, with the reason given to the user."""
 
@@ -720,6 +868,11 @@ PERSON_NOUNS: frozenset[str] = frozenset(
     )
 )
 """Nouns for people: a colour word right before one ("black man") may describe ethnicity, so it is not used."""
+PERSON_NOUNS = PERSON_NOUNS | frozenset(
+    ("fella", "fellas", "fellow", "dude", "dudes", "chap", "chaps", "gent", "gents", "nun", "nuns", "monk", "monks")
+    + ("priest", "rabbi", "imam", "sikh", "sikhs", "muslim", "muslims", "hijabi", "amputee", "activist", "unionist")
+)
+"""Words for people among :data:`SPECIAL_CATEGORIES` count as people too ("a sikh in red": a person in red)."""
 
 STOPWORDS: frozenset[str] = frozenset(
     (
@@ -1044,3 +1197,40 @@ def _similarity() -> dict[str, dict[str, float]]:
 
 COLOUR_SIMILARITY: dict[str, dict[str, float]] = _similarity()
 """``COLOUR_SIMILARITY[asked][seen]``: credit (0..1) a region coloured ``seen`` gets when ``asked`` is searched."""
+
+
+# --- Text for encoders (issue 13) --------------------------------------------------------------------
+
+PROTECTED_TYPO_CUTOFF = 0.8
+"""Least :class:`difflib.SequenceMatcher` ratio for a word of 5+ letters to be taken as a misspelt protected
+word (lower than the parser's typo cutoff: when in doubt, a word that may point at a protected trait is not used)."""
+
+_ENCODER_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+_PROTECTED_WORDS = sorted((w for w in PRIVACY if w.isalpha()), key=len)
+
+
+def protected_reason(word: str) -> str | None:
+    """Why ``word`` (lower case, one word) is not used: a protected word or a likely misspelling of one."""
+    if word in PRIVACY:
+        return PRIVACY[word]
+    if len(word) < 5 or word in LEXICON:
+        return None
+    close = difflib.get_close_matches(word, _PROTECTED_WORDS, n=1, cutoff=PROTECTED_TYPO_CUTOFF)
+    return PRIVACY[close[0]] if close else None
+
+
+def scrub_protected(text: str) -> str:
+    """``text`` without the words (and phrases) that are never used, for an open-vocabulary text encoder.
+
+    Words for people become "person"; a phrase of :data:`PRIVACY` ("same person as") goes whole.
+    """
+    lower = text.replace("’", "'").lower()
+    for phrase in sorted((w for w in PRIVACY if " " in w), key=len, reverse=True):
+        lower = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", lower)
+    words = []
+    for word in _ENCODER_WORD.findall(lower):
+        if protected_reason(word) is None:
+            words.append(word)
+        elif word in PERSON_NOUNS:
+            words.append("person")
+    return " ".join(words)

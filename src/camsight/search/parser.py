@@ -40,7 +40,17 @@ from typing import Protocol
 
 from camsight.errors import QueryError
 from camsight.search.features import normalise_name
-from camsight.search.lexicon import DARK, LEXICON, LIGHT, MAX_PHRASE, PERSON_NOUNS, STOPWORDS, Sense
+from camsight.search.lexicon import (
+    DARK,
+    LEXICON,
+    LIGHT,
+    MAX_PHRASE,
+    PERSON_NOUNS,
+    STOPWORDS,
+    Sense,
+    protected_reason,
+    scrub_protected,
+)
 from camsight.search.places import person_names, places
 from camsight.search.query import ColourTerm, IgnoredWord, Query, Region, WordMapping
 from camsight.search.timeparse import TimeRange, extract_time
@@ -50,7 +60,8 @@ MAX_LENGTH = 500
 TYPO_CUTOFF = 0.85
 """Least :class:`difflib.SequenceMatcher` ratio for a word to be read as a typo of a known word."""
 
-_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+"""A word: letters and digits of any script ("persön" stays one word), joined by ' or -."""
 _PERSON_CUES = ("crowd", "loitering", "person_down")
 _EXAMPLES = (
     "colours (red, navy, light blue), clothing (jacket, jeans, dress, hard hat), objects (person, car, "
@@ -267,15 +278,22 @@ def _resolve(
     """Give unknown words a meaning (typo, then embedder) or report them."""
     unknown = [w for w, s in items if s is None and w not in names]
     mapped: dict[str, tuple[str, float]] = {}
+    protected: list[IgnoredWord] = []
     for word in unknown:
-        close = difflib.get_close_matches(word, list(LEXICON), n=1, cutoff=TYPO_CUTOFF) if len(word) >= 5 else []
-        if close and LEXICON[close[0]].privacy is None:
-            mapped[word] = (close[0], difflib.SequenceMatcher(None, word, close[0]).ratio())
+        reason = protected_reason(word)
+        if reason is not None:  # a misspelt protected word is not used either, nor given to an embedder
+            protected.append(IgnoredWord(word=word, reason=reason))
+            continue
+        close = _typo_of(word)
+        if close is not None:
+            mapped[word] = (close, difflib.SequenceMatcher(None, word, close).ratio())
+    dropped = {w.word for w in protected}
+    unknown = [w for w in unknown if w not in dropped]
     rest = [w for w in unknown if w not in mapped and w.isalpha() and len(w) >= 3]
     if rest and mapper is not None:
         mapped.update(mapper.map(rest))
     resolved: list[tuple[str, Sense]] = []
-    ignored = [IgnoredWord(word=w, reason="name") for w, s in items if s is None and w in names]
+    ignored = [IgnoredWord(word=w, reason="name") for w, s in items if s is None and w in names] + protected
     for word, sense in items:
         if sense is not None:
             resolved.append((word, sense))
@@ -285,6 +303,22 @@ def _resolve(
         WordMapping(word=w, term=t, similarity=round(max(-1.0, min(1.0, s)), 3)) for w, (t, s) in mapped.items()
     ]
     return resolved, ignored, mappings, [w for w in unknown if w not in mapped]
+
+
+def _typo_of(word: str) -> str | None:
+    """The lexicon entry ``word`` is a typo of, if any.
+
+    Only words of 5 letters or more, at least :data:`TYPO_CUTOFF` alike, and never a known word with
+    other letters added at its end: "fella" is a word of its own, not "fell" mistyped (a doubled last
+    letter is a typo: "jackett").
+    """
+    if len(word) < 5:
+        return None
+    for close in difflib.get_close_matches(word, list(LEXICON), n=3, cutoff=TYPO_CUTOFF):
+        tail = word[len(close) :] if word.startswith(close) else None
+        if tail is None or set(tail) == {close[-1]}:
+            return close
+    return None
 
 
 def _default_mapper() -> WordMapper:
@@ -340,6 +374,7 @@ def parse(
     lower = re.sub(r"\bsame\s+(?:person|one|guy|individual)\s+as\b", " ", lower)
     if lower != text.replace("’", "'").lower() and not ignored:
         ignored.append(IgnoredWord(word="same person as", reason="identity"))
+    lower = re.sub(r"(?<=\w)\s+who\b", " ", lower)  # "person who fell": a relative pronoun, not a question of identity
     lower, found = extract_time(lower, now=now, tz=tz)
     lower, camera, zone = places(lower, cameras, zones)
     names, first = person_names(text, {normalise_name(n) for n in (*cameras, *zones)})
@@ -405,7 +440,7 @@ def _embed_text(text: str, ignored: Sequence[IgnoredWord]) -> str:
     """The text for an image-text embedder: words not used removed (words for people become "person")."""
     for word in sorted({w.word for w in ignored}, key=len, reverse=True):
         text = re.sub(rf"\b{re.escape(word)}\b", "person" if word in PERSON_NOUNS else " ", text)
-    return " ".join(_WORD.findall(text))
+    return scrub_protected(" ".join(_WORD.findall(text)))
 
 
 def _nothing_message(query: Query) -> str:

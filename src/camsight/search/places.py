@@ -26,7 +26,8 @@ from camsight.errors import QueryError
 from camsight.search.features import normalise_name
 from camsight.search.lexicon import LEXICON, STOPWORDS
 
-_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+"""A word of any script, as the parser splits them ("Jörg" stays one word)."""
 
 
 def person_names(text: str, known: set[str]) -> tuple[set[str], str | None]:
@@ -36,7 +37,7 @@ def person_names(text: str, known: set[str]) -> tuple[set[str], str | None]:
     (typo, embedder) gives it a meaning.
     """
     words = _WORD.findall(text.replace("’", "'").lower())
-    originals = re.findall(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*", text)
+    originals = _WORD.findall(text.replace("’", "'"))
     names = {
         lo
         for lo, orig in zip(words, originals, strict=False)

@@ -1,11 +1,21 @@
 """Scoring track records against a :class:`~camsight.search.query.Query`, with the evidence shown.
 
 Each part of the query (a colour in a region, head wear, a carried object, posture, motion, riding,
-a garment, a behaviour, a zone) gives a score in 0..1 and has a weight; a record's score is the
-weighted mean, plus a small tie-breaker for how well the track was seen (5%,
-:func:`camsight.search.features.quality`)::
+a garment, a behaviour, a zone) gives a score in 0..1 and has a weight. A record's *fit* is the
+weighted mean, plus small tie-breakers: how much of the query the record has evidence for (3%: the
+weighted share of parts whose evidence is known, so of two equal fits the one that was seen wins
+over the one nobody could describe), how strong that evidence is beyond a full match (3%: the raw
+share of a colour, which the part itself counts as full from :data:`COLOUR_FULL`; a garment's cue)
+and how well the track was seen (5%, :func:`camsight.search.features.quality`)::
 
-    score = 0.95 * sum(weight_i * part_i) / sum(weight_i) + 0.05 * quality
+    fit = 0.89 * sum(weight_i * part_i) / sum(weight_i) + 0.03 * evidence + 0.03 * strength + 0.05 * quality
+
+**A result earns its place.** A part *matched* when its score is at least :data:`MATCHED` (evidence
+for it, not a guess: a part without evidence scores :data:`NEUTRAL`, below that). A record that
+matched every part of the query is a *match* and scores ``0.5 + 0.5 * fit``; any other record is a
+*partial match* and scores ``0.5 * fit``. So every match ranks above every partial match, a score of
+0.5 or more means "matched all of it", and :attr:`Hit.complete` and :attr:`Hit.missing` say which
+parts a partial match lacks; front ends say "nothing matched all of ..." when no hit is complete.
 
 **Missing evidence is explicit.** When the describer could not say (no appearance, a region not seen,
 head wear unknown, ...), the part scores :data:`NEUTRAL` (0.4): below a match (a region half covered by
@@ -54,7 +64,13 @@ CARRIED_FULL = 0.3
 GARMENT_FULL = 0.6
 """Garment cue that counts as a full match (the describer's cues are "seen" from about 0.5)."""
 QUALITY_WEIGHT = 0.05
-"""Weight of the detection-quality tie-breaker in the final score."""
+"""Weight of the detection-quality tie-breaker in the fit."""
+EVIDENCE_WEIGHT = 0.03
+"""Weight of the share of the query the record has evidence for, in the fit."""
+STRENGTH_WEIGHT = 0.03
+"""Weight of the strength of the evidence beyond a full match (a region all red over one half red), in the fit."""
+MATCHED = 0.5
+"""Least part score that counts as matched (above :data:`NEUTRAL`: a part without evidence never matches)."""
 
 Expr = Any
 """A numpy array (in memory) or a SQLAlchemy column expression (in the database)."""
@@ -159,6 +175,8 @@ class Part:
     score: Expr
     value: Expr
     known: Expr
+    strength: Expr = None
+    """How strong the evidence is beyond a full match (e.g. the raw share of a colour), 0..1; None: the score."""
 
 
 def _colour_match(term: ColourTerm, region: str, ops: Ops) -> Expr:
@@ -185,7 +203,8 @@ def _colour_part(term: ColourTerm, ops: Ops) -> Part:
     known = seen > 0.5
     score = ops.where(known, ops.clip01(match * (1.0 / COLOUR_FULL)), NEUTRAL)
     label = f"{REGION_LABELS[term.region]}: {' or '.join(term.colours)}"
-    return Part(f"colour:{term.region}:{'/'.join(term.colours)}", label, 2.0, score, match, known)
+    strength = ops.where(known, ops.clip01(match), 0.0)
+    return Part(f"colour:{term.region}:{'/'.join(term.colours)}", label, 2.0, score, match, known, strength)
 
 
 def _value_part(
@@ -195,7 +214,8 @@ def _value_part(
     known = value >= 0.0
     matched = ops.clip01(value * (1.0 / full)) if full < 1.0 else value
     score = ops.where(known, (1.0 - matched) if invert else matched, NEUTRAL)
-    return Part(key, label, weight, score, value, known)
+    strength = ops.where(known, (1.0 - ops.clip01(value)) if invert else ops.clip01(value), 0.0)
+    return Part(key, label, weight, score, value, known, strength)
 
 
 def _carried_part(item: str, ops: Ops, *, negate: bool) -> Part:
@@ -279,16 +299,43 @@ def parts(query: Query, ops: Ops) -> list[Part]:
     return out
 
 
-def total(query_parts: Sequence[Part], ops: Ops) -> Expr:
-    """The record's score: weighted mean of the parts (95%) plus detection quality (5%)."""
+def matched_all(query_parts: Sequence[Part], ops: Ops) -> Expr:
+    """Whether every part matched (score at least :data:`MATCHED`); true for a query without parts."""
+    cond: Expr = None
+    for p in query_parts:
+        this = p.score >= MATCHED
+        cond = this if cond is None else cond & this
+    return cond
+
+
+def _known(p: Part, ops: Ops) -> Expr:
+    """1 where the part has evidence (either way), else 0."""
+    return ops.where(p.known, 1.0, 0.0)
+
+
+def fit(query_parts: Sequence[Part], ops: Ops) -> Expr:
+    """How well the record fits, 0..1: the parts' weighted mean, evidence share and quality (module docstring)."""
     quality = ops.col("quality")
     if not query_parts:
         return quality
     weight = sum(p.weight for p in query_parts)
     mean: Expr = 0.0
+    evidence: Expr = 0.0
+    strength: Expr = 0.0
     for p in query_parts:
         mean = mean + p.score * (p.weight / weight)
-    return mean * (1.0 - QUALITY_WEIGHT) + quality * QUALITY_WEIGHT
+        evidence = evidence + _known(p, ops) * (p.weight / weight)
+        strength = strength + (p.score if p.strength is None else p.strength) * (p.weight / weight)
+    rest = 1.0 - QUALITY_WEIGHT - EVIDENCE_WEIGHT - STRENGTH_WEIGHT
+    return mean * rest + evidence * EVIDENCE_WEIGHT + strength * STRENGTH_WEIGHT + quality * QUALITY_WEIGHT
+
+
+def total(query_parts: Sequence[Part], ops: Ops) -> Expr:
+    """The record's score: ``0.5 + 0.5 * fit`` when it matched every part, else ``0.5 * fit``."""
+    base = fit(query_parts, ops)
+    if not query_parts:
+        return base
+    return ops.where(matched_all(query_parts, ops), 0.5 + 0.5 * base, 0.5 * base)
 
 
 class Hit(BaseModel):
@@ -301,6 +348,12 @@ class Hit(BaseModel):
     record: TrackRecord = Field(description="The track.")
     evidence: tuple[str, ...] = Field(default=(), description="Why it matched, part by part.")
     parts: dict[str, float] = Field(default_factory=dict, description="Score of each query part, by key.")
+    complete: bool = Field(
+        default=True, description="Whether it matched every part of the query; false: a partial match."
+    )
+    missing: tuple[str, ...] = Field(
+        default=(), description="Parts of the query it did not match (no evidence, or evidence against)."
+    )
 
 
 def _seen_colours(record: TrackRecord, region: str) -> str:
@@ -354,6 +407,16 @@ def explain(query_parts: Sequence[Part], index: int, record: TrackRecord) -> tup
     return tuple(evidence), scores
 
 
+def unmatched(query_parts: Sequence[Part], part_scores: Mapping[str, float]) -> tuple[str, ...]:
+    """Labels of the parts a hit did not match (see :data:`MATCHED`), in query order."""
+    return tuple(p.label for p in query_parts if part_scores.get(p.key, 0.0) < MATCHED)
+
+
+def part_labels(query_parts: Sequence[Part]) -> tuple[str, ...]:
+    """Labels of all parts, for "nothing matched all of ..."."""
+    return tuple(p.label for p in query_parts)
+
+
 def rank_records(
     query: Query, records: Sequence[TrackRecord], event_kinds: Callable[[TrackRecord], Sequence[str]] | None = None
 ) -> list[Hit]:
@@ -375,7 +438,31 @@ def rank_records(
     hits = []
     for rank, i in enumerate(order, start=1):
         evidence, part_scores = explain(query_parts, i, records[i])
+        missing = unmatched(query_parts, part_scores)
         hits.append(
-            Hit(rank=rank, score=round(float(scores[i]), 4), record=records[i], evidence=evidence, parts=part_scores)
+            Hit(
+                rank=rank,
+                score=round(float(scores[i]), 4),
+                record=records[i],
+                evidence=evidence,
+                parts=part_scores,
+                complete=not missing,
+                missing=missing,
+            )
         )
     return hits
+
+
+def criteria(query: Query) -> tuple[str, ...]:
+    """The labels of the query's scored parts ("upper body: red", "motion: running", ...)."""
+    ops = NumpyOps(
+        {**{n: np.zeros(1) for n in NUMERIC_COLUMNS}, **{n: np.asarray([""], dtype=str) for n in TEXT_COLUMNS}}
+    )
+    return part_labels(parts(query, ops))
+
+
+def nothing_matched(query: Query, hits: Sequence[Hit]) -> str | None:
+    """``nothing matched all of ...`` when there are hits and none matched every part of the query, else None."""
+    if not hits or any(h.complete for h in hits):
+        return None
+    return f"nothing matched all of: {'; '.join(criteria(query))}; the closest partial matches follow"

@@ -21,7 +21,7 @@ from camsight.errors import StoreError
 from camsight.events.suggest import Preview, preview
 from camsight.services import audit
 from camsight.services.actor import Actor
-from camsight.services.events import find_event
+from camsight.services.events import EventNotFound, find_event
 from camsight.store.alert_stats import RuleStats, alert_stats, judged_alerts, suggest_suppressions
 from camsight.store.alerts_repo import (
     SuppressionRow,
@@ -31,6 +31,7 @@ from camsight.store.alerts_repo import (
     set_suppression_enabled,
 )
 from camsight.store.held_repo import HeldCount, HeldRow, get_held, held_counts, list_held, release_held
+from camsight.store.sink import BatchWriter
 
 __all__ = [
     "HeldCount",
@@ -42,6 +43,7 @@ __all__ = [
     "SuppressionRow",
     "Verdict",
     "give_verdict",
+    "held_alert",
     "held_alerts",
     "release_alert",
     "rule_report",
@@ -169,8 +171,25 @@ def held_alerts(
     )
 
 
-def release_alert(conn: sa.Connection, *, actor: Actor, ref: str, now: datetime) -> HeldRow:
+def held_alert(conn: sa.Connection, *, actor: Actor, event_id: str) -> HeldRow:
+    """The held alert with exactly this id, on a camera the actor sees.
+
+    Raises:
+        EventNotFound: There is none.
+    """
+    found = get_held(conn, ref=event_id)
+    if found is None or found.event.id != event_id or not actor.may_see(found.event.camera, found.event.site):
+        raise EventNotFound(f"no held alert {event_id!r} in your cameras; see 'camsight alerts list --suppressed'")
+    return found
+
+
+def release_alert(
+    conn: sa.Connection, *, actor: Actor, ref: str, now: datetime, also: Sequence[BatchWriter] = ()
+) -> HeldRow:
     """Raise a held alert after all (by id or a unique start of it): it becomes a stored alert.
+
+    ``also`` get the raised alert in the same transaction (an edge's outbox to its hub,
+    :func:`camsight.apps.wiring.hub_writers`), as every other stored alert does.
 
     Raises:
         Forbidden: The actor is a viewer.
@@ -181,6 +200,8 @@ def release_alert(conn: sa.Connection, *, actor: Actor, ref: str, now: datetime)
     if found is None or not actor.may_see(found.event.camera, found.event.site):
         raise StoreError(f"no held alert (or several) matches {ref!r}; see 'camsight alerts list --suppressed'")
     row = release_held(conn, ref=found.event.id, by=actor.name, now=now)
+    for writer in also:
+        writer.write(conn, [row.event], [])
     audit.record(
         conn,
         actor=actor,

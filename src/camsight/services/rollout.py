@@ -10,14 +10,13 @@ Every change is audited.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 
@@ -25,7 +24,7 @@ from camsight.errors import CamsightError
 from camsight.models.registry import sha256_of
 from camsight.services import audit
 from camsight.services.actor import Actor
-from camsight.store import edges_repo, releases_repo
+from camsight.store import edges_repo, perms, releases_repo
 from camsight.store.db import get_meta, set_meta
 from camsight.store.edges_repo import EdgeRow
 from camsight.store.releases_repo import ReleaseRow
@@ -96,18 +95,13 @@ def announcement(conn: sa.Connection, *, url: str | None = None, now: datetime) 
 
 def _copy_in(source: Path, folder: Path, version: str) -> Path:
     """Copy the file into the hub's models folder, atomically (a half-copied file is never served)."""
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{version}.onnx"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{version}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+
+    def copy(out: BinaryIO) -> None:
+        with source.open("rb") as src:
             shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    perms.replace_file(target, copy, durable=True)
     return target
 
 

@@ -148,6 +148,9 @@ def list_held(
 def get_held(conn: sa.Connection, *, ref: str) -> HeldRow | None:
     """The held alert with that id (or the only one whose id starts with ``ref``), or None."""
     t = held_alerts
+    exact = conn.execute(sa.select(t).where(t.c.id == ref)).mappings().first()
+    if exact is not None:
+        return _held_row(exact)
     found = conn.execute(sa.select(t).where(t.c.id.startswith(ref, autoescape=True)).limit(2)).mappings().all()
     return _held_row(found[0]) if len(found) == 1 else None
 

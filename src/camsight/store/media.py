@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path, PurePosixPath
 
 import cv2
@@ -69,16 +68,7 @@ class MediaStore:
         target = self.path(relpath)
         data = _encode_jpeg(image, quality)
         try:
-            perms.make_dir(target.parent)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    os.fchmod(handle.fileno(), perms.file_mode())  # owner-only unless store.share_with_group
-                    handle.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            perms.replace_file(target, lambda out: out.write(data))  # owner-only unless store.share_with_group
         except OSError as exc:
             raise StoreError(
                 f"cannot write media file {target}: {exc.strerror or exc}; check the media folder's "

@@ -17,7 +17,10 @@ Example:
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 _MODES = {"private": (0o600, 0o700), "group": (0o640, 0o750)}
 _current = "private"
@@ -64,6 +67,32 @@ def touch_private(path: Path) -> None:
         return
     os.fchmod(fd, file_mode())
     os.close(fd)
+
+
+def replace_file(target: Path, write: Callable[[BinaryIO], object], *, durable: bool = False) -> None:
+    """Write a file beside ``target`` with :func:`file_mode`, then move it into place.
+
+    A reader never sees half of it, and a failed or interrupted write leaves ``target`` as it was (the
+    partial file is removed).
+
+    Args:
+        target: The file to create or replace (its folder is made with :func:`make_dir` if missing).
+        write: Writes the content into the open file; whatever it raises is raised.
+        durable: Flush the content to the disk before the move (a file that must survive a power cut).
+    """
+    make_dir(target.parent)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), file_mode())
+            write(out)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def open_new(path: Path) -> int:

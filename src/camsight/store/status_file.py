@@ -10,14 +10,13 @@ built from the same snapshots are in :mod:`camsight.apps.health`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from camsight.errors import CamsightError
+from camsight.store import perms
 
 LATENCY_BUCKETS: tuple[float, ...] = (
     0.01,
@@ -171,15 +170,8 @@ def write_status(path: Path, cameras: list[CameraHealth], *, pid: int, started_a
         "updated_at": time.time(),
         "cameras": [c.to_dict() for c in cameras],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = json.dumps(payload).encode("utf-8")
+    perms.replace_file(path, lambda out: out.write(data))
 
 
 @dataclass(frozen=True)

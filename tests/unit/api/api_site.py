@@ -1,7 +1,7 @@
 """A real store behind the API for the route tests: two cameras, events with snapshots, tracks with
-thumbnails and their search index, a standing query, a suppression region, and an account (with an
-API token) for every role, once on every camera and once limited to camera A. The fixtures are in
-conftest.py.
+thumbnails and their search index, a standing query, a suppression region with an alert it held back
+per camera, and an account (with an API token) for every role, once on every camera and once limited
+to camera A. The fixtures are in conftest.py.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from camsight.api.app import create_app
 from camsight.config import Config
 from camsight.config.models import CameraConfig
 from camsight.core.records import Appearance, TrackRecord
+from camsight.events.alerts import Held
 from camsight.events.models import EVENT_ADAPTER, AnyEvent
 from camsight.search.index_writer import store_tracks
 from camsight.services import queries, users
@@ -25,6 +26,7 @@ from camsight.services.actor import os_actor
 from camsight.store import open_store, upsert_camera, upsert_events, upsert_tracks
 from camsight.store.alerts_repo import add_suppression
 from camsight.store.handle import Store
+from camsight.store.held_repo import store_held
 
 CAM_A, CAM_B = "gate", "lobby"
 PASSWORD = "correct horse battery staple"
@@ -133,6 +135,8 @@ class Site:
     events: dict[str, AnyEvent] = field(default_factory=dict)
     tracks: dict[str, TrackRecord] = field(default_factory=dict)
     suppression_id: int = 0
+    held: dict[str, AnyEvent] = field(default_factory=dict)
+    """Per camera, an alert the suppression held back (not in ``events``)."""
     query_name: str = "vests"
 
     def auth(self, caller: str | None) -> dict[str, str]:
@@ -159,4 +163,8 @@ def stock(path: Path, callers: tuple[str, ...] = tuple(CALLERS), *, victims: boo
         site.suppression_id = add_suppression(
             conn, rule="door", camera=CAM_A, polygon=[(0.1, 0.1), (0.2, 0.1), (0.2, 0.2)], reason="test", now=now
         )
+        for camera in (CAM_A, CAM_B):
+            held = make_event(camera, 30, id=f"held-{camera}")
+            store_held(conn, held=[Held(held, site.suppression_id)], source_id=f"src-{camera}", run_id="r", now=now)
+            site.held[camera] = held
     return site

@@ -62,6 +62,7 @@ def routes(site: Site, caller: str) -> list[Route]:
             Route("GET", f"/api/events/{ev[c]}/clip.mp4", "operator", c, ok=GONE),
             Route("GET", f"/api/tracks/{tr[c]}/clip.mp4", "operator", c, ok=GONE),
             Route("GET", f"/api/recordings?camera={c}", "operator", c),
+            Route("POST", f"/api/alerts/held/{site.held[c].id}/release", "operator", c, ok=frozenset({200, 409})),
         )
     ]
     q = site.query_name
@@ -80,6 +81,7 @@ def routes(site: Site, caller: str) -> list[Route]:
         Route("POST", f"/api/queries/{q}/disable", "admin"),
         Route("POST", f"/api/queries/{q}/enable", "admin"),
         Route("GET", "/api/rules/stats", "operator"),
+        Route("GET", "/api/alerts/held", "operator"),
         Route("POST", f"/api/suppressions/{site.suppression_id}", "admin", body={"enabled": False}),
         Route("GET", "/api/status", "operator"),
         Route("GET", "/api/users", "admin"),
@@ -127,7 +129,10 @@ def test_the_table_covers_every_route_of_the_app(site: Site) -> None:
     spec = site.client.get("/openapi.json").json()
     documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops if not p.startswith("/api/auth")}
     listed = routes(site, "x")
-    ids = {**{e.id: "{event_id}" for e in site.events.values()}, **{t.id: "{track_id}" for t in site.tracks.values()}}
+    ids = {
+        **{e.id: "{event_id}" for e in (*site.events.values(), *site.held.values())},
+        **{t.id: "{track_id}" for t in site.tracks.values()},
+    }
 
     def template(path: str) -> str:
         path = path.split("?")[0]

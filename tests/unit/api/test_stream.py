@@ -20,8 +20,8 @@ from camsight.api import stream_routes
 pytestmark = pytest.mark.timeout(60)
 
 
-def alerts_until(lines: Iterator[str], last_id: str) -> list[dict[str, Any]]:
-    """The ``alert`` messages of an SSE stream up to the one of event ``last_id``."""
+def alerts_until(lines: Iterator[str], last_id: str, status: str | None = None) -> list[dict[str, Any]]:
+    """The ``alert`` messages of an SSE stream up to the one of event ``last_id`` (in ``status``, if given)."""
     got: list[dict[str, Any]] = []
     kind = None
     for line in lines:
@@ -29,7 +29,8 @@ def alerts_until(lines: Iterator[str], last_id: str) -> list[dict[str, Any]]:
             kind = line.split(":", 1)[1].strip()
         elif line.startswith("data:") and kind == "alert":
             got.append(json.loads(line.split(":", 1)[1]))
-            if got[-1]["event"]["id"] == last_id:
+            event = got[-1]["event"]
+            if event["id"] == last_id and status in (None, event["status"]):
                 return got
         elif not line:
             kind = None
@@ -47,7 +48,7 @@ def test_an_alert_stored_while_the_stream_is_open_arrives_once_with_the_item_sha
         assert stream.headers["content-type"].startswith("text/event-stream")
         new = store_event(fresh.store, make_event(CAM_A, 2))
         closed = store_event(fresh.store, new.model_copy(update={"status": "closed", "end_s": new.end_s + 5}))
-        got = alerts_until(stream.iter_lines(), closed.id)
+        got = alerts_until(stream.iter_lines(), closed.id, "closed")
     assert before.id not in {i["event"]["id"] for i in got}
     # both versions, or (when both writes fell between two looks) the latest only; never one twice
     assert ids(got) in ([(new.id, "open"), (new.id, "closed")], [(new.id, "closed")])

@@ -25,6 +25,13 @@ def test_a_search_is_audited_with_its_actor_and_text(site: Site) -> None:
     assert len(rows) == before + 1
     assert rows[0].actor == "user:operator"
     assert rows[0].detail["text"] == "person in red"
+    body = answer.json()
+    hits = body["hits"]
+    assert all(h["complete"] == (not h["missing"]) for h in hits)
+    if hits and not any(h["complete"] for h in hits):
+        assert body["nothing_matched"].startswith("nothing matched all of: colour: red")
+    else:
+        assert body["nothing_matched"] is None
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,10 @@ def event(start: float, end: float) -> LoiteringEvent:
         ({"expect": True, "after_s": 1.8}, [(2.3, 5.0)], (1, 0, 0)),
         ({"expect": True, "after_s": 1.8}, [(1.0, 5.0)], (0, 1, 1)),
         ({"expect": True, "after_s": 1.8}, [(1.0, 5.0), (2.0, 5.0)], (1, 1, 0)),
+        ({"expect": True, "after_s": 1.8}, [(2.0, 3.0), (3.5, 5.0)], (1, 1, 0)),  # exactly one event expected
+        ({"expect": True, "windows": [[7, 18], [24, 42]]}, [(6, 44)], (1, 0, 1)),  # one event, one window
+        ({"expect": True, "windows": [[7, 18]]}, [(7, 10), (12, 17)], (1, 1, 0)),  # a second event in a window
+        ({"expect": True, "windows": [[0, 10], [8, 20]]}, [(5, 9), (9, 12)], (2, 0, 0)),
         ({"expect": True}, [], (0, 0, 1)),
         ({"expect": False}, [(1, 2), (3, 4)], (0, 2, 0)),
         ({"expect": False}, [], (0, 0, 0)),
@@ -81,7 +85,18 @@ def test_camera_for_maps_case_fields_onto_the_rule(ev: ModuleType) -> None:
     assert camera.zone("case").polygon == [(0, 0), (1, 0), (1, 1)]
     wrong_way = ev.camera_for({"kind": "wrong_way", "direction": [0.0, -1.0]}, 5.0).rules[0]
     assert wrong_way.direction == (0.0, -1.0)
+    assert ev.camera_for({"kind": "wrong_way", "direction": [0, 1]}, 5.0).motion_objects is None  # none per kind
     fall = ev.camera_for({"kind": "person_down", "after_s": 1.8}, 5.0).rules[0]
-    assert fall.hold_s == 1.0
+    assert fall.hold_s == type(fall)(kind="person_down").hold_s  # the product's default
+    stated = ev.camera_for({"kind": "person_down", "rule": {"hold_s": 3.5}, "camera": {"motion_objects": "car"}}, 5.0)
+    assert (stated.rules[0].hold_s, stated.motion_objects) == (3.5, "car")
     crowd = ev.camera_for({"kind": "crowd", "min_people": 2}, 5.0).rules[0]
     assert (crowd.min_people, crowd.min_duration_s) == (2, 2.0)
+
+
+def test_match_windows_is_one_to_one_and_maximum(ev: ModuleType) -> None:
+    # the first event overlaps both windows, the second only the first: both windows are matched
+    events = [event(5, 25), event(8, 12)]
+    assert ev.match_windows(events, [[7, 18], [20, 30]]) == {0: 1, 1: 0}
+    assert ev.match_windows([event(5, 25)], [[7, 18], [20, 30]]) == {0: 0}
+    assert ev.match_windows([event(40, 50)], [[7, 18]]) == {}

@@ -25,6 +25,7 @@ from camsight.services.actor import os_actor
 from camsight.store import open_store, upsert_events
 from camsight.store.alerts_repo import add_suppression_of, set_feedback
 from camsight.store.held_repo import store_held, store_subjects
+from camsight.transport.outbox import take
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 T0 = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
@@ -109,3 +110,20 @@ def test_suggestions_are_previewed(db: str) -> None:
     assert code == 0, out
     assert "enabled" in out
     assert "held since enabled" in out
+
+
+def test_an_edge_with_a_hub_sends_a_released_alert_on_through_its_outbox(db: str, tmp_path: Path) -> None:
+    config = tmp_path / "edge.yaml"
+    config.write_text("site: north\nhub:\n  mqtt: mqtt://127.0.0.1:1\n", encoding="utf-8")
+    code, out = run("outbox", "--db", db, "--json", "--config", str(config))
+    assert (code, json.loads(out)["pending"]) == (0, 0), out
+    code, out = run("alerts", "release", "alert0009", "--db", db, "--config", str(config))
+    assert code == 0, out
+    code, out = run("outbox", "--db", db, "--json", "--config", str(config))
+    assert json.loads(out)["pending"] == 1, out
+    store = open_store(Config(), db)
+    with store.engine.connect() as conn:
+        (row,) = take(conn, after_id=0, limit=10)
+    store.engine.dispose()
+    assert json.loads(row.payload)["id"] == "alert0009"
+    assert "/events/" in row.topic

@@ -81,3 +81,20 @@ def test_direction_must_not_be_zero() -> None:
 
     with pytest.raises(ValidationError, match="direction"):
         make_rule({"kind": "wrong_way", "direction": [0, 0]})
+
+
+def test_one_car_tracked_as_two_gives_one_event() -> None:
+    # the tracker loses the car at 3 s and picks it up again under a new id at 3.6 s, further down the lane
+    first = car((0, 500, 150), (3, 500, 500), track_id=1)
+    second = Track(2, ((3.6, 480, 560), (8, 480, 900)), class_id=CAR, height=120)
+    events = run([first, second], until=12.0)
+    assert [(e.status, e.track_ids) for e in events] == [("open", (1,)), ("closed", (1, 2))]
+    assert events[-1].start_s == 0.0
+    assert events[-1].end_s == 8.0
+
+
+def test_two_cars_far_apart_in_time_give_two_events() -> None:
+    first = car((0, 500, 150), (3, 500, 500), track_id=1)
+    second = Track(2, ((10, 500, 150), (13, 500, 500)), class_id=CAR, height=120)
+    events = run([first, second], until=16.0)
+    assert [(e.status, e.track_ids) for e in events if e.status == "closed"] == [("closed", (1,)), ("closed", (2,))]

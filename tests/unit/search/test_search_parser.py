@@ -314,3 +314,58 @@ def test_query_model_rejects_impossible_offsets(fields: dict[str, float], messag
 def test_offsets_alone_are_criteria() -> None:
     assert Query(from_s=0.0).has_criteria
     assert Query(to_s=30.0).has_criteria
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "reason"),
+    [
+        ("person in a hijab", "hijab", "religion"),
+        ("sikh in a blue jacket", "sikh", "religion"),
+        ("muslim person with a backpack", "muslim", "religion"),
+        ("muslem person with a backpack", "muslem", "religion"),  # a misspelling is not used either
+        ("gay person walking", "gay", "sexual orientation"),
+        ("lesbian in a red top", "lesbian", "sexual orientation"),
+        ("person in a wheelchair", "wheelchair", "health"),
+        ("republican in a red cap", "republican", "political opinion"),
+        ("union member in a hi-vis vest", "union member", "union membership"),
+    ],
+)
+def test_special_category_words_are_dropped_with_a_notice(text: str, word: str, reason: str) -> None:
+    q = p(text)
+    assert (word, reason) in [(w.word, w.reason) for w in q.ignored_words]
+    assert f"{word} ({reason})" in q.describe()
+    assert q.object_classes[0] == "person"
+    assert word not in q.embed_text
+    assert word.split()[0] not in q.embed_text.split()
+
+
+def test_encoder_text_never_carries_protected_words() -> None:
+    from camsight.search.lexicon import scrub_protected
+
+    assert scrub_protected("Muslim woman in a hijab, wheelchair, same person as Bob") == "person person in a bob"
+
+
+def test_ordinary_words_are_not_read_as_behaviours() -> None:
+    q = p("fella in a red jacket")
+    assert q.behaviours == ()
+    assert q.posture is None
+    assert [w.word for w in q.ignored_words] == ["fella"]
+    assert not [m for m in q.mapped_words if m.term == "fell"]
+    assert p("person who felled a tree", open_vocabulary=True).behaviours == ()
+    assert p("person in a red jackett").garments == ("jacket",)  # a doubled last letter is still a typo
+
+
+def test_non_ascii_words_stay_whole() -> None:
+    q = p("persön in a red jacket")
+    assert q.unknown_words == ("persön",)
+    assert "persön" in q.embed_text.split()
+    assert colours(q) == {("upper", ("red",))}
+
+
+def test_a_couple_is_people_not_a_coupe_and_a_relative_who_is_no_question_of_identity() -> None:
+    couple = p("a couple walking near the car")
+    assert couple.object_classes == ("person", "car")
+    assert not [m for m in couple.mapped_words if m.term == "coupe"]
+    fell = p("person who fell")
+    assert (fell.behaviours, fell.ignored_words) == (("person_down",), ())
+    assert [w.reason for w in p("who was near the red car").ignored_words] == ["identity"]

@@ -7,7 +7,7 @@ from search_factories import make_record
 
 from camsight.core.records import TrackRecord
 from camsight.search.query import ColourTerm, Query
-from camsight.search.rank import NEUTRAL, rank_records
+from camsight.search.rank import NEUTRAL, nothing_matched, rank_records
 
 RED_JACKET = Query(
     object_classes=("person",), colours=(ColourTerm(region="upper", colours=("red",)),), garments=("jacket",)
@@ -152,3 +152,34 @@ def test_better_seen_tracks_win_ties_and_stills_are_not_penalised() -> None:
 
 def test_empty_input() -> None:
     assert rank_records(RED_JACKET, []) == []
+
+
+def test_a_hit_must_match_every_part_to_score_as_a_match() -> None:
+    records = [
+        make_record(1, appearance={"upper": {"red": 0.9}}),  # red, jacket unknown: partial
+        make_record(2, appearance={"upper": {"red": 0.6}, "garments": {"jacket": 0.8}}),  # both: a match
+        make_record(3, appearance=None),  # nothing known
+    ]
+    hits = rank_records(RED_JACKET, records)
+    assert [h.record.tracker_id for h in hits] == [2, 1, 3]
+    first, second, third = hits
+    assert first.complete
+    assert first.missing == ()
+    assert first.score >= 0.5
+    assert not second.complete
+    assert second.missing == ("jacket",)
+    assert second.score < 0.5
+    assert third.missing == ("upper body: red", "jacket")
+    assert nothing_matched(RED_JACKET, hits) is None
+    assert nothing_matched(RED_JACKET, hits[1:]) == (
+        "nothing matched all of: upper body: red; jacket; the closest partial matches follow"
+    )
+
+
+def test_ties_go_to_the_hit_with_evidence_and_then_the_stronger_evidence() -> None:
+    query = Query(object_classes=("person",), colours=(ColourTerm(region="upper", colours=("grey",)),))
+    records = [
+        make_record(1, appearance={"upper": {"grey": 0.55}}),  # full match, weak
+        make_record(2, appearance={"upper": {"grey": 0.95}}),  # full match, strong
+    ]
+    assert [h.record.tracker_id for h in rank_records(query, records)] == [2, 1]

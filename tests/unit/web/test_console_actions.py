@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from console_helpers import PASSWORD, Login, csrf_of
+from console_helpers import PASSWORD, Login, csrf_of, make_event
 from fastapi.testclient import TestClient
 
+from camsight.events.alerts import Held
 from camsight.events.query import EventQuery
 from camsight.services import events, users
 from camsight.services.actor import os_actor
 from camsight.store.alerts_repo import add_suppression
 from camsight.store.handle import Store
+from camsight.store.held_repo import store_held
 
 
 def _verdict(store: Store, event_id: str) -> str | None:
@@ -160,6 +162,26 @@ def test_an_admin_enables_a_suggested_suppression(store: Store, login: Login) ->
     assert answer.status_code == 200
     assert "enabled" in answer.text
     assert "Disable" in answer.text
+
+
+def test_an_admin_sees_what_a_suppression_held_back_and_releases_it(store: Store, login: Login) -> None:
+    held = make_event("gate", 77, id="gate-held-77")
+    with store.engine.begin() as conn:
+        region = add_suppression(
+            conn, rule=held.rule, camera="gate", polygon=[], reason="2 false alerts", now=datetime.now(UTC)
+        )
+        store_held(conn, held=[Held(held, region)], source_id="src", run_id="r", now=datetime.now(UTC))
+    client = login("admin1")
+    page = client.get("/rules").text
+    assert 'id="held-gate-held-77"' in page
+    assert "held back 1 (1 since enabled, 0 later confirmed)" in page
+    answer = client.post("/rules/held/gate-held-77/release", headers={"X-CSRF-Token": csrf_of(client)})
+    assert answer.status_code == 200
+    assert "released" in answer.text
+    assert "Release</button>" not in answer.text
+    with store.engine.connect() as conn:
+        assert events.find_event(conn, actor=os_actor(), ref="gate-held-77").id == "gate-held-77"
+    assert client.post("/rules/held/gate-held-77/release", headers={"X-CSRF-Token": csrf_of(client)}).status_code == 409
 
 
 def test_the_audit_page_filters_by_action_and_actor_and_shows_the_check(login: Login) -> None:

@@ -136,11 +136,12 @@ def test_the_cameras_page_shows_each_visible_cameras_latest_snapshot(login: Logi
 
 def test_the_health_page_shows_each_cameras_rate_drops_and_reconnects(store: Store, login: Login) -> None:
     now = time.time()
+    since = now - 100_000  # long ago: the rate shown stays 5.0 however slowly the page is rendered after `now`
     cameras = [
-        CameraHealth("gate", "live", frames_in=500, frames_dropped=7, reconnects=2, started_at=now - 100),
-        CameraHealth("lobby", "backoff", frames_in=50, reconnects=9, started_at=now - 100, latency=LatencyHistogram()),
+        CameraHealth("gate", "live", frames_in=500_000, frames_dropped=7, reconnects=2, started_at=since),
+        CameraHealth("lobby", "backoff", frames_in=50, reconnects=9, started_at=since, latency=LatencyHistogram()),
     ]
-    write_status(store.paths.status, cameras, pid=1, started_at=now - 100)
+    write_status(store.paths.status, cameras, pid=1, started_at=since)
     admin = login("admin1").get("/health/cameras").text
     scoped = login("gateop").get("/health/cameras").text
     assert 'data-camera="gate"' in admin
