@@ -178,6 +178,10 @@ class CameraPipeline:
         self._last_dets_t = 0.0
         self._last_full: float | None = None
         self._unconfirmed = False
+        # Motion objects (blobs given a class) keep the plain path: full-frame passes, boxes held in place
+        # between them. A blob's box carries its trail, and region passes, prediction and the cadence
+        # split a wrong-way event on intel_car-detection.mp4 in two.
+        self._plain = camera.motion_objects is not None
         self._held_t = 0.0
         self._prev_pass_t = -1.0
         self._masks: list[tuple[Point, ...]] = [tuple((x, y) for x, y in mask) for mask in camera.masks]
@@ -226,7 +230,7 @@ class CameraPipeline:
                 stable=self._stable(),
             )
             reason = gated.reason
-            if reason == "still" and self._unconfirmed:
+            if reason == "still" and self._unconfirmed and not self._plain:
                 reason = "tracking"  # a new object needs a second sighting in a row for the tracker to take it
         run = self.still or reason != "still"
         t1 = time.perf_counter()
@@ -272,7 +276,7 @@ class CameraPipeline:
         rc = self.config.detector.regions
         regions = None
         due = self._last_full is None or now - self._last_full >= rc.full_frame_s or now < self._last_full
-        if not (self.still or not rc.enabled or reason in FULL_FRAME_REASONS or due):
+        if not (self.still or self._plain or not rc.enabled or reason in FULL_FRAME_REASONS or due):
             boxes = self._interest_boxes(frame, now)
             regions = plan_regions(
                 boxes,
@@ -301,6 +305,8 @@ class CameraPipeline:
         That is: there are tracks, each was seen in the last detector pass and in the
         :data:`STABLE_SIGHTINGS` passes before it in a row, and the last pass found nothing new.
         """
+        if self._plain:
+            return False
         seen = self._seen.values()
         return (
             bool(self._seen)
@@ -310,7 +316,7 @@ class CameraPipeline:
 
     def _predicted(self, now: float) -> Detections:
         """The last pass's tracked boxes moved by their tracks' velocity to ``now`` (frames the gate skips)."""
-        if not len(self._held) or now <= self._held_t:
+        if self._plain or not len(self._held) or now <= self._held_t:
             return self._held
         velocity = np.array(
             [
