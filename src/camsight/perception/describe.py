@@ -42,6 +42,14 @@ What is computed, and how:
   0.8). Vehicles: pixels per second; ``still`` under 0.1 box lengths per second, else ``moving``.
   ``heading_deg`` is the direction from the start of the path to its end (0° = right, 90° = down), or
   ``None`` when still.
+* **Motion and posture per moment** (people): at each sighting the speed the running rule measures
+  (:meth:`~camsight.rules.kinematics.TrackPath.speed_heights`: the least-squares velocity of the box
+  centre over the last second over the median box height, boxes touching the frame border skipped), read
+  as ``still`` below :data:`MOMENT_STILL_BELOW` (0.3 body heights/s), ``running`` from
+  :data:`MOMENT_RUN_FROM` (1.8, the running rule's default ``min_speed``), ``walking`` between. Each
+  sighting lasts until the next one (at most :data:`MAX_STEP_S`); ``motion_s`` and ``posture_s`` add up
+  the seconds in each motion and posture, ``moment_s`` holds when the longest stretch of each began. So
+  a track that walked 18 s and ran 2 s says so, where ``motion`` (the median) says only "walking".
 
 Example:
     >>> describer = AppearanceDescriber()
@@ -60,11 +68,15 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from camsight.config.models import RunningRule
 from camsight.core.records import Appearance, Motion, Posture
 from camsight.perception import attributes, colour
 from camsight.perception.pose import BodyParts, PoseEstimator, box_mask, make_estimator, segment_mask
 from camsight.perception.posture import classify_posture, is_upright
 from camsight.perception.tracklog import Box, Crop, Sighting, crop_box
+from camsight.rules.kinematics import Sighting as PathPoint
+from camsight.rules.kinematics import TrackPath
+from camsight.rules.running import SPEED_WINDOW_S
 
 Band = tuple[float, float, float, float]
 """A part of a box as fractions: ``top, bottom, left, right``."""
@@ -100,6 +112,12 @@ DEPTH_GAIN = 3.0
 (distance to the camera / object size, taken as 3: a person about 5 m away)."""
 VEHICLE_STILL_BELOW = 0.1
 """Vehicles are still below this many box lengths per second."""
+MOMENT_STILL_BELOW = 0.3
+"""A person is still at a moment below this speed (body heights per second, the running rule's measure)."""
+MOMENT_RUN_FROM: float = RunningRule.model_fields["min_speed"].default
+"""... and running from this speed (the running rule's default ``min_speed``, 1.8)."""
+MAX_STEP_S = 0.5
+"""A sighting counts for the time until the next one, at most this long (a track lost for a while)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +323,81 @@ def motion_summary(
     return motion, round(rel_speed, 3), None if motion == "still" else heading
 
 
+def moment_speeds(
+    observations: Sequence[Sighting], frame_size: tuple[int, int] | None = None, *, window_s: float = SPEED_WINDOW_S
+) -> list[float | None]:
+    """The speed at each sighting as the running rule measures it (body heights/s; ``None``: unknown).
+
+    A sighting whose box touches the border of a ``(width, height)`` frame is skipped, as the rule does.
+    """
+    path = TrackPath(window_s)
+    speeds: list[float | None] = []
+    for obs in observations:
+        point = PathPoint(t=obs.t, box=obs.box, confidence=obs.confidence, class_id=0)
+        if frame_size is not None and point.touches_border(*frame_size):
+            speeds.append(None)
+            continue
+        path.add(point)
+        speeds.append(path.speed_heights(obs.t, window_s))
+    return speeds
+
+
+def motion_labels(speeds: Sequence[float | None]) -> list[str | None]:
+    """Each moment's motion from its speed: still, walking or running (``None`` where unknown)."""
+    return [
+        None if v is None else "still" if v < MOMENT_STILL_BELOW else "running" if v >= MOMENT_RUN_FROM else "walking"
+        for v in speeds
+    ]
+
+
+def moment_steps(observations: Sequence[Sighting]) -> NDArray[np.float64]:
+    """How long each sighting counts for: until the next one, at most :data:`MAX_STEP_S`; the last the median step."""
+    t = np.asarray([o.t for o in observations], dtype=np.float64)
+    if t.size < 2:
+        return np.zeros(t.size)
+    steps = np.minimum(np.diff(t), MAX_STEP_S)
+    return np.append(steps, float(np.median(steps)))
+
+
+def time_in(labels: Sequence[str | None], steps: NDArray[np.float64]) -> dict[str, float]:
+    """Seconds spent in each label (``None`` and ``unknown`` left out); empty when no time is known."""
+    seconds: dict[str, float] = {}
+    for label, step in zip(labels, steps.tolist(), strict=True):
+        if label is not None and label != "unknown":
+            seconds[label] = seconds.get(label, 0.0) + step
+    return {k: round(v, 2) for k, v in seconds.items()} if sum(seconds.values()) > 0 else {}
+
+
+def longest_stretches(
+    labels: Sequence[str | None], observations: Sequence[Sighting], steps: NDArray[np.float64]
+) -> dict[str, tuple[float, float]]:
+    """For each label, ``(start_s, seconds)`` of its longest unbroken stretch of sightings."""
+    best: dict[str, tuple[float, float]] = {}
+    start, length, current = 0.0, 0.0, None
+    for label, obs, step in zip([*labels, None], [*observations, None], [*steps.tolist(), 0.0], strict=True):
+        if label != current:
+            if current is not None and current != "unknown" and length > best.get(current, (0.0, 0.0))[1]:
+                best[current] = (start, length)
+            current, length = label, 0.0
+            start = obs.t if obs is not None else 0.0
+        length += step
+    return best
+
+
+def moment_summary(
+    observations: Sequence[Sighting], postures: Sequence[Posture], frame_size: tuple[int, int] | None = None
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """``(motion_s, posture_s, moment_s)`` of a person's track (see the module docstring)."""
+    steps = moment_steps(observations)
+    motions = motion_labels(moment_speeds(observations, frame_size))
+    stretches = {
+        **longest_stretches(motions, observations, steps),
+        **longest_stretches(list(postures), observations, steps),
+    }
+    moments = {k: round(start, 2) for k, (start, _) in stretches.items()}
+    return time_in(motions, steps), time_in(list(postures), steps), moments
+
+
 class AppearanceDescriber:
     """Describes a finished track: colours by region, headwear, garments, carried objects, posture, motion.
 
@@ -330,14 +423,25 @@ class AppearanceDescriber:
         self.pose_crops = pose_crops
         colour.to_lab(np.zeros((1, 1, 3), dtype=np.uint8))  # OpenCV builds its Lab tables (~0.3 s) now, not mid-run
 
-    def describe(self, *, object_class: str, observations: Sequence[Sighting], crops: Sequence[Crop]) -> Appearance:
-        """Describe one track (see the module docstring for what each field means)."""
+    def describe(
+        self,
+        *,
+        object_class: str,
+        observations: Sequence[Sighting],
+        crops: Sequence[Crop],
+        frame_size: tuple[int, int] | None = None,
+    ) -> Appearance:
+        """Describe one track (see the module docstring for what each field means).
+
+        ``frame_size`` (width, height) lets the per-moment speed skip boxes cut by the frame border.
+        """
         person = object_class == "person"
         crops = sorted(crops, key=lambda c: -c.quality)[: self.max_crops]
         labels = posture_labels(observations) if person else []
         posture, postures = posture_summary(labels)
         motion, speed, heading = motion_summary(observations, vehicle=not person)
         carried, riding = carried_summary(observations) if person else ({}, None)
+        motion_s, posture_s, moment_s = moment_summary(observations, labels, frame_size) if person else ({}, {}, {})
         if person:
             by_t = {o.t: label for o, label in zip(observations, labels, strict=True)}
             colours = self._person(crops, by_t)
@@ -352,6 +456,9 @@ class AppearanceDescriber:
                 "motion": motion,
                 "speed": speed,
                 "heading_deg": heading,
+                "motion_s": motion_s,
+                "posture_s": posture_s,
+                "moment_s": moment_s,
             }
         )
 
