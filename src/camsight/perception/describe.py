@@ -46,7 +46,8 @@ What is computed, and how:
   (:meth:`~camsight.rules.kinematics.TrackPath.speed_heights`: the least-squares velocity of the box
   centre over the last second over the median box height, boxes touching the frame border skipped), read
   as ``still`` below :data:`MOMENT_STILL_BELOW` (0.3 body heights/s), ``running`` from
-  :data:`MOMENT_RUN_FROM` (1.8, the running rule's default ``min_speed``), ``walking`` between. Each
+  :data:`MOMENT_RUN_FROM` (1.8, the running rule's default ``min_speed``), ``walking`` between; a box
+  growing or shrinking by 0.3 sizes/s or more (:data:`DEPTH_GAIN`, walking toward or away) is not still. Each
   sighting lasts until the next one (at most :data:`MAX_STEP_S`); ``motion_s`` and ``posture_s`` add up
   the seconds in each motion and posture, ``moment_s`` holds when the longest stretch of each began. So
   a track that walked 18 s and ran 2 s says so, where ``motion`` (the median) says only "walking".
@@ -342,12 +343,35 @@ def moment_speeds(
     return speeds
 
 
-def motion_labels(speeds: Sequence[float | None]) -> list[str | None]:
-    """Each moment's motion from its speed: still, walking or running (``None`` where unknown)."""
-    return [
-        None if v is None else "still" if v < MOMENT_STILL_BELOW else "running" if v >= MOMENT_RUN_FROM else "walking"
-        for v in speeds
-    ]
+def moment_growth(observations: Sequence[Sighting], *, window_s: float = SPEED_WINDOW_S) -> list[float]:
+    """At each sighting, movement toward or away from the camera over the last ``window_s``.
+
+    The box height's change as sizes per second (``DEPTH_GAIN * |log(h / h_before)| / dt``); 0 for the first sighting.
+    """
+    t = np.asarray([o.t for o in observations], dtype=np.float64)
+    h = np.log(np.maximum([o.box[3] - o.box[1] for o in observations], 1.0))
+    first = np.searchsorted(t, t - window_s - 1e-9)
+    dt = t - t[first]
+    rate = np.divide(np.abs(h - h[first]), dt, out=np.zeros_like(dt), where=dt > 0)
+    return (DEPTH_GAIN * rate).tolist()
+
+
+def motion_labels(speeds: Sequence[float | None], growth: Sequence[float] | None = None) -> list[str | None]:
+    """Each moment's motion: still, walking or running (``None`` where the speed is unknown).
+
+    ``running`` from :data:`MOMENT_RUN_FROM` (the running rule's speed), ``still`` below
+    :data:`MOMENT_STILL_BELOW` in speed and in ``growth`` (toward or away from the camera), else ``walking``.
+    """
+    growth = growth if growth is not None else [0.0] * len(speeds)
+    labels: list[str | None] = []
+    for v, g in zip(speeds, growth, strict=True):
+        if v is None:
+            labels.append(None)
+        elif v >= MOMENT_RUN_FROM:
+            labels.append("running")
+        else:
+            labels.append("still" if max(v, g) < MOMENT_STILL_BELOW else "walking")
+    return labels
 
 
 def moment_steps(observations: Sequence[Sighting]) -> NDArray[np.float64]:
@@ -389,7 +413,7 @@ def moment_summary(
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """``(motion_s, posture_s, moment_s)`` of a person's track (see the module docstring)."""
     steps = moment_steps(observations)
-    motions = motion_labels(moment_speeds(observations, frame_size))
+    motions = motion_labels(moment_speeds(observations, frame_size), moment_growth(observations))
     stretches = {
         **longest_stretches(motions, observations, steps),
         **longest_stretches(list(postures), observations, steps),
