@@ -196,9 +196,12 @@ def test_a_walker_who_ran_for_a_moment_matches_running_and_a_walker_only_does_no
     brief = _timed(3, "walking", {"walking": 19.8, "running": 0.2})  # one fast sighting: box noise
     hits = rank_records(Query(motion=("running",)), [walked, brief, ran])
     assert [h.record.tracker_id for h in hits] == [1, 3, 2]
-    assert hits[0].complete and "motion: running 3.2 s of 20.0 s" in hits[0].evidence
-    assert not hits[1].complete and not hits[2].complete
-    assert hits[2].missing == ("motion: running",) and "motion: running 0.0 s of 20.0 s" in hits[2].evidence
+    assert hits[0].complete
+    assert "motion: running 3.2 s of 20.0 s" in hits[0].evidence
+    assert not hits[1].complete
+    assert not hits[2].complete
+    assert hits[2].missing == ("motion: running",)
+    assert "motion: running 0.0 s of 20.0 s" in hits[2].evidence
     assert nothing_matched(Query(motion=("running",)), hits[1:]) is not None
 
 
@@ -207,7 +210,8 @@ def test_motion_falls_back_to_the_dominant_label_when_not_timed() -> None:
     timed = _timed(2, "walking", {"walking": 20.0})
     hits = rank_records(Query(motion=("running",)), [timed, old])
     assert [h.record.tracker_id for h in hits] == [1, 2]
-    assert hits[0].complete and hits[0].evidence == ("motion: running 1.00",)
+    assert hits[0].complete
+    assert hits[0].evidence == ("motion: running 1.00",)
 
 
 def test_standing_still_for_a_while_during_a_walk_matches_still() -> None:
