@@ -75,8 +75,6 @@ from camsight.perception import attributes, colour
 from camsight.perception.pose import BodyParts, PoseEstimator, box_mask, make_estimator, segment_mask
 from camsight.perception.posture import classify_posture, is_upright
 from camsight.perception.tracklog import Box, Crop, Sighting, crop_box
-from camsight.rules.kinematics import Sighting as PathPoint
-from camsight.rules.kinematics import TrackPath
 from camsight.rules.running import SPEED_WINDOW_S
 
 Band = tuple[float, float, float, float]
@@ -329,17 +327,40 @@ def moment_speeds(
 ) -> list[float | None]:
     """The speed at each sighting as the running rule measures it (body heights/s; ``None``: unknown).
 
-    A sighting whose box touches the border of a ``(width, height)`` frame is skipped, as the rule does.
+    The same figure as :meth:`~camsight.rules.kinematics.TrackPath.speed_heights` over the sightings so far
+    (at least 3 covering half the window), computed for all sightings at once. A sighting whose box touches
+    the border of a ``(width, height)`` frame is skipped, as the rule does.
     """
-    path = TrackPath(window_s)
-    speeds: list[float | None] = []
-    for obs in observations:
-        point = PathPoint(t=obs.t, box=obs.box, confidence=obs.confidence, class_id=0)
-        if frame_size is not None and point.touches_border(*frame_size):
-            speeds.append(None)
-            continue
-        path.add(point)
-        speeds.append(path.speed_heights(obs.t, window_s))
+    speeds: list[float | None] = [None] * len(observations)
+    if len(observations) < 3:
+        return speeds
+    every = np.asarray([o.box for o in observations], dtype=np.float64)
+    inside = np.ones(len(every), dtype=bool)
+    if frame_size is not None:  # as Sighting.touches_border, with its 2 px margin
+        w, h = frame_size
+        inside = (every[:, 0] > 2.0) & (every[:, 1] > 2.0) & (every[:, 2] < w - 2.0) & (every[:, 3] < h - 2.0)
+    keep = np.flatnonzero(inside).tolist()
+    if len(keep) < 3:
+        return speeds
+    boxes = every[inside]
+    t = np.asarray([o.t for o in observations], dtype=np.float64)[inside]
+    x, y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+    height = boxes[:, 3] - boxes[:, 1]
+    last = np.arange(len(t))
+    first = np.searchsorted(t, t - window_s - 1e-9)
+    width = int((last - first).max()) + 1
+    idx = np.minimum(first[:, None] + np.arange(width)[None, :], last[:, None])
+    valid = first[:, None] + np.arange(width)[None, :] <= last[:, None]
+    n = valid.sum(axis=1)
+    tw = np.where(valid, t[idx], 0.0)
+    tc = np.where(valid, tw - tw.sum(axis=1, keepdims=True) / n[:, None], 0.0)
+    denom = (tc * tc).sum(axis=1)
+    vx, vy = ((tc * np.where(valid, c[idx], 0.0)).sum(axis=1) for c in (x, y))  # sum(tc) = 0: no mean needed
+    median_h = np.nanmedian(np.where(valid, height[idx], np.nan), axis=1)
+    ok = (n >= 3) & (t - t[first] >= window_s / 2) & (denom > 0) & (median_h > 0)
+    speed = np.hypot(vx, vy) / np.where(ok, denom * median_h, 1.0)
+    for j in np.flatnonzero(ok).tolist():
+        speeds[keep[j]] = float(speed[j])
     return speeds
 
 

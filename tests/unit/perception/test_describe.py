@@ -14,6 +14,7 @@ from camsight.perception.describe import (
     AppearanceDescriber,
     carried_summary,
     describe_image_box,
+    moment_speeds,
     moment_summary,
     motion_summary,
     posture_labels,
@@ -347,3 +348,24 @@ def test_boxes_cut_by_the_frame_border_are_not_timed() -> None:
     obs = path(500.0, seconds=3)  # would be running, but every box reaches the bottom of a 600 px frame
     assert moment_summary(obs, ["standing"] * len(obs), frame_size=(2_000, 600))[0] == {}
     assert moment_summary(obs, ["standing"] * len(obs), frame_size=(2_000, 800))[0]["running"] >= 2.0
+
+
+def test_moment_speed_is_the_running_rules_speed() -> None:
+    from camsight.rules.kinematics import Sighting as PathPoint
+    from camsight.rules.kinematics import TrackPath
+    from camsight.rules.running import SPEED_WINDOW_S
+
+    obs = _joined(path(160.0, jitter=3.0, seconds=3), path(450.0, jitter=3.0, seconds=2, fps=10.0))
+    got = moment_speeds(obs, frame_size=(1_400, 2_000))  # the last boxes reach the right border
+    rule = TrackPath(SPEED_WINDOW_S * 3)
+    expected: list[float | None] = []
+    for o in obs:
+        point = PathPoint(t=o.t, box=o.box, confidence=o.confidence, class_id=0)
+        if point.touches_border(1_400, 2_000):
+            expected.append(None)
+            continue
+        rule.add(point)
+        expected.append(rule.speed_heights(o.t, SPEED_WINDOW_S))
+    assert None in expected[-5:]
+    assert [v is None for v in got] == [v is None for v in expected]
+    assert [v for v in got if v is not None] == pytest.approx([v for v in expected if v is not None], rel=1e-9)
