@@ -374,7 +374,7 @@ def moment_growth(observations: Sequence[Sighting], *, window_s: float = SPEED_W
     first = np.searchsorted(t, t - window_s - 1e-9)
     dt = t - t[first]
     rate = np.divide(np.abs(h - h[first]), dt, out=np.zeros_like(dt), where=dt > 0)
-    return (DEPTH_GAIN * rate).tolist()
+    return [float(v) for v in (DEPTH_GAIN * rate).tolist()]
 
 
 def motion_labels(speeds: Sequence[float | None], growth: Sequence[float] | None = None) -> list[str | None]:
