@@ -65,6 +65,59 @@ def pull_command(
     console_err.print(f"CLIP encoder pair in {folder}; set search.clip_model: {folder} in your config to use it")
 
 
+@app.command("quantize")
+def quantize_command(
+    video: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--video",
+            help="Calibration clip (repeatable; a mix of your cameras is best); default: the bundled demo clip.",
+            show_default=False,
+        ),
+    ] = None,
+    frames: Annotated[
+        int, typer.Option("--frames", min=1, max=1000, help="Calibration frames in all, spread over the clips.")
+    ] = 32,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write it; default: ~/.cache/camsight/models/yolo11n-int8.onnx.", show_default=False
+        ),
+    ] = None,
+    method: Annotated[str, typer.Option("--method", help="Calibration: minmax, entropy or percentile.")] = "minmax",
+    input_size: Annotated[
+        int, typer.Option("--input-size", min=128, max=1920, help="Letterbox side (the detector's input_size).")
+    ] = 640,
+) -> None:
+    """Make an int8 copy of the packaged detector (needs pip install 'camsight[quantize]')."""
+    from camsight.cli.analyze import demo_paths
+    from camsight.models.quantize import int8_path, quantize_detector, require_onnx
+
+    if method not in ("minmax", "entropy", "percentile"):
+        raise CamsightError(f"unknown calibration method {method!r}; use minmax, entropy or percentile")
+    require_onnx()
+    clips = list(video or [demo_paths()[0]])
+    for clip in clips:
+        if not clip.is_file():
+            raise CamsightError(f"calibration video not found: {clip}")
+    console_err.print(f"calibrating on {frames} frame(s) from {len(clips)} clip(s) …")
+    report = quantize_detector(
+        videos=clips,
+        frames=frames,
+        out=out,
+        method=method,  # type: ignore[arg-type]  # checked above
+        input_size=input_size,
+    )
+    console.print(
+        f"wrote {report.path} ({report.int8_size / 1e6:.1f} MB, float {report.float_size / 1e6:.1f} MB; "
+        f"{report.frames} frames, {report.method}, {report.seconds:.0f} s)"
+    )
+    if report.path == int8_path():
+        console.print("select it with detector: {precision: int8} in your config")
+    else:
+        console.print(f"select it with detector: {{model: {report.path}}} in your config")
+
+
 MqttOption = Annotated[
     str, typer.Option("--mqtt", help="The hub's broker, mqtt://[user:pass@]host[:port].", show_default=False)
 ]

@@ -518,6 +518,19 @@ class DetectorConfig(Model):
         default="cpu", description="ONNX Runtime execution provider; 'auto' takes the best one installed."
     )
     threads: int = Field(default=0, ge=0, le=64, description="Intra-op threads; 0 lets ONNX Runtime choose.")
+    precision: Literal["float32", "int8"] = Field(
+        default="float32",
+        description="int8: the quantized copy of the packaged YOLO11n made by `camsight models quantize`.",
+    )
+
+    @model_validator(mode="after")
+    def _precision_is_for_the_packaged_model(self) -> DetectorConfig:
+        if self.precision == "int8" and self.model is not None:
+            raise ValueError(
+                "detector.precision: int8 selects the quantized packaged model; with detector.model set, "
+                "point detector.model at an int8 file instead and leave precision at float32"
+            )
+        return self
 
 
 class MotionConfig(Model):
