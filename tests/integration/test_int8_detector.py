@@ -92,3 +92,20 @@ def test_analyze_with_int8_missing_exits_with_one_line(tmp_path: Path) -> None:
 def test_int8_with_a_custom_model_is_refused() -> None:
     with pytest.raises((ConfigError, ValueError), match="precision: int8"):
         DetectorConfig(model=Path("custom.onnx"), precision="int8")
+
+
+def test_quantize_without_onnx_says_which_extra_to_install(tmp_path: Path) -> None:
+    """With ``onnx`` not importable (blocked in ``sys.modules``), one line names the extra to install."""
+    code = (
+        "import sys; sys.modules['onnx'] = None; from camsight.cli import main; "
+        "sys.argv = ['camsight', 'models', 'quantize', '--frames', '1']; main()"
+    )
+    env = {**os.environ, "CAMSIGHT_CACHE": str(tmp_path), "PYTHONPATH": str(SRC)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip() == "error: quantizing the detector needs the onnx package: pip install 'camsight[quantize]'"
+    )
+    assert not (tmp_path / "models").exists()
