@@ -7,8 +7,6 @@ looks, under a temporary ``CAMSIGHT_CACHE``); recall and speed against the float
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +25,6 @@ from camsight.models.registry import active_detector
 from camsight.perception.detect import OnnxDetector
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SRC = Path(__file__).resolve().parents[2] / "src"
 CLIP = DATA / "videos" / "meva_rvmot-a1c9.mp4"
 PHOTOS = ("intel_one-by-one_t30s.jpg", "meva_rvmot-a1c9_frame0075.jpg", "intel_worker-zone_f20.jpg")
 
@@ -52,15 +49,23 @@ def test_quantize_writes_a_smaller_model_where_precision_int8_looks(cache: Path)
     assert detector.model_path == path
     version, sha = active_detector(DetectorConfig(precision="int8"))
     assert (version, len(sha)) == ("yolo11n-int8", 64)
+    listed = CliRunner().invoke(app, ["models"])
+    assert listed.exit_code == 0
+    assert "yolo11n-int8" in listed.output
+
+
+@pytest.fixture(scope="module")
+def detectors(cache: Path) -> tuple[OnnxDetector, OnnxDetector]:
+    del cache
+    return OnnxDetector(DetectorConfig()), OnnxDetector(DetectorConfig(precision="int8"))
 
 
 @pytest.mark.parametrize("photo", PHOTOS)
-def test_int8_finds_the_person_the_float_model_finds(cache: Path, photo: str) -> None:
-    del cache
+def test_int8_finds_the_person_the_float_model_finds(detectors: tuple[OnnxDetector, OnnxDetector], photo: str) -> None:
     image = cv2.imread(str(DATA / "photos" / photo))
     assert image is not None
-    float_dets = OnnxDetector(DetectorConfig()).detect_image(image)
-    int8_dets = OnnxDetector(DetectorConfig(precision="int8")).detect_image(image)
+    float_dets = detectors[0].detect_image(image)
+    int8_dets = detectors[1].detect_image(image)
     reference = float_dets[float_dets.class_id == PERSON]
     found = int8_dets[int8_dets.class_id == PERSON]
     assert len(reference) >= 1
@@ -77,16 +82,17 @@ def test_int8_without_the_file_says_how_to_make_it(tmp_path: Path, monkeypatch: 
     assert "\n" not in str(caught.value)
 
 
-def test_analyze_with_int8_missing_exits_with_one_line(tmp_path: Path) -> None:
+def test_analyze_with_int8_missing_names_the_file_and_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`camsight analyze` stops on a ModelError (which `main` prints as one line, exit 2) before decoding."""
+    monkeypatch.setenv("CAMSIGHT_CACHE", str(tmp_path / "empty"))
     config = tmp_path / "int8.yaml"
     config.write_text("detector:\n  precision: int8\n", encoding="utf-8")
-    env = {**os.environ, "CAMSIGHT_CACHE": str(tmp_path / "empty"), "PYTHONPATH": str(SRC)}
-    args = [sys.executable, "-m", "camsight", "analyze", str(CLIP), "-c", str(config), "--db", str(tmp_path / "s.db")]
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 2
-    assert done.stderr.strip().startswith("error: detector.precision is int8")
-    assert "camsight models quantize" in done.stderr
-    assert "Traceback" not in done.stderr
+    result = CliRunner().invoke(app, ["analyze", str(CLIP), "-c", str(config), "--db", str(tmp_path / "s.db")])
+    assert isinstance(result.exception, ModelError)
+    assert str(result.exception).startswith("detector.precision is int8 but ")
+    assert "camsight models quantize" in str(result.exception)
 
 
 def test_int8_with_a_custom_model_is_refused() -> None:
@@ -94,18 +100,11 @@ def test_int8_with_a_custom_model_is_refused() -> None:
         DetectorConfig(model=Path("custom.onnx"), precision="int8")
 
 
-def test_quantize_without_onnx_says_which_extra_to_install(tmp_path: Path) -> None:
-    """With ``onnx`` not importable (blocked in ``sys.modules``), one line names the extra to install."""
-    code = (
-        "import sys; sys.modules['onnx'] = None; from camsight.cli import main; "
-        "sys.argv = ['camsight', 'models', 'quantize', '--frames', '1']; main()"
-    )
-    env = {**os.environ, "CAMSIGHT_CACHE": str(tmp_path), "PYTHONPATH": str(SRC)}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 2
-    assert (
-        done.stderr.strip() == "error: quantizing the detector needs the onnx package: pip install 'camsight[quantize]'"
-    )
+def test_quantize_without_onnx_says_which_extra_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``onnx`` not importable (``None`` in ``sys.modules``), the message names the extra to install."""
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    monkeypatch.setenv("CAMSIGHT_CACHE", str(tmp_path))
+    result = CliRunner().invoke(app, ["models", "quantize", "--frames", "1"])
+    assert isinstance(result.exception, ModelError)
+    assert str(result.exception) == "quantizing the detector needs the onnx package: pip install 'camsight[quantize]'"
     assert not (tmp_path / "models").exists()

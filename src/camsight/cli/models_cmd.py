@@ -18,6 +18,7 @@ from rich.table import Table
 
 from camsight.cli.common import ConfigOption, JsonOption, actor, console, console_err, load, store_for
 from camsight.errors import CamsightError, ModelError
+from camsight.models.quantize import int8_path
 from camsight.models.registry import ModelInfo, list_models, verify
 from camsight.transport.messages import PACKAGED, ModelAnnouncement
 
@@ -45,6 +46,11 @@ def models_command(ctx: typer.Context) -> None:
     for info in list_models():
         size = f"{info.size / 1e6:.1f} MB" if info.size else "-"
         table.add_row(info.name, info.role, info.package, info.licence, size, _status(info), str(info.path or "-"))
+    int8 = int8_path()
+    if int8.is_file():
+        size = f"{int8.stat().st_size / 1e6:.1f} MB"
+        made = "made here (detector.precision: int8)"
+        table.add_row(int8.stem, "detector, int8", "camsight models quantize", "AGPL-3.0", size, made, str(int8))
     console.print(table)
 
 
@@ -91,7 +97,7 @@ def quantize_command(
 ) -> None:
     """Make an int8 copy of the packaged detector (needs pip install 'camsight[quantize]')."""
     from camsight.cli.analyze import demo_paths
-    from camsight.models.quantize import int8_path, quantize_detector, require_onnx
+    from camsight.models.quantize import quantize_detector, require_onnx
 
     if method not in ("minmax", "entropy", "percentile"):
         raise CamsightError(f"unknown calibration method {method!r}; use minmax, entropy or percentile")
