@@ -186,7 +186,7 @@ def quantize_detector(
     Args:
         videos: Clips to take calibration frames from (a mix of the cameras it will see is best).
         frames: Calibration frames in all, spread evenly over the clips.
-        out: Where to write it; default :func:`int8_path`.
+        out: Where to write it (a folder: ``yolo11n-int8.onnx`` in it); default :func:`int8_path`.
         source: The float model; default the packaged YOLO11n (checked by SHA-256).
         method: Calibration: ``minmax`` (default), ``entropy`` or ``percentile``.
         keep_head_float: Leave the head's box decoding in float (see :func:`head_nodes`).
@@ -205,6 +205,8 @@ def quantize_detector(
         source = yolo11n_path()
         verify(source, YOLO11N_SHA256)
     target = (out or int8_path()).expanduser()
+    if target.is_dir():
+        target = target / INT8_NAME
     started = time.perf_counter()
     blobs = calibration_blobs(videos, frames, input_size, square=method != "minmax")
     calibrate = {
@@ -213,7 +215,8 @@ def quantize_detector(
         "percentile": CalibrationMethod.Percentile,
     }[method]
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="camsight-quantize-") as tmp:
+    # work beside the target, so the finished file is renamed into place: a reader never sees half a file
+    with tempfile.TemporaryDirectory(prefix=".quantize-", dir=target.parent) as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         partial = Path(tmp) / "int8.onnx"
         try:
@@ -233,7 +236,7 @@ def quantize_detector(
             )
         except Exception as exc:  # onnx/ORT raise their own untyped errors
             raise ModelError(f"quantizing {source} failed: {str(exc).splitlines()[0]}") from exc
-        os.replace(partial, target) if partial.stat().st_dev == target.parent.stat().st_dev else _copy(partial, target)
+        os.replace(partial, target)
     return QuantizeReport(
         path=target,
         frames=len(blobs),
@@ -242,12 +245,3 @@ def quantize_detector(
         int8_size=target.stat().st_size,
         seconds=time.perf_counter() - started,
     )
-
-
-def _copy(src: Path, dst: Path) -> None:
-    """Copy then rename, so a reader never sees half a file."""
-    import shutil
-
-    tmp = dst.with_suffix(".onnx.part")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
