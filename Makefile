@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml scripts/install-system.sh
 	$(PY) -m pip install -q --upgrade pip
 	# CPU build of torch first: a plain torch requirement would pull several GB of CUDA build.
 	$(PY) -m pip install -q "torch==2.13.0"
-	$(PY) -m pip install -q -e ".[embed,postgres,dev]"
+	$(PY) -m pip install -q -e ".[embed,postgres,dev,pose]"
+	# MediaPipe 0.10.14 bundles BlazePose (pose_landmark_full) and works beside numpy 2; its declared pins would
+	# pull numpy<2, jax and opencv-contrib, so it goes in without them (its real needs are the `pose` extra).
+	$(PY) -m pip install -q --no-deps "mediapipe==0.10.14"
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -26,8 +26,10 @@ rows; PostgreSQL's COPY is not the limit).
 Measurement: each query of :data:`QUERIES` (without and with a site) goes through
 :func:`camsight.services.search.search`, the use case of ``camsight search --db postgresql://...`` and of
 the hub's ``/api/search``, in a transaction of its own as the CLI does (its audit row included); a first run of each
-is not timed (it may load the sentence embedder), then ``--repeat`` timed runs. Above 300,000 rows a
-hub's process-local feature cache is off, so the database scores: that is what is measured. ``--explain``
+is not timed (it may load the sentence embedder), then ``--repeat`` timed runs, twice: scored by the database (as
+``camsight search --db``, one search per process), then scored in memory by one
+:class:`~camsight.search.cache.FeatureCache` as the hub's API server keeps it (its load, once per
+process, is timed apart; both paths must return the same pages). The last line is the hub's figure. ``--explain``
 prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the statements the slowest query ran. The database is dropped
 at the end unless ``--keep`` (or ``--db``: reuse a kept database, nothing built or dropped).
 
@@ -58,6 +60,7 @@ import sqlalchemy as sa
 from camsight.core.records import Appearance, TrackRecord
 from camsight.events.models import AnyEvent, event_id
 from camsight.search import index_writer
+from camsight.search.cache import FeatureCache
 from camsight.search.features import (
     NUMERIC_COLUMNS,
     feature_row,
@@ -473,12 +476,21 @@ def captured(engine: sa.Engine) -> Iterator[list[tuple[str, Any]]]:
         sa.event.remove(engine, "before_cursor_execute", note)
 
 
-def search_once(engine: sa.Engine, text: str, site: str | None, now: datetime) -> tuple[float, int]:
-    """One search as ``camsight search`` runs it; returns its milliseconds and hit count."""
+def search_once(
+    engine: sa.Engine, text: str, site: str | None, now: datetime, cache: FeatureCache | None = None
+) -> tuple[float, int]:
+    """One search as ``camsight search`` (no cache) or the hub's ``/api/search`` (its cache) runs it: ms, hits."""
     started = time.perf_counter()
     with engine.begin() as conn:
-        outcome = search_service.search(conn, actor=os_actor(), text=text, now=now, site=site, limit=10)
+        outcome = search_service.search(conn, actor=os_actor(), text=text, now=now, site=site, limit=10, cache=cache)
     return (time.perf_counter() - started) * 1000, len(outcome.result.hits)
+
+
+def hit_ids(engine: sa.Engine, text: str, site: str | None, now: datetime, cache: FeatureCache | None) -> list[str]:
+    """The ids and scores of one search's page, to compare both paths."""
+    with engine.begin() as conn:
+        outcome = search_service.search(conn, actor=os_actor(), text=text, now=now, site=site, limit=10, cache=cache)
+    return [f"{h.record.id}={h.score}" for h in outcome.result.hits]
 
 
 def explain(engine: sa.Engine, text: str, site: str | None, now: datetime) -> None:
@@ -498,7 +510,9 @@ def explain(engine: sa.Engine, text: str, site: str | None, now: datetime) -> No
         print("\n".join(plan_lines))
 
 
-def measure(url: str, repeat: int, first_site: str, now: datetime) -> tuple[list[float], str, str | None]:
+def measure(
+    url: str, repeat: int, first_site: str, now: datetime, cache: FeatureCache | None = None
+) -> tuple[list[float], str, str | None]:
     """Time every query; prints a line each; returns all timings and the slowest query (text, site)."""
     engine = connect(url)
     times: list[float] = []
@@ -507,8 +521,8 @@ def measure(url: str, repeat: int, first_site: str, now: datetime) -> tuple[list
     try:
         for text, with_site in QUERIES:
             site = first_site if with_site else None
-            first, hits = search_once(engine, text, site, now)
-            runs = [search_once(engine, text, site, now)[0] for _ in range(repeat)]
+            first, hits = search_once(engine, text, site, now, cache)
+            runs = [search_once(engine, text, site, now, cache)[0] for _ in range(repeat)]
             times += runs
             p50, p95 = np.percentile(runs, 50), np.percentile(runs, 95)
             print(f"{text:48s} {site or '-':>14s} {hits:4d} {first:7.1f} {p50:7.1f} {p95:7.1f} {max(runs):7.1f}")
@@ -544,8 +558,33 @@ def run(url: str, args: argparse.Namespace, now: datetime) -> None:
     if not sites:
         raise BenchError("the database holds no indexed tracks")
     print(f"load average before the searches: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
-    times, text, site = measure(url, args.repeat, sites[0], now)
+    print("scored by the database (camsight search --db, one search per process):")
+    slow, text, site = measure(url, args.repeat, sites[0], now)
+    cache = FeatureCache()
+    engine = connect(url)
+    try:
+        started = time.perf_counter()
+        with engine.connect() as conn:
+            cache.view(conn)
+        print(f"\nthe hub's copy of the index loaded in {time.perf_counter() - started:.1f} s (once per process)")
+        differ = [
+            q
+            for q in QUERIES
+            if hit_ids(engine, q[0], sites[0] if q[1] else None, now, None)
+            != hit_ids(engine, q[0], sites[0] if q[1] else None, now, cache)
+        ]
+    finally:
+        engine.dispose()
+    if differ:
+        raise BenchError(f"the hub's in-memory scoring ranks {len(differ)} query(s) unlike the database: {differ}")
+    print(f"checked: both paths return the same pages for all {len(QUERIES)} queries")
+    print("scored in memory (the hub's /api/search, its FeatureCache):")
+    times, _, _ = measure(url, args.repeat, sites[0], now, cache)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(
+        f"database-scored p95: {np.percentile(slow, 95):.1f} ms; in memory {np.percentile(times, 95):.1f} ms "
+        f"({np.percentile(slow, 95) / np.percentile(times, 95):.1f}x faster, same run)"
+    )
     if args.explain:
         print(f"\nEXPLAIN ANALYZE of the slowest query: {text!r}{f' (site {site})' if site else ''}")
         explain(connect(url), text, site, now)

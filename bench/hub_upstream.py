@@ -14,7 +14,9 @@ What would go upstream (edge to broker) is counted as MQTT 5 packets, as the edg
 
 - one QoS 1 PUBLISH per outbox row: fixed header (1 byte + remaining-length varint), topic (2-byte
   length + UTF-8), packet id (2), properties (varint length + the two user properties ``outbox`` = row
-  id and ``edge`` = client id, encoded by paho's ``Properties.pack``) and the payload;
+  id and ``edge`` = client id and the content type, encoded by paho's ``Properties.pack``) and the
+  payload as :func:`camsight.transport.wire.encode` makes it (zlib-compressed JSON when smaller; the
+  uncompressed figure is printed too);
 - one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every row);
 - per hour: the heartbeat (``EdgeStatus``, retained) every ``hub.heartbeat_s``, two camera-status
   messages (``CameraStatus`` is sent on change only: allow one connecting/live pair an hour) and a
@@ -51,7 +53,7 @@ import camsight
 from camsight.config import Config, load_config
 from camsight.models.registry import active_detector
 from camsight.store import connect
-from camsight.transport import outbox, topics
+from camsight.transport import outbox, topics, wire
 from camsight.transport.messages import CameraStatus, EdgeStatus, TrackMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,12 +79,20 @@ def _varint_len(n: int) -> int:
     return size
 
 
-def publish_size(topic: str, payload: str, *, row_id: int | None) -> int:
-    """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it (user properties with a row id)."""
+def publish_size(topic: str, payload: str, *, row_id: int | None, compress: bool = True) -> int:
+    """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it.
+
+    An outbox row (``row_id`` given) carries the user properties with its row id and, as the publisher
+    sends it, its payload through :func:`camsight.transport.wire.encode` (zlib when smaller, with its MQTT 5
+    content type); ``compress=False`` sizes it as JSON text without a content type (the edges before).
+    """
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    data = payload.encode()
     if row_id is not None:
         props.UserProperty = [("outbox", str(row_id)), ("edge", CLIENT_ID)]
-    remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(payload.encode())  # type: ignore[no-untyped-call]
+        if compress:
+            data, props.ContentType = wire.encode(payload)
+    remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
     return 1 + _varint_len(remaining) + remaining
 
 
@@ -95,6 +105,8 @@ class Outbox:
     event_bytes: int
     track_bytes: int
     track_bytes_no_thumbnail: int
+    plain_bytes: int
+    plain_track_bytes: int
     thumbnail_chars: int
     path_chars: int
     appearance_chars: int
@@ -120,11 +132,14 @@ def read_outbox(db: Path) -> Outbox:
         engine.dispose()
     counts = {"events": 0, "tracks": 0}
     sizes = {"events": 0, "tracks": 0}
-    bare = thumbs = paths = looks = 0
+    bare = thumbs = paths = looks = plain = plain_tracks = 0
     for row in rows:
         kind = topics.parse(row.topic)[1]
         counts[kind] += 1
         sizes[kind] += publish_size(row.topic, row.payload, row_id=row.id)
+        plain_size = publish_size(row.topic, row.payload, row_id=row.id, compress=False)
+        plain += plain_size
+        plain_tracks += plain_size if kind == "tracks" else 0
         if kind == "tracks":
             message = TrackMessage.model_validate_json(row.payload)
             thumbs += len(message.thumbnail_jpeg or "")
@@ -139,6 +154,8 @@ def read_outbox(db: Path) -> Outbox:
         event_bytes=sizes["events"],
         track_bytes=sizes["tracks"],
         track_bytes_no_thumbnail=bare,
+        plain_bytes=plain,
+        plain_track_bytes=plain_tracks,
         thumbnail_chars=thumbs,
         path_chars=paths,
         appearance_chars=looks,
@@ -277,17 +294,24 @@ def main() -> None:
     print(f"scale: x{scale:.1f} (an hour / the clip's {duration:.1f} s); video {human(video_hour)} per camera-hour")
     per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
     report("hub.tracks: false (events only)", events_only, scale, overhead, video_hour)
+    plain = (full.plain_bytes + PUBACK * full.rows) * scale + overhead
+    print(
+        f"the same rows as JSON text, uncompressed (edges before the zlib content type): {human(plain)} per "
+        f"camera-hour (ratio {video_hour / plain:.0f}x); compressed: {plain / per_hour:.2f}x fewer bytes"
+    )
     bare = (full.event_bytes + full.track_bytes_no_thumbnail + PUBACK * full.rows) * scale + overhead
     print(
-        f"tracks without thumbnails (no option does this; the same rows re-serialised): {human(bare)} per "
+        f"tracks without thumbnails (hub.thumbnails: false; the same rows re-serialised): {human(bare)} per "
         f"camera-hour (ratio {video_hour / bare:.0f}x)"
     )
     if full.tracks:
+        rest = full.plain_track_bytes - full.thumbnail_chars - full.path_chars - full.appearance_chars
         print(
-            f"a track message averages {full.track_bytes / full.tracks:.0f} B: thumbnail (base64) "
+            f"a track message averages {full.track_bytes / full.tracks:.0f} B compressed, "
+            f"{full.plain_track_bytes / full.tracks:.0f} B as JSON text: thumbnail (base64) "
             f"{full.thumbnail_chars / full.tracks:.0f}, path {full.path_chars / full.tracks:.0f}, appearance "
             f"{full.appearance_chars / full.tracks:.0f}, the rest of the record and the packet overhead "
-            f"{(full.track_bytes - full.thumbnail_chars - full.path_chars - full.appearance_chars) / full.tracks:.0f}"
+            f"{rest / full.tracks:.0f}"
         )
     packets_hour = full.rows * 2 * scale + packets
     print(

@@ -1,7 +1,9 @@
 """Analysing recorded files and stills into the store: the ``camsight analyze`` job.
 
 Events are written as they happen (so a crash or a corrupt file keeps what was found), tracks as
-they end, both through the one drive loop (:mod:`camsight.apps.drive`) the live cameras use.
+they end, both through the one drive loop (:mod:`camsight.apps.drive`) the live cameras use. A video
+is decoded a few frames ahead in a thread of its own (:mod:`camsight.sources.prefetch`), so decoding the
+next frame overlaps detecting this one.
 Re-analysing a source replaces its earlier rows when the new run has finished, in one transaction;
 while it runs, the source is leased to this process, so a second analysis of the same file at the
 same time refuses to start instead of deleting this one's rows (see :mod:`camsight.store.sources_repo`).
@@ -29,6 +31,7 @@ from camsight.perception.track import preload as preload_tracker
 from camsight.perception.tracklog import Describer
 from camsight.services.cameras import effective_camera
 from camsight.sources import SourceSpec, StillImage, VideoFile
+from camsight.sources.prefetch import prefetch
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import Store
@@ -36,6 +39,8 @@ from camsight.store.repository import Purged, SourceStatus
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, float | None], None]
+PREFETCH = 2
+"""Frames decoded ahead of the analysis, in a thread of their own (decoding overlaps detection)."""
 
 
 @dataclass
@@ -85,6 +90,7 @@ class Analyzer:
         detector: Detector | None = None,
         describer: Describer | None = None,
         describe: bool = True,
+        prefetch: int = PREFETCH,
     ) -> None:
         """Load the detector now (once for every source) unless one is given.
 
@@ -94,9 +100,11 @@ class Analyzer:
             detector: The detector to share; default: the configured one.
             describer: Describes each finished track; default: the packaged appearance describer.
             describe: False leaves appearances out (a benchmark of the rest).
+            prefetch: Frames decoded ahead in a thread of their own; 0 decodes in the analysis thread.
         """
         self.config = config
         self.store = store
+        self.prefetch = prefetch
         self.detector = detector or OnnxDetector(config.detector)
         self.describer = (describer or make_describer(config)) if describe else None
         self.suppressions = enabled_suppressions(store.engine)
@@ -148,7 +156,8 @@ class Analyzer:
                 heartbeat=lambda: self._heartbeat(sid, run_id),
                 notifier=notifier,
             )
-            drive.run(frames, (lambda now: progress(now, duration)) if progress else None)
+            ahead = prefetch(frames, self.prefetch) if self.prefetch else frames
+            drive.run(ahead, (lambda now: progress(now, duration)) if progress else None)
             drive.close()
             status = "complete"
         except CamsightError as exc:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from camsight.apps.detector_pool import PoolSpec, detector_main
 from camsight.apps.health import CameraHealth, serve_metrics, write_status
 from camsight.apps.recorder import enforce_retention, repair_segments
 from camsight.apps.worker import WorkerSpec, worker_main
@@ -103,6 +104,19 @@ class _Slot:
     seen: float = 0.0  # monotonic time of the last report
 
 
+@dataclass
+class _DetectorSlot:
+    """The shared detector's process (``live.shared_detector``) and its restart bookkeeping."""
+
+    spec: PoolSpec
+    backoff: Backoff
+    process: SpawnProcess | None = None
+    stop: MpEvent | None = None
+    started: float = 0.0
+    restart_at: float | None = 0.0
+    restarts: int = 0
+
+
 class Supervisor:
     """Runs and watches the camera workers.
 
@@ -141,6 +155,7 @@ class Supervisor:
         self._retaining: threading.Thread | None = None
         self.home_assistant: HomeAssistant | None = None
         self.follower: ModelFollower | None = None
+        self.detector: _DetectorSlot | None = None  # the shared detector, made when the run starts
 
     def claim(self) -> None:
         """Take the store's run lock now (:meth:`run` does it too); nothing else is touched.
@@ -186,14 +201,32 @@ class Supervisor:
         finally:
             self.store_lock.release()
 
+    def _shared_detector(self) -> _DetectorSlot | None:
+        """With ``live.shared_detector``, the detector process's slot (its socket in a new private folder)."""
+        live = self.config.live
+        if not live.shared_detector:
+            return None
+        from camsight.apps.rollout import models_folder
+
+        spec = PoolSpec.make(
+            self.config.detector,
+            models=models_folder(self.paths.media),
+            batch=live.detector_batch,
+            workers=live.detector_workers,
+            log_level=self.log_level,
+        )
+        return _DetectorSlot(spec, Backoff(live.backoff_initial_s, live.backoff_max_s))
+
     def _run(self) -> None:
         self._prepare()
         serve_metrics(self.config.live.metrics_port, self.snapshots)
         publisher = self._publisher()
         self.home_assistant = self._home_assistant()
         next_status = next_retention = next_store_retention = 0.0
+        self.detector = self._shared_detector()
         try:
             while not self._stop.is_set():
+                self._start_detector()
                 self._start_due()
                 self._drain(0.25)
                 self._check_exits()
@@ -316,8 +349,47 @@ class Supervisor:
             if slot.process is None and slot.restart_at is not None and now >= slot.restart_at:
                 self._start(slot)
 
+    def _start_detector(self) -> None:
+        """Start the shared detector when it is due; restart it (after a backoff) when it died."""
+        slot = self.detector
+        if slot is None:
+            return
+        process = slot.process
+        if process is not None and not process.is_alive():
+            process.join()
+            if time.time() - slot.started >= STABLE_AFTER_S:
+                slot.backoff.reset()
+            delay = slot.backoff.next()
+            log.error("shared detector: %s; restarting it in %.1f s", _exit_reason(process.exitcode), delay)
+            slot.process, slot.restart_at = None, time.time() + delay
+            slot.restarts += 1
+        if slot.process is None and slot.restart_at is not None and time.time() >= slot.restart_at:
+            stop = self.ctx.Event()
+            slot.process = self.ctx.Process(
+                target=detector_main, args=(slot.spec, stop), name="camsight-detector", daemon=False
+            )
+            slot.process.start()
+            slot.stop, slot.started, slot.restart_at = stop, time.time(), None
+            log.info("shared detector started (pid %s)", slot.process.pid)
+
+    def _stop_detector(self) -> None:
+        slot = self.detector
+        if slot is None:
+            return
+        slot.restart_at = None
+        if slot.process is not None:
+            assert slot.stop is not None
+            slot.stop.set()
+            slot.process.join(10)
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join(5)
+            slot.process = None
+        slot.spec.cleanup()
+
     def _start(self, slot: _Slot) -> None:
-        spec = WorkerSpec(self.config, slot.camera, self.paths.database, self.log_level)
+        pool = self.detector.spec if self.detector is not None else None
+        spec = WorkerSpec(self.config, slot.camera, self.paths.database, self.log_level, pool)
         reader, writer = self.ctx.Pipe(duplex=False)
         stop = self.ctx.Event()
         process = self.ctx.Process(
@@ -465,6 +537,7 @@ class Supervisor:
         self._drain(0)
         for slot in self.slots.values():
             slot.restart_at = None
+        self._stop_detector()
 
 
 def _exit_reason(code: int | None) -> str:

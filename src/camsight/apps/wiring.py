@@ -79,7 +79,8 @@ def hub_writers(config: Config, store: Store) -> list[BatchWriter]:
         return []
     from camsight.transport.outbox import OutboxWriter
 
-    return [OutboxWriter(media_root=store.paths.media, tracks=config.hub.tracks)]
+    hub = config.hub
+    return [OutboxWriter(media_root=store.paths.media, tracks=hub.tracks, thumbnails=hub.thumbnails)]
 
 
 def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> StoreSink:

@@ -41,6 +41,7 @@ from types import FrameType
 
 import sqlalchemy as sa
 
+from camsight.apps.detector_pool import DetectorBusy, PoolSpec, SharedDetector
 from camsight.apps.drive import Drive
 from camsight.apps.health import CameraHealth
 from camsight.apps.pipeline import CameraPipeline
@@ -65,6 +66,8 @@ from camsight.transport.homeassistant import WorkerNews
 log = logging.getLogger(__name__)
 REPORT_EVERY_S = 1.0
 HEARTBEAT_S = 2.0
+DETECTOR_READY_S = 60.0
+"""Longest a starting worker waits for the shared detector to load its model before its stream starts."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class WorkerSpec:
     camera_id: str
     database: str
     log_level: str = "WARNING"
+    pool: PoolSpec | None = None
+    """The shared detector to use (None: this worker loads its own model)."""
 
 
 def alert_message(alert: AnyEvent, *, new: bool) -> dict[str, object]:
@@ -120,6 +125,7 @@ class CameraWorker:
         """Open the store and prepare the streams; the detector is loaded in :meth:`start` unless given."""
         self.spec = spec
         self.detector = detector
+        self.shared = detector if isinstance(detector, SharedDetector) else None  # the shared detector's handle
         self.config = spec.config
         self.camera: CameraConfig = spec.config.camera(spec.camera_id)
         self.reports = reports
@@ -200,7 +206,7 @@ class CameraWorker:
         """Load the detector, build the drive loop and record the run's start (everything but the streams)."""
         self.active = read_active(self._models())
         self.model_version = running(self.config.detector, self._models())[0]
-        detector = self.detector or OnnxDetector(detector_config(self.config.detector, self.active))
+        detector = self.detector or self._own_detector()
         with self.engine.connect() as conn:  # the zones, lines and masks drawn in the console, if any
             camera = effective_camera(conn, self.camera, site=self.site)
         self.pipe = CameraPipeline(
@@ -228,6 +234,25 @@ class CameraWorker:
             notifier=self.notifier,
         )
         self._begin()
+
+    def _own_detector(self) -> Detector:
+        """The shared detector's handle (waiting a bounded time for it to load), else a model of this worker's."""
+        pool = self.spec.pool
+        if pool is None:
+            return OnnxDetector(detector_config(self.config.detector, self.active))
+        det = self.config.detector
+        self.shared = SharedDetector(
+            pool.address,
+            pool.authkey,
+            timeout_s=self.config.live.detector_timeout_s,
+            iou=det.iou,
+            input_size=det.input_size,
+        )
+        if not self.shared.wait_ready(DETECTOR_READY_S):
+            log.warning("camera %s: the shared detector is not up yet (%s)", self.camera.id, self.shared.problem)
+        self.shared.refresh()
+        self.model_version = self.shared.version or self.model_version
+        return self.shared
 
     def run(self, stop: MpEvent) -> None:
         """Analyse frames until ``stop``; then flush open events and tracks and close the recording."""
@@ -288,7 +313,10 @@ class CameraWorker:
     def _analyse(self, frame: Frame) -> None:
         assert self.drive is not None
         self._now = frame.pts_s
-        self.drive.step(frame)
+        try:
+            self.drive.step(frame)
+        except DetectorBusy:  # counted by the shared detector's handle; the frame is dropped
+            return
         if self.news is not None and self.news.due(frame.pts_s):
             assert self.pipe is not None
             counts = self.news.counts(frame.pts_s, self.pipe.occupancy())
@@ -345,11 +373,19 @@ class CameraWorker:
                 )
         if self.notifier is not None:  # what the last alerts queued is sent, for at most drain_s
             self.notifier.close(self.config.notifications.drain_s)
+        if self.shared is not None:
+            self.shared.close()
         self.report(state="stopped")
         self.store.close()
 
     def follow_model(self) -> None:
         """Swap in the model the hub made active (``active.json``), between two frames; a bad one is not used."""
+        if self.shared is not None:  # the shared detector follows the active model; this reports what it runs
+            self.shared.refresh()
+            if self.shared.version is not None and self.shared.version != self.model_version:
+                self.model_version = self.shared.version
+                log.warning("camera %s: now detecting with model %s", self.camera.id, self.model_version)
+            return
         if self.detector is not None or self.pipe is None:  # a detector given by the caller (tests) stays
             return
         active = read_active(self._models())
@@ -404,7 +440,7 @@ class CameraWorker:
             frames_in=s.frames_in,
             frames_analysed=(pipe.frames_analysed + pipe.frames_skipped) if pipe else 0,
             frames_skipped=pipe.frames_skipped if pipe else 0,
-            frames_dropped=s.frames_dropped,
+            frames_dropped=s.frames_dropped + (self.shared.dropped if self.shared is not None else 0),
             decode_errors=s.decode_errors,
             reconnects=s.reconnects,
             events=self.events_stored,
@@ -420,9 +456,16 @@ class CameraWorker:
             size=s.size,
             recording=recording,
             model=self.model_version,
-            notes=list(s.notes),
+            notes=list(s.notes) + self._detector_notes(),
             latency=self.latency,
         )
+
+    def _detector_notes(self) -> list[str]:
+        shared = self.shared
+        if shared is None or not shared.dropped:
+            return []
+        why = f" (now: {shared.problem})" if shared.problem else ""
+        return [f"{shared.dropped} frame(s) dropped waiting for the shared detector{why}"]
 
     def report(self, *, state: str | None = None, reason: str | None = None) -> None:
         """Send the health snapshot to the supervisor (optionally overriding the state)."""

@@ -39,6 +39,16 @@ CameraOption = Annotated[
         show_default=False,
     ),
 ]
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        max=64,
+        help="Files analysed at once, each job a process with a model of its own (about 350 MB each).",
+    ),
+]
 
 
 class Interrupted(CamsightError):
@@ -153,32 +163,41 @@ def _interrupted(analyzer: Analyzer, spec: SourceSpec) -> Interrupted:
     )
 
 
-def run_analysis(
-    paths: list[Path], config: Config, store: Store, camera: str | None, as_json: bool
-) -> tuple[list[SourceResult], list[str]]:
-    """Analyse every source with a progress bar; returns results and the problems met."""
-    specs = expand_paths(paths)
-    cameras = [pick_camera(config, spec, camera) for spec in specs]  # refuse before anything is analysed
-    analyzer = Analyzer(config, store)
-    results: list[SourceResult] = []
-    problems: list[str] = []
-    columns = (
+def _bar_columns() -> tuple[TextColumn | BarColumn | TimeRemainingColumn, ...]:
+    return (
         TextColumn("{task.description}", markup=False),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console_err, transient=True) as bar:
+
+
+def _notes(cam: CameraConfig, note: str | None, as_json: bool) -> None:
+    if note and not as_json:
+        console_err.print(note)
+    if not cam.rules and not as_json:
+        console_err.print(f"camera {cam.id}: no rules configured, so only tracks are stored (docs/config.md)")
+
+
+def run_analysis(
+    paths: list[Path], config: Config, store: Store, camera: str | None, as_json: bool, jobs: int = 1
+) -> tuple[list[SourceResult], list[str]]:
+    """Analyse every source with a progress bar (``jobs`` at once); returns results and the problems met."""
+    specs = expand_paths(paths)
+    cameras = [pick_camera(config, spec, camera) for spec in specs]  # refuse before anything is analysed
+    if jobs > 1 and len(specs) > 1:
+        return _run_jobs(specs, cameras, config, store, as_json, jobs)
+    analyzer = Analyzer(config, store)
+    results: list[SourceResult] = []
+    problems: list[str] = []
+    with Progress(*_bar_columns(), console=console_err, transient=True) as bar:
         for spec, (cam, note) in zip(specs, cameras, strict=True):
             task = bar.add_task(spec.path.name, total=1.0)
 
             def advance(now: float, duration: float | None, task: TaskID = task) -> None:
                 bar.update(task, completed=min(1.0, now / duration) if duration else 0.0)
 
-            if note and not as_json:
-                console_err.print(note)
-            if not cam.rules and not as_json:
-                console_err.print(f"camera {cam.id}: no rules configured, so only tracks are stored (docs/config.md)")
+            _notes(cam, note, as_json)
             try:
                 result = analyzer.analyze(spec, cam, advance)
             except (SourceError, SourceBusy) as exc:
@@ -194,17 +213,64 @@ def run_analysis(
     return results, problems
 
 
+def _run_jobs(
+    specs: list[SourceSpec],
+    cameras: list[tuple[CameraConfig, str | None]],
+    config: Config,
+    store: Store,
+    as_json: bool,
+    jobs: int,
+) -> tuple[list[SourceResult], list[str]]:
+    """The sources analysed ``jobs`` at once (:mod:`camsight.apps.jobs`), a bar per file and one for all."""
+    from camsight.apps.jobs import Job, run_jobs
+
+    for cam, note in cameras:
+        _notes(cam, note, as_json)
+    work = [Job(i, spec, cam) for i, (spec, (cam, _note)) in enumerate(zip(specs, cameras, strict=True))]
+    found: dict[int, SourceResult] = {}
+    problems: list[str] = []
+    done = [0.0] * len(work)
+    with Progress(*_bar_columns(), console=console_err, transient=True) as bar:
+        overall = bar.add_task(f"all {len(work)} files, {jobs} at once", total=float(len(work)))
+        tasks = [bar.add_task(spec.path.name, total=1.0) for spec in specs]
+
+        def tick(index: int, now: float, duration: float | None) -> None:
+            done[index] = min(1.0, now / duration) if duration else 0.0
+            bar.update(tasks[index], completed=done[index])
+            bar.update(overall, completed=sum(done))
+
+        try:
+            for finished in run_jobs(work, config, store.paths.database, workers=jobs, tick=tick):
+                done[finished.index] = 1.0
+                bar.update(tasks[finished.index], completed=1.0)
+                bar.update(overall, completed=sum(done))
+                if finished.result is None:
+                    problems.append(finished.problem or f"{specs[finished.index].path}: not analysed")
+                    continue
+                found[finished.index] = finished.result
+                if finished.result.problem:
+                    path = specs[finished.index].path
+                    problems.append(f"{path}: {finished.result.problem}; the events found before that are kept")
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted: the files being analysed keep what their runs stored so far and are marked failed, "
+                "results of earlier runs of them are kept; analyse them again to complete them"
+            ) from None
+    return [found[i] for i in sorted(found)], problems
+
+
 def analyze_command(
     paths: PathsArg,
     config: ConfigOption = None,
     db: DbOption = None,
     camera: CameraOption = None,
     as_json: JsonOption = False,
+    jobs: JobsOption = 1,
 ) -> None:
     """Analyse video files and stills: detect, track, apply the rules, store events and tracks."""
     cfg = load(config)
     store = store_for(cfg, db)
-    results, problems = run_analysis(paths, cfg, store, camera, as_json)
+    results, problems = run_analysis(paths, cfg, store, camera, as_json, jobs)
     print_found([e for r in results for e in r.events.values()], as_json=as_json)
     print_summary(results)
     send_to_hub(cfg, store)

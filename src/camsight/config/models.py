@@ -487,6 +487,36 @@ class CameraConfig(Model):
         return next(ln for ln in self.lines if ln.name == name)
 
 
+class RegionConfig(Model):
+    """Region detection: run the detector on crops around motion and tracked objects, not the whole frame."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Detect in square crops around moving and tracked objects (at their own pixels); "
+        "false runs every detection on the full frame.",
+    )
+    min_side: int = Field(
+        default=320, ge=64, le=1920, multiple_of=32, description="Smallest region side, px (a multiple of 32)."
+    )
+    margin: float = Field(
+        default=0.25, ge=0, le=2, description="Share of an object's size added around it on each side of its region."
+    )
+    max_cost: float = Field(
+        default=0.8,
+        gt=0,
+        le=4,
+        description="Run the full frame instead when the regions together would cost at least this share of a "
+        "full-frame pass (detector input pixels): motion is widespread.",
+    )
+    full_frame_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="Run a full-frame pass at least this often while regions are used, seconds, so still "
+        "objects no region covers are found; 0 makes every pass a full-frame one.",
+    )
+
+
 class DetectorConfig(Model):
     """The object detector: an Ultralytics-format ONNX model run by ONNX Runtime."""
 
@@ -518,6 +548,9 @@ class DetectorConfig(Model):
         default="cpu", description="ONNX Runtime execution provider; 'auto' takes the best one installed."
     )
     threads: int = Field(default=0, ge=0, le=64, description="Intra-op threads; 0 lets ONNX Runtime choose.")
+    regions: RegionConfig = Field(
+        default_factory=RegionConfig, description="Region detection (crops around motion and tracked objects)."
+    )
     precision: Literal["float32", "int8"] = Field(
         default="float32",
         description="int8: the quantized copy of the packaged YOLO11n made by `camsight models quantize`.",
@@ -555,6 +588,14 @@ class MotionConfig(Model):
         le=60,
         description="While only tracked objects move within their own boxes, re-detect this often; "
         "in between their boxes are held.",
+    )
+    stable_stride_s: float = Field(
+        default=0.8,
+        ge=0,
+        le=10,
+        description="Cadence: while every track is stable (seen in 3 detector passes in a row, none new) and "
+        "motion stays near the tracked objects, re-detect at most this often (0.4 s otherwise); in between "
+        "their boxes are moved by their velocity.",
     )
 
 
@@ -667,6 +708,27 @@ class LiveConfig(Model):
     metrics_port: int = Field(
         default=9108, ge=0, le=65535, description="Port for Prometheus metrics on 127.0.0.1; 0 disables them."
     )
+    shared_detector: bool = Field(
+        default=True,
+        description="One detector process (one model in memory) serves every camera, fed through shared memory; "
+        "false: each camera worker loads its own copy of the model.",
+    )
+    detector_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How long a camera waits for the shared detector's answer; a frame not answered in time is "
+        "dropped and counted (a busy detector's work is not thrown away sooner: the frame queue drops first).",
+    )
+    detector_batch: int = Field(
+        default=4, ge=1, le=64, description="Most frames the shared detector takes from the cameras in one batch."
+    )
+    detector_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Frames the shared detector runs at once on its one model (threads); 0: one per CPU core.",
+    )
 
 
 class AlertsConfig(Model):
@@ -707,6 +769,11 @@ class HubConfig(Model):
     )
     heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between heartbeats.")
     tracks: bool = Field(default=True, description="Send track records (with a masked, blurred thumbnail) too.")
+    thumbnails: bool = Field(
+        default=True,
+        description="Send each track record's thumbnail with it (about 2/3 of a track message's bytes); false "
+        "sends the records without (the hub then shows none for the edge's tracks).",
+    )
     drain_timeout_s: float = Field(
         default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
     )

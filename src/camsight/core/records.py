@@ -42,7 +42,20 @@ class Appearance(Frozen):
     speed: float | None = Field(default=None, description="Median speed in body heights per second (people) or px/s.")
     heading_deg: float | None = Field(default=None, description="Mean heading, degrees, 0 = right, 90 = down.")
     riding: str | None = Field(default=None, description="Vehicle the person rides (bicycle, motorcycle), if any.")
-    garments: dict[str, float] = Field(default_factory=dict, description="Garment cues (e.g. vest, dress), 0..1.")
+    garments: dict[str, float] = Field(
+        default_factory=dict,
+        description="Garment cues 0..1 (vest, jeans, dress; from pose also short/long sleeves, trousers, shorts, "
+        "skirt); a cue judged and not seen is 0, one that could not be judged is absent (unknown).",
+    )
+    patterns: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Pattern cues per garment region (upper, lower): {plain, striped, checked, floral: 0..1}; "
+        "a region absent is unknown.",
+    )
+    lightness: dict[str, float] = Field(
+        default_factory=dict, description="Mean lightness per region (head, upper, lower), 0 black .. 1 white."
+    )
+    posed: bool = Field(default=False, description="Whether body parts came from pose (else from box fractions).")
 
 
 class TrackRecord(Frozen):

@@ -15,6 +15,12 @@ What is computed, and how:
   left out of the head's colours, which therefore describe hats and dark or grey hair only. Vehicles use
   the middle of their box (windows, tyres and road mostly fall outside it), stored as ``upper``. Shares
   are averaged over the crops, weighted by crop quality; names under 10% are left out.
+* **Body parts from pose** (when MediaPipe is installed, :mod:`camsight.perception.pose`): on the best
+  ``pose_crops`` (2) crops of a person at least 120 px tall and not lying, the head region is pose's head
+  box, the upper body its torso box (less 10% on each side) and upper arms, the lower body its thighs and
+  shins; legs hidden fall back to the box's lower band. Those crops also give sleeves and the lower garment
+  (:mod:`camsight.perception.attributes`); every crop gives a pattern per garment and a lightness per
+  region. ``posed`` says whether any crop had pose.
 * **Headwear**: the top of the head band, background removed, is compared with what hair and skin look
   like (dark, or dull brown/blond); hard hats and most caps are strongly coloured (chroma ≥ 30) or bright
   white. Colours common in the crop's margin do not count (hair blends with grass or pavement at the
@@ -22,8 +28,9 @@ What is computed, and how:
   to 50%; ``None`` when no crop's box is at least 48 px tall. A dark cap cannot be told from dark hair.
 * **Garments** (cues 0..1, present only when seen): ``vest`` (hi-vis: very saturated orange or yellow
   over the upper body), ``jeans`` (a blue lower body), ``dress`` (the same non-dark colours from the upper
-  through the lower body, little black below; never in monochrome pictures). Jackets, hoods and patterns
-  are not detected.
+  through the lower body, little black below; never in monochrome pictures); from pose: ``short
+  sleeves``/``long sleeves``, ``trousers``, ``shorts``, ``skirt`` (0 when judged and not seen, absent when
+  not judged; a dress of 0.5 or more leaves ``trousers`` unknown). Jackets and hoods are not detected.
 * **Carried objects and riding**: a COCO backpack, umbrella, handbag or suitcase overlapping the person
   in at least 20% of the sightings (and at least two, for videos); a bicycle or motorcycle in ≥ 30%.
 * **Posture**: per sighting, :func:`camsight.perception.posture.classify_posture`, with the person's
@@ -54,7 +61,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camsight.core.records import Appearance, Motion, Posture
-from camsight.perception import colour
+from camsight.perception import attributes, colour
+from camsight.perception.pose import BodyParts, PoseEstimator, box_mask, make_estimator, segment_mask
 from camsight.perception.posture import classify_posture, is_upright
 from camsight.perception.tracklog import Box, Crop, Sighting, crop_box
 
@@ -104,6 +112,7 @@ class _Picture:
     ring: NDArray[np.float64] | None
     box: Box
     hat_colours: NDArray[np.float64]
+    scale: float = 1.0
 
     @classmethod
     def of(cls, crop: Crop) -> _Picture:
@@ -123,7 +132,7 @@ class _Picture:
             ring = colour.bin_histogram(bins[~inside])
             hat_colours = np.bincount(colour.hat_kind(lab[~inside]), minlength=colour.HAT_KINDS) / (~inside).sum()
         names = colour.name_pixels(lab)
-        return cls(lab=lab, names=names, bins=bins, ring=ring, box=box, hat_colours=hat_colours)
+        return cls(lab=lab, names=names, bins=bins, ring=ring, box=box, hat_colours=hat_colours, scale=scale)
 
     def head_colours(self, names: NDArray[np.int8], lab: NDArray[np.float32]) -> NDArray[np.int8]:
         """The head band's names less skin, blond or brown hair and colours of the surroundings (see hatlike).
@@ -153,25 +162,33 @@ class _Picture:
         return float(((kinds > 0) & ~background[kinds]).mean())
 
     def band(self, band: Band, *, local: bool = False) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
-        """Names and Lab of a band's pixels, background-like ones dropped.
+        """Names and Lab of a band's pixels, background-like ones dropped (see :meth:`select`)."""
+        rows, cols = _slices(self.box, band, self.names.shape)
+        mask = np.zeros(self.names.shape, dtype=bool)
+        mask[rows, cols] = True
+        return self.select(mask, local=local)
+
+    def select(self, mask: NDArray[np.bool_], *, local: bool = False) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """Names and Lab of the pixels under ``mask``, background-like ones dropped.
 
         Args:
-            band: The part of the box.
-            local: Also take as background what lies beside the band, at its rows, in the outer 20% of
+            mask: The region (a band of the box, or a body part found by pose), in this picture's pixels.
+            local: Also take as background what lies beside the region, at its rows, in the outer 20% of
                 each side of the box and beyond (for the head, which is much narrower than the box); the
-                band may then lose up to 90% of its pixels (a body band keeps all of them rather than
+                region may then lose up to 90% of its pixels (a body region keeps all of them rather than
                 lose over 60%).
         """
-        rows, cols = _slices(self.box, band, self.names.shape)
-        names, lab, bins = self.names[rows, cols].ravel(), self.lab[rows, cols].reshape(-1, 3), self.bins[rows, cols]
-        bins = bins.ravel()
+        names, lab, bins = self.names[mask], self.lab[mask], self.bins[mask]
         background = self.ring
         if local:
+            rows = np.nonzero(mask.any(axis=1))[0]
             _, inner = _slices(self.box, (0.0, 1.0, 0.2, 0.8), self.names.shape)
-            side = np.concatenate([self.bins[rows, : inner.start].ravel(), self.bins[rows, inner.stop :].ravel()])
-            if side.size >= 16:
-                counts = colour.bin_histogram(side)
-                background = counts if background is None else np.maximum(background, counts)
+            if rows.size:
+                block = self.bins[rows.min() : rows.max() + 1]
+                side = np.concatenate([block[:, : inner.start].ravel(), block[:, inner.stop :].ravel()])
+                if side.size >= 16:
+                    counts = colour.bin_histogram(side)
+                    background = counts if background is None else np.maximum(background, counts)
         if background is None or names.size == 0:
             return names, lab
         own = np.bincount(bins, minlength=colour.BINS) / bins.size
@@ -299,9 +316,18 @@ class AppearanceDescriber:
         max_crops: How many of the best crops are looked at.
     """
 
-    def __init__(self, *, min_share: float = 0.1, max_crops: int = 4) -> None:
+    def __init__(
+        self,
+        *,
+        min_share: float = 0.1,
+        max_crops: int = 4,
+        pose: PoseEstimator | None | bool = True,
+        pose_crops: int = 2,
+    ) -> None:
         self.min_share = min_share
         self.max_crops = max_crops
+        self.pose: PoseEstimator | None = make_estimator() if pose is True else (pose or None)
+        self.pose_crops = pose_crops
         colour.to_lab(np.zeros((1, 1, 3), dtype=np.uint8))  # OpenCV builds its Lab tables (~0.3 s) now, not mid-run
 
     def describe(self, *, object_class: str, observations: Sequence[Sighting], crops: Sequence[Crop]) -> Appearance:
@@ -329,6 +355,10 @@ class AppearanceDescriber:
             }
         )
 
+    def parts_of(self, crop: Crop) -> BodyParts | None:
+        """The body parts of a crop's person from pose (crop pixels), ``None`` without pose or when not found."""
+        return None if self.pose is None else self.pose.estimate(crop.image, crop.box)
+
     def _object(self, crops: Sequence[Crop], band: Band) -> Appearance:
         acc = _Accumulator()
         for crop in crops:
@@ -337,30 +367,95 @@ class AppearanceDescriber:
 
     def _person(self, crops: Sequence[Crop], posture_at: dict[float, Posture]) -> Appearance:
         acc = _Accumulator()
-        for crop in crops:
+        posed = False
+        for i, crop in enumerate(crops):
             w = crop.quality
             pic = _Picture.of(crop)
             kind = posture_at.get(crop.t, "standing")
-            bands = PERSON_BANDS.get(kind, PERSON_BANDS["standing"])
-            for region, band in bands.items():
-                names, lab = pic.band(band, local=region == "head")
+            parts = self.parts_of(crop) if i < self.pose_crops and kind != "lying" else None
+            posed = posed or parts is not None
+            for region, (names, lab) in _regions(pic, kind, parts).items():
                 if region == "head":
                     names = pic.head_colours(names, lab)
                 elif region == "upper":
                     acc.add_score("vest", colour.hivis_share(lab), w)
                 acc.add(region, names, w)
+                light = attributes.lightness(lab)
+                if light is not None:
+                    acc.add_score(f"light:{region}", light, w)
+            _add_attributes(acc, crop, parts, kind, w)
             if kind in HAT_BAND and crop.box[3] - crop.box[1] >= MIN_HAT_BOX_HEIGHT:
                 acc.add_score("hat", pic.hatlike(HAT_BAND[kind]), w)
             acc.add_score("colourful", float((pic.names >= COLOURFUL_FROM).mean()) if pic.names.size else 0.0, w)
         hat = acc.score("hat")
         monochrome = (acc.score("colourful") or 0.0) < 0.02
+        garments = _garments(acc.shares, acc.score("vest") or 0.0, monochrome=monochrome)
+        garments.update(_body_garments(acc, dress=garments.get("dress", 0.0)))
         return Appearance(
             head=acc.named("head", self.min_share),
             upper=acc.named("upper", self.min_share),
             lower=acc.named("lower", self.min_share),
             headwear=None if hat is None else round(float(np.clip((hat - 0.2) / 0.3, 0.0, 1.0)), 3),
-            garments=_garments(acc.shares, acc.score("vest") or 0.0, monochrome=monochrome),
+            garments=garments,
+            patterns=acc.patterns(),
+            lightness=acc.prefixed("light:"),
+            posed=posed,
         )
+
+
+def _regions(
+    pic: _Picture, kind: Posture, parts: BodyParts | None
+) -> dict[str, tuple[NDArray[np.int8], NDArray[np.float32]]]:
+    """Each body region's names and Lab: from the pose's parts when found, else the posture's box bands."""
+    if parts is None:
+        bands = PERSON_BANDS.get(kind, PERSON_BANDS["standing"])
+        return {region: pic.band(band, local=region == "head") for region, band in bands.items()}
+    p = attributes.shrink_parts(parts, pic.scale)
+    shape = (pic.names.shape[0], pic.names.shape[1])
+    head = box_mask(shape, p.head)
+    upper = (box_mask(shape, attributes.inner(p.torso, 0.1)) | segment_mask(shape, p.upper_arms, p.limb_width)) & ~head
+    lower = segment_mask(shape, p.thighs + p.shins, p.limb_width) & ~upper & ~head
+    out = {"head": pic.select(head, local=True), "upper": pic.select(upper)}
+    if lower.any():
+        out["lower"] = pic.select(lower)
+    elif "lower" in (bands := PERSON_BANDS.get(kind, PERSON_BANDS["standing"])):
+        out["lower"] = pic.band(bands["lower"])  # legs hidden (a desk, a long dress): the box's band
+    return out
+
+
+def _add_attributes(acc: _Accumulator, crop: Crop, parts: BodyParts | None, kind: Posture, w: float) -> None:
+    """Sleeves and lower garment (pose only) and each garment's pattern, into ``acc``."""
+    if kind == "lying":
+        return
+    lab, scale = attributes.prepare(crop.image, crop.box)
+    if parts is not None:
+        p = attributes.shrink_parts(parts, scale)
+        for cue, value in attributes.body_cues(lab, p).items():
+            acc.add_score(f"cue:{cue}", value, w)
+        patches = {"upper": attributes.inner(p.torso), "lower": attributes.thighs_box(p)}
+    else:
+        x1, y1, x2, y2 = (v * scale for v in crop.box)
+        bands = PERSON_BANDS.get(kind, PERSON_BANDS["standing"])
+
+        def at(band: Band) -> Box:
+            top, bottom, left, right = band
+            return (x1 + left * (x2 - x1), y1 + top * (y2 - y1), x1 + right * (x2 - x1), y1 + bottom * (y2 - y1))
+
+        patches = {r: at(bands[r]) for r in ("upper", "lower") if r in bands}
+    for region, patch in patches.items():
+        if patch is not None:
+            for name, value in attributes.pattern(lab, patch).items():
+                acc.add_score(f"pattern:{region}:{name}", value, w)
+
+
+def _body_garments(acc: _Accumulator, *, dress: float) -> dict[str, float]:
+    """The sleeve and lower-garment cues averaged over the posed crops; a dress makes "trousers" unknown."""
+    out = acc.prefixed("cue:")
+    if dress >= 0.5:
+        out.pop("trousers", None)  # a long dress covers the shins as trousers do
+    if "skirt" in out and dress >= 0.5:
+        out["dress"] = max(dress, out["skirt"])
+    return out
 
 
 class _Accumulator:
@@ -386,6 +481,22 @@ class _Accumulator:
     @property
     def shares(self) -> dict[str, NDArray[np.float64]]:
         return {r: s / self._weights[r] for r, s in self._sums.items()}
+
+    def prefixed(self, prefix: str) -> dict[str, float]:
+        """Scores whose name starts with ``prefix``, by the rest of their name."""
+        return {
+            k[len(prefix) :]: round(v / self._score_weights[k], 3)
+            for k, v in self._scores.items()
+            if k.startswith(prefix)
+        }
+
+    def patterns(self) -> dict[str, dict[str, float]]:
+        """Pattern cues by region: ``{region: {kind: 0..1}}``."""
+        out: dict[str, dict[str, float]] = {}
+        for key, value in self.prefixed("pattern:").items():
+            region, kind = key.split(":")
+            out.setdefault(region, {})[kind] = value
+        return out
 
     def named(self, region: str, min_share: float) -> dict[str, float]:
         total = self._sums.get(region)

@@ -30,13 +30,17 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from camsight.core.detections import Detections
+from camsight.core.detections import PERSON, Detections
 from camsight.core.records import Posture
+from camsight.perception.pose import PoseEstimator
+from camsight.perception.tracklog import crop_box
 
 LYING_ASPECT = 0.8
 """Boxes at most this tall for their width are lying, whatever the person's height."""
@@ -125,3 +129,80 @@ def aspect_of(box_xyxy: Sequence[float] | NDArray[np.floating]) -> float:
 def is_upright(box_xyxy: Sequence[float] | NDArray[np.floating]) -> bool:
     """Whether the box is upright: standing, or seated with the torso up (aspect >= ``UPRIGHT_ASPECT``)."""
     return aspect_of(box_xyxy) >= UPRIGHT_ASPECT
+
+
+# --- Posture from pose (issue 13): for the cases boxes miss -------------------------------------------
+
+POSE_LYING_ANGLE = 60.0
+"""A torso (hips → shoulders) at least this many degrees from vertical is lying, if the hips are low too."""
+POSE_HIP_SHARE = 0.3
+"""... with the hips at most this share of the person's upright height above the lowest point of the box."""
+POSE_EVERY_S = 0.4
+"""Seconds between pose readings of one track."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoseReading:
+    """What pose says about one person in one frame: geometry only (frame pixels), no landmark kept.
+
+    Attributes:
+        t: Source time of the frame.
+        torso_angle_deg: Hips → shoulders from straight up (0 upright, 90 horizontal).
+        hip_y: Height of the hips' midpoint.
+        head_y: Top of the head box.
+    """
+
+    t: float
+    torso_angle_deg: float
+    hip_y: float
+    head_y: float
+
+
+def pose_lying(reading: PoseReading, box: Sequence[float], upright_height: float | None) -> bool:
+    """Whether pose shows the person lying: torso near horizontal *and* hips low (not bending over).
+
+    Bending over tilts the torso as much, but leaves the hips about half the person's upright height
+    above the feet; crouching and sitting keep the torso upright. ``upright_height`` (the person's own
+    upright box height) is needed: without it this says no.
+    """
+    if not upright_height:
+        return False
+    hip_height = (float(box[3]) - reading.hip_y) / upright_height
+    return reading.torso_angle_deg >= POSE_LYING_ANGLE and hip_height <= POSE_HIP_SHARE
+
+
+class PosePostures:
+    """Pose readings for the people of each frame that may be going down (perception's side; rules get readings).
+
+    People whose box is clearly standing (aspect ≥ :data:`STANDING_ASPECT`) are skipped, as are tracks read
+    in the last ``every_s`` seconds, so a room of people standing costs nothing and someone sitting costs
+    one pose call per ``every_s``.
+
+    Args:
+        estimator: The pose model.
+        every_s: Seconds between readings of one track.
+    """
+
+    def __init__(self, estimator: PoseEstimator, *, every_s: float = POSE_EVERY_S) -> None:
+        self.estimator = estimator
+        self.every_s = every_s
+        self._last: dict[int, float] = {}
+
+    def observe(self, image: NDArray[np.uint8], dets: Detections, now: float) -> dict[int, PoseReading]:
+        """Readings ``{tracker id: reading}`` for this frame's tracked people that needed one."""
+        out: dict[int, PoseReading] = {}
+        people = dets[(dets.class_id == PERSON) & dets.tracked]
+        for box, tid in zip(people.xyxy, people.tracker_id, strict=True):
+            track = int(tid)
+            if aspect_of(box) >= STANDING_ASPECT or now - self._last.get(track, -math.inf) < self.every_s - 1e-6:
+                continue
+            self._last[track] = now
+            crop, inner = crop_box(image, (float(box[0]), float(box[1]), float(box[2]), float(box[3])), pad=0.15)
+            parts = self.estimator.estimate(crop, inner, longer_side=True)
+            if parts is None:
+                continue
+            dy = float(box[1]) - inner[1]
+            out[track] = PoseReading(now, parts.torso_angle_deg, parts.hip_y + dy, parts.head[1] + dy)
+        if len(self._last) > 256:
+            self._last = {k: v for k, v in self._last.items() if now - v < 60.0}
+        return out

@@ -7,7 +7,12 @@ clips and re-encoded recordings pass their frames through :func:`mask_frames`.
 There is no face detector here on purpose. The head region is estimated from each person's box,
 conservatively: the top part of an upright box (the larger of 22% of its height and half its
 width), or the whole box when the person is not upright (lying, bending), where the head could
-be anywhere. Over-blurring is the safe failure.
+be anywhere. Over-blurring is the safe failure. Where pose finds the person's body
+(:mod:`camsight.perception.pose`: thumbnails of people at least 120 px on their longer side), the
+head box it gives, grown by :data:`POSE_HEAD_MARGIN`, is blurred instead: the head and only the head,
+also for someone seated (:func:`blur_head_in_crop`). Only a pose with the torso within 45° of upright
+and the head in the upper half of the box is trusted; someone lying keeps the whole box blurred, since
+pose puts the head in the wrong place there too often.
 
 People cut by the frame border need more care, because the detector's box covers only what is in
 the picture and is loose there: a person walking in shows the back or top of the head first, right
@@ -32,6 +37,7 @@ from numpy.typing import NDArray
 
 from camsight.core.detections import PERSON, Detections
 from camsight.core.geometry import Point
+from camsight.perception.pose import PoseEstimator
 
 Image = NDArray[np.uint8]
 
@@ -135,13 +141,31 @@ def head_regions(
             be just after the person leaves it.
     """
     people = dets[dets.class_id == PERSON]
-    heads = head_boxes(people, shape).astype(np.float64)
+    return grow_heads(head_boxes(people, shape), shape, margin=margin, cut=people.xyxy if to_border else None)
+
+
+def grow_heads(
+    heads: NDArray[np.int32] | NDArray[np.float64],
+    shape: Shape,
+    *,
+    margin: float = HEAD_MARGIN,
+    cut: NDArray[np.float32] | None = None,
+) -> NDArray[np.int32]:
+    """Head boxes ``(N, 4)`` grown by ``margin`` of their size, a side near a border pushed out to it, clipped.
+
+    Args:
+        heads: Head boxes in pixels (from :func:`head_boxes`, or from pose).
+        shape: The frame's ``(height, width)``.
+        margin: Share of each head box's width and height added on each side.
+        cut: The people's boxes, when every border each one touches should be reached too.
+    """
+    heads = np.asarray(heads, dtype=np.float64).reshape(-1, 4)
     size = np.concatenate([heads[:, 2:] - heads[:, :2]] * 2, axis=1)
     grown = heads + size * margin * np.array([-1, -1, 1, 1])
     height, width = shape
     near = cut_sides(grown, shape)
-    if to_border:
-        near |= cut_sides(people.xyxy, shape)
+    if cut is not None:
+        near |= cut_sides(cut, shape)
     edge = np.array([0, 0, width, height], dtype=np.float64)
     grown = np.where(near, edge, grown)
     grown = np.clip(grown, 0, np.array([width, height, width, height]))
@@ -195,3 +219,35 @@ def blur_heads(image: Image, dets: Detections, *, margin: float = HEAD_MARGIN) -
         margin: Share of each head box's size added on each side.
     """
     return blur_regions(image, head_regions(dets, (image.shape[0], image.shape[1]), margin=margin))
+
+
+POSE_TRUST_ANGLE = 45.0
+"""Pose's head is used for blurring only when its torso is within this many degrees of upright."""
+
+POSE_HEAD_MARGIN = 0.35
+"""Share of a pose head box's size added on each side (pose already takes in hair and a hat)."""
+
+
+def blur_head_in_crop(image: Image, box: tuple[float, float, float, float], pose: PoseEstimator | None) -> Image:
+    """A crop of one person with the head blurred: from pose when it finds the body, else by :func:`blur_heads`.
+
+    Args:
+        image: The crop (BGR).
+        box: The person's box in the crop.
+        pose: The pose model, or ``None`` (the box rule is used).
+    """
+    parts = pose.estimate(image, box, longer_side=True) if pose is not None else None
+    if parts is None or not _trusted_head(parts.head, parts.torso_angle_deg, box):
+        return blur_heads(image, Detections.from_arrays(xyxy=[box], confidence=[1.0], class_id=[PERSON]))
+    shape = (image.shape[0], image.shape[1])
+    return blur_regions(image, grow_heads(np.array([parts.head]), shape, margin=POSE_HEAD_MARGIN))
+
+
+def _trusted_head(head: tuple[float, float, float, float], torso_angle_deg: float, box: tuple[float, ...]) -> bool:
+    """Whether pose's head box is safe to blur alone: the torso upright-ish and the head in the box's upper half.
+
+    On people lying foreshortened toward the camera BlazePose can put the "head" on a hand (seen on
+    GMDCSA24 s1_fall_14); a wrong head would leave the face bare, so such poses fall back to the box rule.
+    """
+    centre_y = (head[1] + head[3]) / 2
+    return torso_angle_deg <= POSE_TRUST_ANGLE and centre_y <= box[1] + 0.5 * (box[3] - box[1])

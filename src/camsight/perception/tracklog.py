@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -23,7 +24,12 @@ from camsight.core.tracks import Box, Crop, FinishedTrack, Sighting, TrackContex
 from camsight.events.models import AnyEvent
 
 __all__ = ["Box", "Crop", "Describer", "FinishedTrack", "Sighting", "TrackContext", "TrackLog", "TrackState"]
-from camsight.perception.privacy import blur_heads, fit_within
+from camsight.perception.pose import PoseEstimator, make_estimator
+from camsight.perception.privacy import blur_head_in_crop, fit_within
+
+MOMENT_KINDS = frozenset({"person_down"})
+"""Events after which a person looks unlike the rest of the track (down on the floor): the crop of that
+moment becomes the track's thumbnail. Other events keep the best crop, which shows the person best."""
 
 
 class Describer(Protocol):
@@ -44,6 +50,8 @@ class TrackState:
     crops: list[tuple[float, int, Crop]] = field(default_factory=list)
     zones: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
+    event_crop: Crop | None = None
+    """The track at the moment of its first event of :data:`MOMENT_KINDS` (the person down), its thumbnail."""
 
     @property
     def last_t(self) -> float:
@@ -56,8 +64,9 @@ class TrackState:
         return max((c for _, _, c in self.crops), key=lambda c: c.quality, default=None)
 
     def kept_crops(self) -> list[Crop]:
-        """The kept crops, best first."""
-        return sorted((c for _, _, c in self.crops), key=lambda c: -c.quality)
+        """The kept crops, best first; the crop of the first event's moment, if any, before them all."""
+        best = sorted((c for _, _, c in self.crops), key=lambda c: -c.quality)
+        return best if self.event_crop is None else [self.event_crop, *best]
 
 
 class TrackLog:
@@ -71,6 +80,7 @@ class TrackLog:
         self.keep_crops = keep_crops
         self._tracks: dict[int, TrackState] = {}
         self._counter = 0
+        self._frame: Frame | None = None
 
     def __len__(self) -> int:
         """Number of live tracks."""
@@ -78,6 +88,7 @@ class TrackLog:
 
     def update(self, frame: Frame, dets: Detections, now: float) -> None:
         """Record one frame's tracked detections."""
+        self._frame = frame
         if len(dets) == 0:
             return
         ious = box_iou(dets.xyxy, dets.xyxy)
@@ -134,11 +145,24 @@ class TrackLog:
         return counts
 
     def add_events(self, events: Iterable[AnyEvent]) -> None:
-        """Remember which tracks took part in which events."""
+        """Remember which tracks took part in which events, and how each looked at its first of :data:`MOMENT_KINDS`.
+
+        The crop is cut from the last frame :meth:`update` saw, where the track was seen in it: rules raise
+        an event on the frame that completes it (a fall once the person has stayed down).
+        """
         for event in events:
             for tid in event.track_ids:
-                if tid in self._tracks:
-                    self._tracks[tid].events.add(event.id)
+                state = self._tracks.get(tid)
+                if state is None:
+                    continue
+                state.events.add(event.id)
+                frame = self._frame
+                moment = event.kind in MOMENT_KINDS and state.event_crop is None
+                if moment and frame is not None and state.last_t == frame.pts_s:
+                    obs = state.observations[-1]
+                    image, box = crop_box(frame.image, obs.box)
+                    quality = crop_quality(obs, self.ctx.width, self.ctx.height)
+                    state.event_crop = Crop(quality=quality, t=obs.t, image=image, box=box)
 
     def pop_finished(self, now: float) -> list[TrackState]:
         """Remove and return the tracks not seen for ``lost_after_s``."""
@@ -202,9 +226,36 @@ def crop_box(image: NDArray[np.uint8], box: Box, pad: float = 0.08) -> tuple[NDA
     return crop, (x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1)
 
 
-def thumbnail_image(crop: Crop, *, blur_head: bool, max_side: int = 256) -> NDArray[np.uint8]:
-    """The crop resized for storage, with the head blurred when asked."""
+MARK_COLOUR = (0, 215, 255)
+"""BGR colour of the outline that marks a thumbnail's subject (amber)."""
+
+
+def thumbnail_image(
+    crop: Crop, *, blur_head: bool, max_side: int = 256, pose: PoseEstimator | None | bool = True, mark: bool = True
+) -> NDArray[np.uint8]:
+    """The crop resized for storage, the head blurred when asked and the subject outlined.
+
+    Args:
+        crop: The crop.
+        blur_head: Blur the head: where pose finds the body, its head box (the head only, also for someone
+            seated or lying); else the box rule of snapshots and clips (a margin, out to the crop's border
+            when cut there, the whole box when not upright).
+        max_side: Longest side of the stored image.
+        pose: The pose model; ``True``: the shared one when installed; ``False``/``None``: the box rule.
+        mark: Outline the subject's box (the crop has a margin, and other people may be in it).
+    """
     image = crop.image
-    if blur_head:  # the same rule as snapshots and clips: a margin, out to the crop's border when cut there
-        image = blur_heads(image, Detections.from_arrays(xyxy=[crop.box], confidence=[1.0], class_id=[PERSON]))
-    return fit_within(image, max_side)
+    if blur_head:
+        estimator = make_estimator() if pose is True else (pose or None)
+        image = blur_head_in_crop(image, crop.box, estimator)
+    image = fit_within(image, max_side)
+    if mark:
+        scale = image.shape[0] / max(crop.image.shape[0], 1)
+        x1, y1, x2, y2 = (round(v * scale) for v in crop.box)
+        h, w = image.shape[:2]
+        outline = np.zeros((h, w), dtype=np.uint8)
+        cv2.rectangle(outline, (max(0, x1), max(0, y1)), (min(w - 1, x2), min(h - 1, y2)), 1, 1)
+        masked = (image < 8).all(axis=2)  # never draw over a privacy mask's black
+        image = image.copy()
+        image[(outline > 0) & ~masked] = MARK_COLOUR
+    return image

@@ -26,6 +26,15 @@ lying person a new id. So a *new* track continues a person who is absent from th
 at most ``max_unseen_s`` ago and whose last anchor (feet) lies within :data:`SAME_PERSON_HEIGHTS`
 reference heights of the new box's centre (the nearest wins); ``track_ids`` lists every id.
 
+**From pose**, where the pipeline has it (:class:`camsight.perception.posture.PosePostures` reads people
+whose box is not clearly standing and hands the readings to :meth:`PersonDown.take_poses`): a sighting
+also counts as lying when pose shows the torso near horizontal with the hips low
+(:func:`camsight.perception.posture.pose_lying`), which catches what the box misses: the head out of
+view, a person half hidden by furniture (the box is only the visible part), a short fall from a bed.
+Bending over (hips high) and crouching or sitting (torso upright) do not. A pose-lying sighting is
+never upright, and the head's drop may be measured at the pose's head box. The rule owns no model:
+readings are geometry, like boxes.
+
 Score: mean detection confidence of the person's lying sightings.
 """
 
@@ -38,7 +47,14 @@ from camsight.config.models import PersonDownRule
 from camsight.core.detections import Detections
 from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, PersonDownEvent
-from camsight.perception.posture import LYING_ASPECT, aspect_of, classify_posture, is_upright
+from camsight.perception.posture import (
+    LYING_ASPECT,
+    PoseReading,
+    aspect_of,
+    classify_posture,
+    is_upright,
+    pose_lying,
+)
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, sightings
 from camsight.rules.shared import MeanScore, ZoneRule, closed, event_fields
@@ -49,6 +65,8 @@ UPRIGHT_MEMORY_S = 5.0
 DROP_SHARE = 0.4
 #: A new track within this many reference heights of a lost person continues that person.
 SAME_PERSON_HEIGHTS = 1.0
+#: A pose reading of lying counts for this long (seconds): readings come about every 0.4 s, boxes every frame.
+POSE_HOLD_S = 0.5
 #: Tolerance (seconds) on durations, so that frame times like 5.6 - 3.6 reach 2.0.
 EPS = 1e-6
 
@@ -72,6 +90,7 @@ class _Person:
     last: Sighting
     uprights: list[Sighting] = field(default_factory=list)
     down: _Down | None = None
+    pose_down_t: float | None = None
 
     @property
     def reference(self) -> Sighting | None:
@@ -79,8 +98,10 @@ class _Person:
         return max(self.uprights, key=lambda s: s.height, default=None)
 
 
-def lying(sighting: Sighting, reference: Sighting | None) -> bool:
-    """Whether a box is lying in the sense of this rule (posture ``lying`` and aspect <= 0.8)."""
+def lying(sighting: Sighting, reference: Sighting | None, pose: PoseReading | None = None) -> bool:
+    """Whether a sighting is lying in the sense of this rule: the box (posture ``lying``, aspect <= 0.8) or pose."""
+    if pose is not None and pose_lying(pose, sighting.box, reference.height if reference else None):
+        return True
     posture, _ = classify_posture(sighting.box, upright_height=reference.height if reference else None)
     return posture == "lying" and aspect_of(sighting.box) <= LYING_ASPECT
 
@@ -94,6 +115,11 @@ class PersonDown(ZoneRule[PersonDownRule]):
         super().__init__(config, zone, ctx)
         self._people: list[_Person] = []
         self._by_track: dict[int, _Person] = {}
+        self._poses: dict[int, PoseReading] = {}
+
+    def take_poses(self, readings: dict[int, PoseReading]) -> None:
+        """Pose readings of this frame's people (by tracker id), to be used by the next :meth:`update`."""
+        self._poses = readings
 
     def update(self, dets: Detections, now: float) -> list[AnyEvent]:
         """Consume one frame; return events that started or ended at ``now``."""
@@ -105,7 +131,8 @@ class PersonDown(ZoneRule[PersonDownRule]):
                 person = _Person([track_id], sighting)
                 self._people.append(person)
                 self._by_track[track_id] = person
-            events += self._observe(person, sighting)
+            events += self._observe(person, sighting, self._pose(track_id, now))
+        self._poses = {}
         for person in list(self._people):
             events += self._check(person, now)
         return events
@@ -117,32 +144,46 @@ class PersonDown(ZoneRule[PersonDownRule]):
         self._by_track.clear()
         return events
 
-    def _observe(self, person: _Person, sighting: Sighting) -> list[AnyEvent]:
+    def _pose(self, track_id: int, now: float) -> PoseReading | None:
+        reading = self._poses.get(track_id)
+        return reading if reading is not None and abs(reading.t - now) <= EPS else None
+
+    def _observe(self, person: _Person, sighting: Sighting, pose: PoseReading | None = None) -> list[AnyEvent]:
         """Take one sighting of a person: remember uprights, start, confirm or cancel a fall."""
         person.last = sighting
         memory = max(UPRIGHT_MEMORY_S, self._config.max_fall_s)
         person.uprights = [s for s in person.uprights if s.t >= sighting.t - memory]
         reference = person.reference
-        if is_upright(sighting.box) and not lying(sighting, reference):
+        is_down = lying(sighting, reference, pose)
+        if is_down and pose is not None:
+            person.pose_down_t = sighting.t
+        if is_upright(sighting.box) and not is_down and not self._pose_down_recently(person, sighting.t):
             person.uprights.append(sighting)
             down, person.down = person.down, None  # got up
             return [self._end(down)] if down and down.event else []
-        if not lying(sighting, reference):
+        if not is_down and not self._pose_down_recently(person, sighting.t):
             return []
         if person.down is not None:
             person.down.last_lying_s = sighting.t
             person.down.score.add(sighting.confidence)
-        elif sighting.inside and self._fell(person, sighting, reference):
+        elif is_down and sighting.inside and self._fell(person, sighting, reference, pose):
             person.down = _Down(start_s=sighting.t, fall_s=person.uprights[-1].t, last_lying_s=sighting.t)
             person.down.score.add(sighting.confidence)
         return []
 
-    def _fell(self, person: _Person, sighting: Sighting, reference: Sighting | None) -> bool:
+    def _pose_down_recently(self, person: _Person, t: float) -> bool:
+        """Whether pose saw the person lying within the last pose interval (between readings, boxes can mislead)."""
+        return person.pose_down_t is not None and t - person.pose_down_t <= POSE_HOLD_S + EPS
+
+    def _fell(
+        self, person: _Person, sighting: Sighting, reference: Sighting | None, pose: PoseReading | None = None
+    ) -> bool:
         """Whether a lying sighting follows an upright one fast enough and with the head dropped."""
         if reference is None or not person.uprights:
             return False
         fast = sighting.t - person.uprights[-1].t <= self._config.max_fall_s
-        dropped = sighting.box[1] - reference.box[1] >= DROP_SHARE * reference.height
+        top = max(sighting.box[1], pose.head_y) if pose is not None else sighting.box[1]
+        dropped = top - reference.box[1] >= DROP_SHARE * reference.height
         return fast and dropped
 
     def _check(self, person: _Person, now: float) -> list[AnyEvent]:
@@ -154,7 +195,8 @@ class PersonDown(ZoneRule[PersonDownRule]):
             return [self._end(down)] if down and down.event else []
         if down is None or down.event is not None or now - down.start_s < self._config.hold_s - EPS:
             return []
-        if not lying(person.last, person.reference) or not scheduled(self._config, self._ctx, now):
+        still_down = lying(person.last, person.reference) or self._pose_down_recently(person, person.last.t)
+        if not still_down or not scheduled(self._config, self._ctx, now):
             return []
         down.event = PersonDownEvent(
             **event_fields(self._ctx, self.name, "person_down", person.track_ids[0], down.start_s),

@@ -39,6 +39,21 @@ DETECTED_GARMENTS: tuple[str, ...] = ("vest", "jeans", "dress")
 absence is evidence (0), not "unknown" (-1) as for the garments it cannot detect."""
 
 
+# --- Body parts from pose (migration 0007): kept apart and appended, so the earlier columns keep their order.
+POSE_GARMENTS: tuple[str, ...] = ("short sleeves", "long sleeves")
+"""Garment cues only pose can give, with a column each (trousers, shorts and skirt already have one)."""
+POSE_COLUMNS: tuple[str, ...] = (
+    "upper_patterned",
+    "lower_patterned",
+    "head_lightness",
+    "upper_lightness",
+    "lower_lightness",
+    "garment_short_sleeves",
+    "garment_long_sleeves",
+)
+"""Texture pattern per garment (1 - plain), mean lightness per region, sleeve length; ``-1`` = unknown."""
+
+
 def slug(name: str) -> str:
     """Column-safe form of a vocabulary name (``light blue`` → ``light_blue``, ``t-shirt`` → ``t_shirt``)."""
     return name.replace(" ", "_").replace("-", "_")
@@ -67,6 +82,7 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
     "near_share",
     "quality",
     "duration",
+    *POSE_COLUMNS,
 )
 """Every numeric feature column, in a fixed order."""
 

@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 
 from camsight.core.records import TrackRecord
 from camsight.search import features as feat
-from camsight.search.cache import Columns, FeatureCache
+from camsight.search.cache import Block, Columns, FeatureCache
 from camsight.search.clip_embedder import ClipEmbedder
 from camsight.search.query import Query
 from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, parts, total, unmatched
@@ -127,25 +127,58 @@ def _ranked_ids(
     return [(str(i), float(s)) for i, s in conn.execute(stmt)]
 
 
-def _mask(query: Query, cols: Columns) -> NDArray[np.bool_]:
-    """The filters of :func:`_filters`, on the in-memory columns."""
-    keep = np.ones(len(cols), dtype=bool)
+class _BlockOps(NumpyOps):
+    """:class:`NumpyOps` over one block of the cache (some of its rows): numeric columns in float64, text by code."""
+
+    def __init__(self, cols: Columns, block: Block, rows: NDArray[np.intp] | None = None) -> None:
+        super().__init__({})
+        self._cols, self._block, self._rows = cols, block, rows
+        self._wide: dict[str, NDArray[np.float64]] = {}
+
+    def _take(self, column: NDArray[Any]) -> NDArray[Any]:
+        return column if self._rows is None else column[self._rows]
+
+    def col(self, name: str) -> Any:  # noqa: D102
+        found = self._wide.get(name)
+        if found is None:
+            found = self._wide[name] = self._take(self._block.numeric[name]).astype(np.float64)
+        return found
+
+    def has(self, column: str, name: str) -> Any:  # noqa: D102
+        table = self._cols.table(column)
+        holds = np.char.find(table, f"|{name}|") >= 0 if table.size else np.zeros(0, dtype=bool)
+        return holds[self._take(self._block.codes[column])]
+
+    def equals(self, column: str, value: str) -> Any:  # noqa: D102
+        return self._is(column, (value,))
+
+    def _is(self, column: str, values: Sequence[str]) -> NDArray[np.bool_]:
+        wanted = np.zeros(len(self._cols.values[column]) + 1, dtype=bool)
+        wanted[self._cols.matching(column, values)] = True
+        return np.asarray(wanted[self._take(self._block.codes[column])], dtype=bool)
+
+
+def _mask(query: Query, ops: _BlockOps, block: Block, scope: Scope) -> NDArray[np.bool_]:
+    """The filters of :func:`_filters` and the scope, on one block of the in-memory columns."""
+    keep = ~block.gone
     if query.object_classes:
-        keep &= np.isin(cols.text["object_class"], list(query.object_classes))
+        keep &= ops._is("object_class", query.object_classes)
     if query.camera is not None:
-        keep &= cols.text["camera"] == query.camera
+        keep &= ops._is("camera", (query.camera,))
     if query.site is not None:
-        keep &= cols.text["site"] == query.site
+        keep &= ops._is("site", (query.site,))
     if query.in_sites is not None:
-        keep &= np.isin(cols.text["site"], list(query.in_sites))
+        keep &= ops._is("site", query.in_sites)
+    if scope is not None:
+        keep &= ops._is("camera", scope)
     if query.since is not None:
-        keep &= cols.ended >= np.datetime64(query.since.astimezone(UTC).replace(tzinfo=None), "us")
+        keep &= block.ended >= np.datetime64(query.since.astimezone(UTC).replace(tzinfo=None), "us")
     if query.until is not None:
-        keep &= cols.started < np.datetime64(query.until.astimezone(UTC).replace(tzinfo=None), "us")
+        keep &= block.started < np.datetime64(query.until.astimezone(UTC).replace(tzinfo=None), "us")
     if query.from_s is not None:
-        keep &= cols.end_s >= query.from_s
+        keep &= block.end_s >= query.from_s
     if query.to_s is not None:
-        keep &= cols.start_s < query.to_s
+        keep &= block.start_s < query.to_s
     return keep
 
 
@@ -153,22 +186,44 @@ def _ranked_cached(
     cols: Columns, query: Query, *, limit: int, offset: int, scope: Scope = None
 ) -> list[tuple[str, float]]:
     """Like :func:`_ranked_ids`, scored on the in-memory columns (same formula, same order)."""
-    ops = NumpyOps(cols.as_mapping())
-    raw = np.asarray(total(parts(query, ops), ops), dtype=np.float64)
-    scores = np.round(np.broadcast_to(raw, (len(cols),)), ORDER_DIGITS)
-    keep = _mask(query, cols)
-    if scope is not None:
-        keep &= np.isin(cols.text["camera"], list(scope))
-    rows = np.flatnonzero(keep)
-    want = min(rows.size, offset + limit)
-    if want == 0:
+    scores, where, rows_of = [], [], []
+    for number, block in enumerate(cols.blocks):
+        rows = np.flatnonzero(_mask(query, _BlockOps(cols, block), block, scope))
+        if rows.size == 0:
+            continue
+        ops = _BlockOps(cols, block, None if rows.size == len(block) else rows)  # score the rows kept only
+        raw = np.asarray(total(parts(query, ops), ops), dtype=np.float64)
+        scores.append(np.round(np.broadcast_to(raw, (rows.size,)), ORDER_DIGITS))
+        where.append(np.full(rows.size, number, dtype=np.int32))
+        rows_of.append(rows)
+    if not scores:
         return []
-    if want < rows.size:  # keep every row tied with the last one wanted, then sort those fully
-        cut = -np.partition(-scores[rows], want - 1)[want - 1]
-        rows = rows[scores[rows] >= cut]
-    started = cols.started[rows].astype(np.int64)
-    order = sorted(range(rows.size), key=lambda i: (-scores[rows[i]], -started[i], str(cols.ids[rows[i]])))
-    return [(str(cols.ids[rows[i]]), float(scores[rows[i]])) for i in order[offset : offset + limit]]
+    score, block_no, row = np.concatenate(scores), np.concatenate(where), np.concatenate(rows_of)
+    want = min(score.size, offset + limit)
+    if want < score.size:  # keep every row tied with the last one wanted, then sort those fully
+        cut = -np.partition(-score, want - 1)[want - 1]
+        kept = np.flatnonzero(score >= cut)
+        score, block_no, row = score[kept], block_no[kept], row[kept]
+    started = np.empty(score.size, dtype=np.int64)
+    numbers = np.unique(block_no).tolist()
+    for number in numbers:
+        here = block_no == number
+        started[here] = cols.blocks[number].started[row[here]].astype(np.int64)
+    order = np.lexsort((-started, -score))  # by score, then start; the id decides what is still tied
+    end = want
+    while (
+        end < order.size
+        and score[order[end]] == score[order[want - 1]]
+        and started[order[end]] == started[order[want - 1]]
+    ):
+        end += 1
+    head = order[:end]
+    ids = np.empty(head.size, dtype=object)
+    for number in numbers:
+        here = block_no[head] == number
+        ids[here] = cols.blocks[number].ids[row[head[here]]]
+    final = np.lexsort((ids.astype(str), -started[head], -score[head]))[offset : offset + limit]
+    return [(str(ids[i]), float(score[head[i]])) for i in final.tolist()]
 
 
 def _load(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, TrackRecord]]:
@@ -239,11 +294,24 @@ def _hits(
 def _ranked(
     conn: sa.Connection, query: Query, cache: FeatureCache | None, *, limit: int, offset: int, scope: Scope = None
 ) -> list[tuple[str, float]]:
-    """``(track id, score)`` best first: in memory when a cache is given and holds the index, else in SQL."""
-    cols = cache.view(conn) if cache is not None else None
-    if cols is not None:
-        return _ranked_cached(cols, query, limit=limit, offset=offset, scope=scope)
-    return _ranked_ids(conn, query, limit=limit, offset=offset, scope=scope)
+    """``(track id, score)`` best first: in memory when a cache is given and holds the index, else in SQL.
+
+    A row the copy still holds but the database no longer does (deleted since) is dropped from the copy
+    when it comes up, and the ranking is run again, so the result is the database's.
+    """
+    if cache is None:
+        return _ranked_ids(conn, query, limit=limit, offset=offset, scope=scope)
+    with cache.using(conn) as cols:
+        if cols is None:
+            return _ranked_ids(conn, query, limit=limit, offset=offset, scope=scope)
+        while True:
+            order = _ranked_cached(cols, query, limit=limit, offset=offset, scope=scope)
+            f = feat.track_features
+            present = set(conn.execute(sa.select(f.c.id).where(f.c.id.in_([i for i, _ in order]))).scalars())
+            gone = [i for i, _ in order if i not in present]
+            if not gone:
+                return order
+            cols.forget(gone)
 
 
 def _rerank(

@@ -28,15 +28,19 @@ from numpy.typing import NDArray
 from camsight.core.records import Appearance, TrackRecord
 from camsight.search.columns import (
     DETECTED_GARMENTS,
-    GARMENTS,
     NUMERIC_COLUMNS,
+    POSE_GARMENTS,
     REGIONS,
     TEXT_COLUMNS,
     colour_column,
     slug,
 )
+from camsight.search.columns import GARMENTS as _COLUMN_GARMENTS
 from camsight.search.lexicon import CARRIED, COLOURS, LEXICON, MOTIONS, POSTURES, RIDDEN
 from camsight.store.schema import FEATURE_VERSION, feature_vectors, track_features
+
+GARMENTS: tuple[str, ...] = _COLUMN_GARMENTS + POSE_GARMENTS
+"""Every garment name with a column: the describer's cues read through the lexicon, and those from pose."""
 
 __all__ = [
     "DETECTED_GARMENTS",
@@ -135,6 +139,17 @@ def _appearance(app: Appearance | None) -> dict[str, float]:
     row["speed"] = -1.0 if app.speed is None else float(app.speed)
     row.update({f"riding_{r}": float(app.riding == r) for r in RIDDEN})
     row.update(_garments(app, described=bool(described)))
+    row.update(_pose_features(app))
+    return row
+
+
+def _pose_features(app: Appearance) -> dict[str, float]:
+    """Texture pattern per garment (``1 - plain``) and mean lightness per region; ``-1`` where unknown."""
+    row = {f"{r}_patterned": -1.0 for r in ("upper", "lower")}
+    for region, kinds in app.patterns.items():
+        if region in ("upper", "lower") and "plain" in kinds:
+            row[f"{region}_patterned"] = round(1.0 - float(kinds["plain"]), 3)
+    row.update({f"{r}_lightness": float(app.lightness.get(r, -1.0)) for r in REGIONS})
     return row
 
 

@@ -81,6 +81,8 @@ class Sense:
         patterned: Several colours on the upper body.
         negation: "no"/"without": negates the next head wear or carried object.
         privacy: Why this word is never used for matching.
+        pattern: Kind of pattern (striped, checked, floral), with ``patterned``.
+        headwear_kind: Kind of head wear (cap, beanie, helmet, hood, hat), with ``headwear``.
     """
 
     term: str
@@ -98,6 +100,8 @@ class Sense:
     patterned: bool = False
     negation: bool = False
     privacy: str | None = None
+    pattern: str | None = None
+    headwear_kind: str | None = None
 
 
 def _colours() -> dict[str, Sense]:
@@ -1103,7 +1107,62 @@ def _build() -> dict[str, Sense]:
     return lex
 
 
-LEXICON: dict[str, Sense] = _build()
+# --- Body parts from pose: sleeves, pattern kinds, head wear kinds (additive; issue 13) ---------------------
+
+POSE_GARMENT_WORDS: dict[str, str] = {
+    "short sleeves": "short sleeves",
+    "short sleeve": "short sleeves",
+    "short-sleeved": "short sleeves",
+    "short sleeved": "short sleeves",
+    "sleeveless": "short sleeves",
+    "bare arms": "short sleeves",
+    "bare-armed": "short sleeves",
+    "long sleeves": "long sleeves",
+    "long sleeve": "long sleeves",
+    "long-sleeved": "long sleeves",
+    "long sleeved": "long sleeves",
+}
+"""Sleeve lengths (from pose: the forearms' skin share), as garments of the upper body."""
+
+PATTERN_KINDS: dict[str, str] = {
+    **dict.fromkeys(("striped", "stripy", "stripes", "stripe", "pinstriped", "pinstripe"), "striped"),
+    **dict.fromkeys(("checked", "checkered", "chequered", "checks", "plaid", "tartan", "gingham"), "checked"),
+    **dict.fromkeys(("floral", "flowery", "flowered", "flower print"), "floral"),
+}
+"""Pattern kinds: asked as such, matched as "patterned" (the describer's kinds are cues, not reliable)."""
+
+HEADWEAR_KINDS: dict[str, str] = {
+    **dict.fromkeys(("cap", "baseball cap", "peaked cap"), "cap"),
+    **dict.fromkeys(("beanie", "woolly hat", "wooly hat", "toque", "knit hat", "bobble hat"), "beanie"),
+    **dict.fromkeys(
+        ("helmet", "hard hat", "hardhat", "safety helmet", "bike helmet", "cycling helmet", "crash helmet"), "helmet"
+    ),
+    **dict.fromkeys(("hood", "hooded", "hood up"), "hood"),
+}
+"""Head wear kinds: asked as such, matched as head wear (a cap cannot yet be told from a beanie)."""
+
+
+def _pose_senses(lex: dict[str, Sense]) -> None:
+    """Add the pose vocabulary to ``lex`` (sleeves; kinds on the pattern and head wear words)."""
+    for word, garment in POSE_GARMENT_WORDS.items():
+        lex[word] = Sense(term=garment, garment=garment, region="upper")
+    for word, kind in PATTERN_KINDS.items():
+        lex[word] = Sense(term=kind, patterned=True, pattern=kind)
+    for word, kind in HEADWEAR_KINDS.items():
+        if word == "hooded" and word in lex:
+            continue
+        lex[word] = Sense(term=kind, headwear=True, region="head", headwear_kind=kind)
+
+
+def _build_all() -> dict[str, Sense]:
+    lex = _build()
+    privacy = {w: lex[w] for w in PRIVACY if w in lex}
+    _pose_senses(lex)
+    lex.update(privacy)  # a protected word stays protected
+    return lex
+
+
+LEXICON: dict[str, Sense] = _build_all()
 """Every known word and phrase (lower case) and its meaning."""
 
 MAX_PHRASE = max(len(k.split()) for k in LEXICON)

@@ -165,6 +165,8 @@ class _Builder:
     riding: str | None = None
     behaviours: list[str] = field(default_factory=list)
     patterned: bool = False
+    patterns: list[str] = field(default_factory=list)
+    headwear_kind: str | None = None
     ignored: list[IgnoredWord] = field(default_factory=list)
     negate: int = 0
     last_was_colour: bool = False
@@ -187,7 +189,8 @@ class _Builder:
             self.shade = sense.shade
             self.last_was_colour = True
         elif sense.colours:
-            self.pending.append((self._shaded(sense.colours), word))
+            shade, colours = self.shade, self._shaded(sense.colours)
+            self.pending.append((colours, f"{shade} {word}" if shade and colours == sense.colours else word))
             self.last_was_colour = True
         else:
             self._thing(word, sense)
@@ -234,10 +237,13 @@ class _Builder:
         if sense.behaviour and sense.behaviour not in self.behaviours:
             self.behaviours.append(sense.behaviour)
         self.patterned = self.patterned or sense.patterned
+        if sense.pattern and sense.pattern not in self.patterns:
+            self.patterns.append(sense.pattern)
 
     def _wear(self, word: str, sense: Sense) -> None:
         if sense.headwear is not None:
             self.headwear = sense.headwear and not self.negate
+            self.headwear_kind = sense.headwear_kind if self.headwear else None
         if sense.garment and sense.garment not in self.garments and not self.negate:
             self.garments.append(sense.garment)
         if sense.region and not self.negate:
@@ -396,6 +402,15 @@ def parse(
     return query
 
 
+def _with_shade(term: ColourTerm) -> ColourTerm:
+    """A colour typed with a shade ("dark red") asks for that shade too (blue's shades are colours of their own)."""
+    first = term.words.split(" ", 1)[0]
+    shade = LEXICON[first].shade if first in LEXICON else None
+    if shade not in ("dark", "light") or term.colours in (("navy",), ("light blue",)):
+        return term
+    return term.model_copy(update={"shade": shade})
+
+
 def _query(
     text: str,
     b: _Builder,
@@ -409,13 +424,16 @@ def _query(
     for term in b.colours:
         if all((c.region, c.colours) != (term.region, term.colours) for c in colours):
             colours.append(term)
+    colours = [_with_shade(c) for c in colours]
     return Query(
         text=text.strip(),
         object_classes=tuple(b.classes),
         colours=tuple(colours),
         garments=tuple(b.garments),
         patterned=b.patterned,
+        patterns=tuple(b.patterns),
         headwear=b.headwear,
+        headwear_kind=b.headwear_kind,
         carried=tuple(dict.fromkeys(b.carried)),
         not_carried=tuple(dict.fromkeys(b.not_carried)),
         posture=b.posture,

@@ -51,6 +51,9 @@ class ColourTerm(_Frozen):
     region: Region = Field(description="Body region the colour belongs to.")
     colours: tuple[str, ...] = Field(min_length=1, description="Acceptable colour names (any one matches).")
     words: str = Field(default="", description="The words it came from, for showing back.")
+    shade: Literal["light", "dark"] | None = Field(
+        default=None, description="Shade asked for ('dark red'), matched on the region's lightness."
+    )
 
 
 class IgnoredWord(_Frozen):
@@ -76,6 +79,12 @@ class Query(_Frozen):
     colours: tuple[ColourTerm, ...] = Field(default=(), description="Colour requirements per body region.")
     garments: tuple[str, ...] = Field(default=(), description="Garment names (vest, dress, hooded jacket, ...).")
     patterned: bool = Field(default=False, description="The upper body should be patterned (several colours).")
+    patterns: tuple[str, ...] = Field(
+        default=(), description="Pattern kinds asked for (striped, checked, floral); matched as 'patterned'."
+    )
+    headwear_kind: str | None = Field(
+        default=None, description="Kind of head wear asked for (cap, beanie, helmet, hood); matched as 'hat'."
+    )
     headwear: bool | None = Field(default=None, description="True: wears a hat/helmet; False: bare-headed.")
     carried: tuple[str, ...] = Field(default=(), description="Carried objects (backpack, handbag, suitcase, umbrella).")
     not_carried: tuple[str, ...] = Field(default=(), description="Objects that should not be carried.")
@@ -174,13 +183,16 @@ class Query(_Frozen):
         parts: list[str] = []
         if self.object_classes:
             parts.append("object: " + " or ".join(self.object_classes))
-        parts += [f"{REGION_LABELS[c.region]}: {' or '.join(c.colours)}" for c in self.colours]
+        parts += [
+            f"{REGION_LABELS[c.region]}: {c.shade + ' ' if c.shade else ''}{' or '.join(c.colours)}"
+            for c in self.colours
+        ]
         if self.garments:
             parts.append("garment: " + ", ".join(self.garments))
         if self.patterned:
-            parts.append("upper body: patterned")
+            parts.append(f"pattern: {' or '.join(self.patterns) or 'patterned'}")
         if self.headwear is not None:
-            parts.append(f"hat: {'yes' if self.headwear else 'no'}")
+            parts.append(f"{self.headwear_kind or 'hat'}: {'yes' if self.headwear else 'no'}")
         if self.carried:
             parts.append("carrying: " + ", ".join(self.carried))
         if self.not_carried:

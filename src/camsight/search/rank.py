@@ -202,9 +202,35 @@ def _colour_part(term: ColourTerm, ops: Ops) -> Part:
             match, seen = ops.maximum(match, m), ops.maximum(seen, s)
     known = seen > 0.5
     score = ops.where(known, ops.clip01(match * (1.0 / COLOUR_FULL)), NEUTRAL)
-    label = f"{REGION_LABELS[term.region]}: {' or '.join(term.colours)}"
+    if term.shade:
+        score = score * (0.4 + 0.6 * _shade_match(term, ops))
+    shade = f"{term.shade} " if term.shade else ""
+    label = f"{REGION_LABELS[term.region]}: {shade}{' or '.join(term.colours)}"
     strength = ops.where(known, ops.clip01(match), 0.0)
-    return Part(f"colour:{term.region}:{'/'.join(term.colours)}", label, 2.0, score, match, known, strength)
+    return Part(f"colour:{term.region}:{shade}{'/'.join(term.colours)}", label, 2.0, score, match, known, strength)
+
+
+# --- Body parts from pose (issue 13): shade, pattern kinds, head wear kinds ------------------------------
+SHADE_UNKNOWN = 0.7
+"""Shade factor when the region's lightness is unknown (between a match, 1, and a contradiction, 0)."""
+
+
+def _shade_region(term: ColourTerm) -> str:
+    return {"body": "upper", "any": "upper"}.get(term.region, term.region)
+
+
+def _shade_match(term: ColourTerm, ops: Ops) -> Expr:
+    """How well the region's mean lightness fits the shade: dark 1 at ``L`` ≤ 0.35, 0 from 0.55; light mirrored."""
+    light = ops.col(f"{_shade_region(term)}_lightness")
+    fit = ops.clip01((0.55 - light) * 5.0) if term.shade == "dark" else ops.clip01((light - 0.45) * 5.0)
+    return ops.where(light >= 0.0, fit, SHADE_UNKNOWN)
+
+
+def _pattern_part(query: Query, ops: Ops) -> Part:
+    """Patterned (any kind asked): the most patterned of the colour count and each garment's texture."""
+    value = ops.maximum(ops.col("pattern"), ops.maximum(ops.col("upper_patterned"), ops.col("lower_patterned")))
+    label = f"pattern: {' or '.join(query.patterns)}" if query.patterns else "upper body: patterned"
+    return _value_part("pattern", label, 1.5, value, ops)
 
 
 def _value_part(
@@ -256,7 +282,8 @@ def _behaviour_part(kind: str, ops: Ops) -> Part:
 def _person_parts(query: Query, ops: Ops) -> list[Part]:
     parts: list[Part] = []
     if query.headwear is not None:
-        parts.append(_value_part("headwear", "hat", 1.5, ops.col("headwear"), ops, invert=not query.headwear))
+        label = query.headwear_kind or "hat"
+        parts.append(_value_part("headwear", label, 1.5, ops.col("headwear"), ops, invert=not query.headwear))
     parts += [_carried_part(c, ops, negate=False) for c in query.carried]
     parts += [_carried_part(c, ops, negate=True) for c in query.not_carried]
     if query.posture:
@@ -290,7 +317,7 @@ def parts(query: Query, ops: Ops) -> list[Part]:
         if g in GARMENTS
     ]
     if query.patterned:
-        out.append(_value_part("pattern", "upper body: patterned", 1.5, ops.col("pattern"), ops))
+        out.append(_pattern_part(query, ops))
     out += _person_parts(query, ops)
     out += [_behaviour_part(kind, ops) for kind in query.behaviours]
     if query.zone:
@@ -374,11 +401,12 @@ def _describe(part: Part, score: float, value: float, known: bool, record: Track
         text = f"{part.label} {value:.2f}"
         if score < 0.5:
             text += f" (seen: {_seen_colours(record, part.key.split(':')[1]) or 'none'})"
-        return text
+        return text + _shade_evidence(part, record)
     if part.key in ("headwear", "pattern") or part.key.startswith("garment:"):
         if not known:
             return f"{part.label}: unknown"
-        return f"{part.label}: {'yes' if value >= 0.5 else 'no'} {value:.2f}"
+        kind = _kind_note(part)
+        return f"{part.label}: {'yes' if value >= 0.5 else 'no'} {value:.2f}{kind}"
     if part.key.startswith("behaviour:"):
         kind = part.key.split(":", 1)[1]
         if known:
@@ -389,6 +417,25 @@ def _describe(part: Part, score: float, value: float, known: bool, record: Track
     if part.key == "zone":
         return part.label if known else f"not in {part.label}"
     return f"{part.label} {value:.2f}"
+
+
+def _shade_evidence(part: Part, record: TrackRecord) -> str:
+    """``; lightness 0.21`` for a shaded colour part (``; lightness unknown`` when not measured)."""
+    _, region, asked = part.key.split(":", 2)
+    if not asked.startswith(("dark ", "light ")):
+        return ""
+    region = {"body": "upper", "any": "upper"}.get(region, region)
+    light = record.appearance.lightness.get(region) if record.appearance else None
+    return f"; lightness {light:.2f}" if light is not None else "; lightness unknown"
+
+
+def _kind_note(part: Part) -> str:
+    """A note that a kind asked for (striped, cap) is matched only as its family (patterned, head wear)."""
+    if part.key == "pattern" and part.label.startswith("pattern: "):
+        return " (as patterned: the kind is not told apart)"
+    if part.key == "headwear" and part.label != "hat":
+        return " (as head wear: the kind is not told apart)"
+    return ""
 
 
 def _at(x: Expr, index: int) -> float:

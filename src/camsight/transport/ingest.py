@@ -35,7 +35,7 @@ from camsight.store import edges_repo, events_repo
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import Store
-from camsight.transport import mqtt, topics
+from camsight.transport import mqtt, topics, wire
 from camsight.transport.messages import MAX_PAYLOAD, CameraStatus, EdgeStatus, TrackMessage
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,8 @@ class Ingest:
 
     def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
         try:
-            kind = self.handle(message.topic, bytes(message.payload))
+            content_type = getattr(getattr(message, "properties", None), "ContentType", None)
+            kind = self.handle(message.topic, bytes(message.payload), content_type)
             with self._lock:
                 self.accepted[kind] += 1
         except Refused as why:
@@ -144,8 +145,8 @@ class Ingest:
             return
         client.publish(topics.ack_topic(site, edge), json.dumps({"ids": [int(row)]}), qos=1)
 
-    def handle(self, topic: str, payload: bytes) -> str:
-        """Check and store one message; returns its kind.
+    def handle(self, topic: str, payload: bytes, content_type: str | None = None) -> str:
+        """Check and store one message (JSON, or zlib-compressed JSON: see :mod:`~camsight.transport.wire`).
 
         Raises:
             Refused: The message is malformed, too large, of an unknown version, or speaks for another site.
@@ -156,7 +157,11 @@ class Ingest:
             site, kind, camera = topics.parse(topic)
         except ValueError as exc:
             raise Refused(f"unknown topic: {exc}") from None
-        data = _json(payload)
+        try:
+            text = wire.decode(payload, content_type)
+        except wire.WireError as exc:
+            raise Refused(str(exc)) from None
+        data = _json(text.encode())
         version = data.get("schema_version")
         if kind == "events":
             self._event(site, camera, data, version)

@@ -71,10 +71,11 @@ def thumbnail_b64(media_root: Path, record: TrackRecord) -> str | None:
 class OutboxWriter:
     """Writes a batch's alerts and track records to the outbox (a :class:`~camsight.store.sink.BatchWriter`)."""
 
-    def __init__(self, *, media_root: Path, tracks: bool = True) -> None:
-        """Thumbnails are read from ``media_root``; ``tracks`` False sends events only."""
+    def __init__(self, *, media_root: Path, tracks: bool = True, thumbnails: bool = True) -> None:
+        """Thumbnails are read from ``media_root``; ``tracks`` False: events only; ``thumbnails`` False: no images."""
         self.media_root = media_root
         self.tracks = tracks
+        self.thumbnails = thumbnails
 
     def write(self, conn: sa.Connection, alerts: Sequence[AnyEvent], records: Sequence[TrackRecord]) -> None:
         """Add one row per alert version and per track record, in the caller's transaction."""
@@ -85,7 +86,8 @@ class OutboxWriter:
         ]
         if self.tracks:
             for record in records:
-                message = TrackMessage(record=record, thumbnail_jpeg=thumbnail_b64(self.media_root, record))
+                image = thumbnail_b64(self.media_root, record) if self.thumbnails else None
+                message = TrackMessage(record=record, thumbnail_jpeg=image)
                 rows.append(
                     {
                         "topic": topics.track_topic(record.site, record.camera),

@@ -34,7 +34,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from camsight.store.errors import writing
-from camsight.transport import mqtt, outbox, topics
+from camsight.transport import mqtt, outbox, topics, wire
 from camsight.transport.messages import CameraStatus, EdgeStatus
 
 log = logging.getLogger(__name__)
@@ -254,7 +254,8 @@ class Publisher:
         for row in rows[:room]:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             props.UserProperty = [("outbox", str(row.id)), ("edge", self.client_id)]
-            self._publish(row.topic, row.payload, props)
+            data, props.ContentType = wire.encode(row.payload)
+            self._publish(row.topic, data, props)
             with self._lock:
                 self._sent_at[row.id] = now
             self.sent += 1
@@ -274,7 +275,9 @@ class Publisher:
             with self._lock:
                 self._cameras_sent[camera] = (state, reason)
 
-    def _publish(self, topic: str, payload: str, props: Properties | None = None, *, retain: bool = False) -> None:
+    def _publish(
+        self, topic: str, payload: str | bytes, props: Properties | None = None, *, retain: bool = False
+    ) -> None:
         with self._lock:  # held until the message id is noted, so the broker's answer finds its topic
             self._settle()
             info = self._client.publish(topic, payload, qos=1, retain=retain, properties=props)

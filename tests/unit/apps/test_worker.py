@@ -59,3 +59,22 @@ def test_a_worker_stores_its_run_as_a_stream_source_and_reports_each_alert(tmp_p
     assert event.started_at == started  # a wall time: the run's start plus the stream's own time
     assert event.started_at.year == datetime.now(UTC).year
     assert event.id.startswith(alerts[0]["id"][:10])
+
+
+def test_frames_the_shared_detector_does_not_answer_are_dropped_counted_and_said_in_health(tmp_path: Path) -> None:
+    from camsight.apps.detector_pool import SharedDetector
+
+    config = parse_config(CONFIG)
+    reader, writer = mp.Pipe(duplex=False)
+    down = SharedDetector(str(tmp_path / "no-detector.sock"), b"key", timeout_s=0.1)  # no detector listens there
+    worker = CameraWorker(WorkerSpec(config, "floor", str(tmp_path / "live.db")), writer, detector=down)
+    worker.start()
+    frames = list(clip_frames(until_s=1.0))
+    for frame in frames:
+        worker.analyse(frame)  # never raises: the frame is dropped
+    health = worker.health()
+    worker.finish()
+    assert health.frames_dropped == len(frames) >= 3
+    assert health.frames_analysed == 0
+    assert any("dropped waiting for the shared detector" in note and "not running" in note for note in health.notes)
+    reader.close()

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from camsight.events.models import PersonDownEvent
+from camsight.events.models import AnyEvent, PersonDownEvent
+from camsight.perception.posture import PoseReading
+from camsight.rules.person_down import PersonDown
 
 from .behaviour_factories import BoxTrack, box_timeline, key, person
 from .factories import drive, make_rule, summary
@@ -130,3 +132,36 @@ def test_slow_fall_beyond_max_fall_s_does_not_count_unless_allowed() -> None:
     slow = posture_track((0, 3, STAND), (3.5, 3.5, BEND), (6.5, 6.5, HALF_DOWN), (7.5, 12, LIE))
     assert run([slow]) == []
     assert len(run([slow], max_fall_s=5.0)) == 2
+
+
+# --- Pose readings (issue 13): geometry handed to the rule, for what boxes miss -------------------------
+BEHIND_SOFA = person(510, 800, 170, 160)  # only the top of the body shows: aspect 1.06, never "lying" by box
+
+
+def run_with_pose(track: BoxTrack, pose_from: float, torso_deg: float, hip_above_bottom: float) -> list[AnyEvent]:
+    """Drive the rule, handing it a pose reading of track 1 (from ``pose_from`` on) every frame."""
+    rule = make_rule(RULE)
+    assert isinstance(rule, PersonDown)
+    frames = []
+    for t, dets in box_timeline([track], 12.0):
+        if t >= pose_from and len(dets):
+            bottom = float(dets.xyxy[0][3])
+            rule.take_poses({1: PoseReading(t, torso_deg, bottom - hip_above_bottom, float(dets.xyxy[0][1]))})
+        frames.append((t, rule.update(dets, t)))
+    return [e for _, events in frames for e in events] + rule.close(12.0)
+
+
+def test_pose_lying_behind_furniture_is_a_fall_the_box_misses() -> None:
+    track = posture_track((0, 3, STAND), (3.6, 12, BEHIND_SOFA))
+    assert run([track]) == []  # the box alone never looks lying
+    events = run_with_pose(track, 3.6, torso_deg=80.0, hip_above_bottom=20.0)
+    assert [(e.status, e.start_s) for e in events] == [("open", 3.6), ("closed", 3.6)]
+
+
+@pytest.mark.parametrize(
+    ("torso_deg", "hip_above_bottom"),
+    [(80.0, 150.0), (20.0, 20.0)],  # bent over (hips high); crouched or seated (torso upright)
+)
+def test_pose_bending_or_crouching_is_not_a_fall(torso_deg: float, hip_above_bottom: float) -> None:
+    track = posture_track((0, 3, STAND), (3.6, 12, BEHIND_SOFA))
+    assert run_with_pose(track, 3.6, torso_deg=torso_deg, hip_above_bottom=hip_above_bottom) == []
