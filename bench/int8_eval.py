@@ -9,6 +9,9 @@
    one-to-one matching: tests/integration/test_detection_meva.py's scoring, imported).
 4. The bundled demo (intel_one-by-one with src/camsight/demo/demo.yaml, as ``camsight analyze`` runs it):
    loitering events with each model (six people visit the table: six expected).
+5. ``bench/detection_eval.py`` on both MEVA clips with each model (``detector.model`` in a config file):
+   the product's default detection path (motion gate, region crops at their own pixels, tracker), whose
+   last line ``detection: person_recall=R precision=P frames=N`` is printed per clip and model.
 
 Usage: python bench/int8_eval.py [--int8 PATH] [--frames 32] [--method minmax] [--rounds 3]
 Last line: ``int8: person_recall=R float_person_recall=R speedup_1t=X speedup_2t=Y loitering=N float_loitering=M``
@@ -17,6 +20,8 @@ Last line: ``int8: person_recall=R float_person_recall=R speedup_1t=X speedup_2t
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -87,6 +92,24 @@ def loitering(model: Path | None) -> int:
     return Counter(e.kind for e in result.events.values())["loitering"]
 
 
+def detection_eval(model: Path | None, tmp: Path) -> dict[str, str]:
+    """``bench/detection_eval.py``'s last line for each MEVA clip, with the model set in a config file."""
+    config = tmp / f"detector-{'float' if model is None else 'int8'}.yaml"
+    config.write_text(f"detector:\n  model: {model}\n" if model else "detector: {}\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    lines: dict[str, str] = {}
+    for clip in meva.CLIPS:
+        labels = DATA / "labels" / "meva_cvbench" / f"rvmot-{clip}.ground_truth.jsonl"
+        video = DATA / "videos" / f"meva_rvmot-{clip}.mp4"
+        args = [sys.executable, str(ROOT / "bench" / "detection_eval.py"), str(labels), str(video)]
+        done = subprocess.run(
+            [*args, "--config", str(config)], env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+        out = done.stdout.strip().splitlines()
+        lines[clip] = out[-1] if done.returncode == 0 and out else f"failed: {done.stderr.strip()[-200:]}"
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--int8", type=Path, default=None, help="an int8 model already made (default: make one)")
@@ -131,6 +154,8 @@ def main() -> None:
             print(f"{name}: MEVA person recall {found}/{labelled} = {recalls[name]:.3f} ({clips}), unmatched {fps}")
             loiter[name] = loitering(path)
             print(f"{name}: demo loitering events {loiter[name]} (expected 6)")
+            for clip, line in detection_eval(path, Path(tmp)).items():
+                print(f"{name}: bench/detection_eval.py {clip}: {line}")
             sys.stdout.flush()
     print(
         f"int8: person_recall={recalls['int8']:.3f} float_person_recall={recalls['float']:.3f} "
