@@ -18,6 +18,7 @@ from rich.table import Table
 
 from camsight.cli.common import ConfigOption, JsonOption, actor, console, console_err, load, store_for
 from camsight.errors import CamsightError, ModelError
+from camsight.models.quantize import int8_path
 from camsight.models.registry import ModelInfo, list_models, verify
 from camsight.transport.messages import PACKAGED, ModelAnnouncement
 
@@ -45,6 +46,11 @@ def models_command(ctx: typer.Context) -> None:
     for info in list_models():
         size = f"{info.size / 1e6:.1f} MB" if info.size else "-"
         table.add_row(info.name, info.role, info.package, info.licence, size, _status(info), str(info.path or "-"))
+    int8 = int8_path()
+    if int8.is_file():
+        size = f"{int8.stat().st_size / 1e6:.1f} MB"
+        made = "made here (detector.precision: int8)"
+        table.add_row(int8.stem, "detector, int8", "camsight models quantize", "AGPL-3.0", size, made, str(int8))
     console.print(table)
 
 
@@ -63,6 +69,59 @@ def pull_command(
         raise CamsightError(f"unknown model {name!r}; the only optional model is 'clip'")
     folder = clip_embedder.pull_default(dest)
     console_err.print(f"CLIP encoder pair in {folder}; set search.clip_model: {folder} in your config to use it")
+
+
+@app.command("quantize")
+def quantize_command(
+    video: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--video",
+            help="Calibration clip (repeatable; a mix of your cameras is best); default: the bundled demo clip.",
+            show_default=False,
+        ),
+    ] = None,
+    frames: Annotated[
+        int, typer.Option("--frames", min=1, max=1000, help="Calibration frames in all, spread over the clips.")
+    ] = 32,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write it; default: ~/.cache/camsight/models/yolo11n-int8.onnx.", show_default=False
+        ),
+    ] = None,
+    method: Annotated[str, typer.Option("--method", help="Calibration: minmax, entropy or percentile.")] = "minmax",
+    input_size: Annotated[
+        int, typer.Option("--input-size", min=128, max=1920, help="Letterbox side (the detector's input_size).")
+    ] = 640,
+) -> None:
+    """Make an int8 copy of the packaged detector (needs pip install 'camsight[quantize]')."""
+    from camsight.cli.analyze import demo_paths
+    from camsight.models.quantize import quantize_detector, require_onnx
+
+    if method not in ("minmax", "entropy", "percentile"):
+        raise CamsightError(f"unknown calibration method {method!r}; use minmax, entropy or percentile")
+    require_onnx()
+    clips = list(video or [demo_paths()[0]])
+    for clip in clips:
+        if not clip.is_file():
+            raise CamsightError(f"calibration video not found: {clip}")
+    console_err.print(f"calibrating on {frames} frame(s) from {len(clips)} clip(s) …")
+    report = quantize_detector(
+        videos=clips,
+        frames=frames,
+        out=out,
+        method=method,  # type: ignore[arg-type]  # checked above
+        input_size=input_size,
+    )
+    console.print(
+        f"wrote {report.path} ({report.int8_size / 1e6:.1f} MB, float {report.float_size / 1e6:.1f} MB; "
+        f"{report.frames} frames, {report.method}, {report.seconds:.0f} s)"
+    )
+    if report.path == int8_path():
+        console.print("select it with detector: {precision: int8} in your config")
+    else:
+        console.print(f"select it with detector: {{model: {report.path}}} in your config")
 
 
 MqttOption = Annotated[

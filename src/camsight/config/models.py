@@ -551,6 +551,22 @@ class DetectorConfig(Model):
     regions: RegionConfig = Field(
         default_factory=RegionConfig, description="Region detection (crops around motion and tracked objects)."
     )
+    precision: Literal["float32", "int8"] = Field(
+        default="float32",
+        description=(
+            "int8: the quantized copy of the packaged YOLO11n made by `camsight models quantize` "
+            "(1.5-2x faster; misses more far people in region crops: bench/int8_eval.py)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _precision_is_for_the_packaged_model(self) -> DetectorConfig:
+        if self.precision == "int8" and self.model is not None:
+            raise ValueError(
+                "detector.precision: int8 selects the quantized packaged model; with detector.model set, "
+                "point detector.model at an int8 file instead and leave precision at float32"
+            )
+        return self
 
 
 class MotionConfig(Model):

@@ -190,8 +190,14 @@ def list_models() -> list[ModelInfo]:
 def active_detector(config: DetectorConfig) -> tuple[str, str]:
     """``(version, sha256)`` of the detector a config runs: the packaged YOLO11n, or a configured file.
 
-    A configured file's version is its name without suffix (a release published by a hub names it).
+    A configured file's version is its name without suffix (a release published by a hub names it); the
+    int8 copy (``precision: int8``) is ``yolo11n-int8`` (its checksum empty until it is made).
     """
+    if config.model is None and config.precision == "int8":
+        from camsight.models.quantize import INT8_NAME, int8_path
+
+        path = int8_path()
+        return Path(INT8_NAME).stem, sha256_of(path) if path.is_file() else ""
     if config.model is None:
         return "yolo11n", YOLO11N_SHA256
     return config.model.stem, config.sha256 or sha256_of(config.model)

@@ -25,6 +25,7 @@ from camsight.config.models import CLASS_IDS, DetectorConfig
 from camsight.core.detections import Detections
 from camsight.core.frame import Frame
 from camsight.errors import ModelError
+from camsight.models.quantize import int8_model_file
 from camsight.models.registry import YOLO11N_SHA256, verify, yolo11n_path
 from camsight.perception.decode import decode, nms
 from camsight.perception.letterbox import letterbox, to_blob
@@ -67,6 +68,8 @@ def select_providers(provider: str, available: list[str] | None = None) -> list[
 
 def _model_file(config: DetectorConfig) -> Path:
     """The model file to load, checked against its SHA-256 where one is known."""
+    if config.model is None and config.precision == "int8":
+        return int8_model_file()
     if config.model is None:
         path = yolo11n_path()
         verify(path, YOLO11N_SHA256)
