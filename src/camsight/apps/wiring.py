@@ -117,6 +117,7 @@ def make_publisher(
         site=store.site,
         api_url=config.hub.api_url,
         heartbeat_s=config.hub.heartbeat_s,
+        batch_s=config.hub.batch_s,
         model=running(config.detector, models_folder(store.paths.media)),
         client_id=client_id,
         on_model=on_model,

@@ -716,12 +716,20 @@ class HubConfig(Model):
     heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between heartbeats.")
     tracks: bool = Field(default=True, description="Send track records (with a masked, blurred thumbnail) too.")
     thumbnails: bool = Field(
-        default=True,
-        description="Send each track record's thumbnail with it (about 2/3 of a track message's bytes); false "
-        "sends the records without (the hub then shows none for the edge's tracks).",
+        default=False,
+        description="Send each track record's thumbnail with it (about 2/3 of a track message's bytes); by default "
+        "the hub fetches a thumbnail from the edge's API when someone first looks at it (the hub's edges[] entry "
+        "for this site, with a token of an operator account here).",
     )
     drain_timeout_s: float = Field(
         default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
+    )
+    batch_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="Longest a track record or an event's later version waits to travel with others in one "
+        "compressed message (an event's first version goes at once); 0: each as soon as it is stored.",
     )
     models: bool = Field(
         default=True,
