@@ -7,8 +7,8 @@ Usage: python bench/hub_upstream.py [--video tests/data/opencv_vtest.mp4] [--fps
 has ``site:`` and ``hub: {mqtt: ...}``: once as configured by default (``hub.tracks: true``: events and
 track records, without thumbnails: the hub fetches those on demand) and once with ``hub.tracks: false``
 (events only). ``hub.mqtt`` points at a port where no broker listens and ``hub.drain_timeout_s`` is 0,
-so each analysis writes its outbox and leaves every row in it. The camera is ``gate`` with a loitering rule of ``--min-dwell`` s,
-as the edge stores in ``tests/data/stores`` were made (a chatty rule: many event versions).
+so each analysis writes its outbox and leaves every row in it. The camera is ``gate`` with a loitering
+rule of ``--min-dwell`` s, as the edge stores in ``tests/data/stores`` were made (a chatty rule: many event versions).
 
 What would go upstream (edge to broker) is counted as MQTT 5 packets, as the edge's publisher sends them
 to a hub that reads batches (:mod:`camsight.transport.batch`): the rows are replayed at their source
@@ -20,8 +20,8 @@ thumbnails (``hub.thumbnails: true``, read from the edge's media) and uncompress
 
 - one QoS 1 PUBLISH per message (a batch, or one outbox row): fixed header (1 byte + remaining-length
   varint), topic (2-byte length + UTF-8), packet id (2), properties (varint length + the two user
-  properties ``outbox`` = row id(s) and ``edge`` = client id and the content type, encoded by paho's ``Properties.pack``) and the
-  payload as :func:`camsight.transport.wire.encode` makes it (zlib-compressed JSON when smaller; the
+  properties ``outbox`` = row id(s) and ``edge`` = client id and the content type, encoded by paho's
+  ``Properties.pack``) and the payload as :func:`camsight.transport.wire.encode` makes it (zlib-compressed JSON when smaller; the
   uncompressed figure is printed too);
 - one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every message);
 - per hour: the heartbeat (``EdgeStatus``, retained) every ``hub.heartbeat_s``, two camera-status
