@@ -21,8 +21,8 @@ thumbnails (``hub.thumbnails: true``, read from the edge's media) and uncompress
 - one QoS 1 PUBLISH per message (a batch, or one outbox row): fixed header (1 byte + remaining-length
   varint), topic (2-byte length + UTF-8), packet id (2), properties (varint length + the two user
   properties ``outbox`` = row id(s) and ``edge`` = client id and the content type, encoded by paho's
-  ``Properties.pack``) and the payload as :func:`camsight.transport.wire.encode` makes it (zlib-compressed JSON when smaller; the
-  uncompressed figure is printed too);
+  ``Properties.pack``) and the payload as :func:`camsight.transport.wire.encode` makes it
+  (zlib-compressed JSON when smaller; the uncompressed figure is printed too);
 - one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every message);
 - per hour: the heartbeat (``EdgeStatus``, retained) every ``hub.heartbeat_s``, two camera-status
   messages (``CameraStatus`` is sent on change only: allow one connecting/live pair an hour) and a
