@@ -1,7 +1,7 @@
 """Upstream bytes per camera-hour to the hub, against the camera's own video bitrate, on a real clip.
 
 Usage: python bench/hub_upstream.py [--video tests/data/opencv_vtest.mp4] [--fps 5] [--min-dwell 1]
-[--heartbeat-s 30] [--timeout 900]
+[--heartbeat-s S] [--timeout 900]
 
 ``camsight analyze`` (a subprocess, as a user runs it) analyses the clip twice with an edge config that
 has ``site:`` and ``hub: {mqtt: ...}``: once as configured by default (``hub.tracks: true``: events and
@@ -97,8 +97,8 @@ def publish_size(topic: str, payload: str, *, row_id: int | str | None, compress
     data = payload.encode()
     if row_id is not None:
         props.UserProperty = [("outbox", str(row_id)), ("edge", CLIENT_ID)]
-        if compress:
-            data, props.ContentType = wire.encode(payload)
+    if compress:  # rows, heartbeats and camera states alike
+        data, props.ContentType = wire.encode(payload)
     remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
     return 1 + _varint_len(remaining) + remaining
 
@@ -237,11 +237,14 @@ def hourly_overhead(config: Config) -> tuple[int, int]:
     return heartbeat + states + pings * PINGREQ, beats + 2 + pings
 
 
-def write_config(folder: Path, *, fps: float, min_dwell: float, heartbeat_s: float, tracks: bool) -> Path:
+def write_config(folder: Path, *, fps: float, min_dwell: float, heartbeat_s: float | None, tracks: bool) -> Path:
     """An edge config with a site and a hub no broker answers (the outbox is written and kept)."""
+    hub: dict[str, object] = {"mqtt": NO_BROKER, "drain_timeout_s": 0, "tracks": tracks}
+    if heartbeat_s is not None:
+        hub["heartbeat_s"] = heartbeat_s
     config = {
         "site": SITE,
-        "hub": {"mqtt": NO_BROKER, "drain_timeout_s": 0, "heartbeat_s": heartbeat_s, "tracks": tracks},
+        "hub": hub,
         "cameras": [
             {"id": "gate", "fps": fps, "rules": [{"kind": "loitering", "name": "stay", "min_dwell_s": min_dwell}]}
         ],
@@ -308,7 +311,7 @@ def main() -> None:
     parser.add_argument("--video", type=Path, default=ROOT / "tests/data/opencv_vtest.mp4", help="a real clip")
     parser.add_argument("--fps", type=float, default=5.0, help="frames per second analysed (camera default: 5)")
     parser.add_argument("--min-dwell", type=float, default=1.0, help="the loitering rule's min_dwell_s")
-    parser.add_argument("--heartbeat-s", type=float, default=30.0, help="hub.heartbeat_s (default: the config's)")
+    parser.add_argument("--heartbeat-s", type=float, default=None, help="hub.heartbeat_s (default: the config's)")
     parser.add_argument(
         "--batch-s", type=float, default=None, help="hub.batch_s: how long rows wait to travel together"
     )

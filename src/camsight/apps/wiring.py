@@ -80,7 +80,14 @@ def hub_writers(config: Config, store: Store) -> list[BatchWriter]:
     from camsight.transport.outbox import OutboxWriter
 
     hub = config.hub
-    return [OutboxWriter(media_root=store.paths.media, tracks=hub.tracks, thumbnails=hub.thumbnails)]
+    return [
+        OutboxWriter(
+            media_root=store.paths.media,
+            tracks=hub.tracks,
+            thumbnails=hub.thumbnails,
+            event_update_s=hub.event_update_s,
+        )
+    ]
 
 
 def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> StoreSink:

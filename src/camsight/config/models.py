@@ -713,7 +713,13 @@ class HubConfig(Model):
         description="This edge's API as the hub can reach it (e.g. http://10.0.0.5:8080), for fetching clips on "
         "demand; announced in the heartbeat.",
     )
-    heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between heartbeats.")
+    heartbeat_s: float = Field(
+        default=300.0,
+        ge=1,
+        le=3600,
+        description="Seconds between heartbeats (the edge's last_seen_at at the hub; a change of model is announced "
+        "at once, and an edge that goes away is reported offline by its last will within 45 s).",
+    )
     tracks: bool = Field(default=True, description="Send track records (with a masked, blurred thumbnail) too.")
     thumbnails: bool = Field(
         default=False,
@@ -723,6 +729,13 @@ class HubConfig(Model):
     )
     drain_timeout_s: float = Field(
         default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
+    )
+    event_update_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="An open event's updates go to the hub at most this often (seconds of the camera's time); its "
+        "first version (the alert) and its last always go; 0: every version.",
     )
     batch_s: float = Field(
         default=10.0,

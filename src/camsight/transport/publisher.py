@@ -82,7 +82,7 @@ class Publisher:
         *,
         site: str,
         api_url: str | None = None,
-        heartbeat_s: float = 30.0,
+        heartbeat_s: float = 300.0,
         model: tuple[str | None, str | None] = (None, None),
         client_id: str | None = None,
         resend_s: float = RESEND_S,
@@ -319,9 +319,15 @@ class Publisher:
             changed = {c: s for c, s in self._cameras.items() if self._cameras_sent.get(c) != s}
         for camera, (state, reason) in changed.items():
             status = CameraStatus(site=self.site, camera=camera, state=state, reason=reason, at=datetime.now(UTC))
-            self._publish(topics.status_topic(self.site, camera), status.model_dump_json(), retain=True)
+            self._publish_json(topics.status_topic(self.site, camera), status.model_dump_json())
             with self._lock:
                 self._cameras_sent[camera] = (state, reason)
+
+    def _publish_json(self, topic: str, text: str) -> None:
+        """Publish a retained status, compressed when smaller (:mod:`camsight.transport.wire`)."""
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        data, props.ContentType = wire.encode(text)
+        self._publish(topic, data, props, retain=True)
 
     def _publish(
         self, topic: str, payload: str | bytes, props: Properties | None = None, *, retain: bool = False
@@ -341,7 +347,7 @@ class Publisher:
     def _heartbeat(self) -> None:
         if time.monotonic() - self._beat >= self.heartbeat_s:
             self._beat = time.monotonic()
-            self._publish(topics.edge_topic(self.site), self._edge("online"), retain=True)
+            self._publish_json(topics.edge_topic(self.site), self._edge("online"))
 
     def pending(self) -> int:
         """Rows still in the outbox."""
