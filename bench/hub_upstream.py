@@ -13,9 +13,9 @@ rule of ``--min-dwell`` s, as the edge stores in ``tests/data/stores`` were made
 What would go upstream (edge to broker) is counted as MQTT 5 packets, as the edge's publisher sends them
 to a hub that reads batches (:mod:`camsight.transport.batch`): the rows are replayed at their source
 times (an event version's ``end_s``, a track record's ``end_s``; a live camera's source time is wall
-time) through the publisher's rounds: a round goes when an event's first version arrives (a live alert,
-with whatever waits), when the oldest waiting row is ``hub.batch_s`` old, or when a batch is full; each
-round is one batch message per topic. One row per message (a hub that does not read batches), with
+time) through the publisher's rounds: an event's first version (a live alert) goes at once, the other
+rows when the oldest waiting is ``hub.batch_s`` old or a batch is full; each round is one batch message
+per topic. One row per message (a hub that does not read batches), with
 thumbnails (``hub.thumbnails: true``, read from the edge's media) and uncompressed are printed too.
 
 - one QoS 1 PUBLISH per message (a batch, or one outbox row): fixed header (1 byte + remaining-length
@@ -40,6 +40,7 @@ PyAV (the video stream's ``bit_rate``, else file size x 8 / duration). The last 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -61,6 +62,7 @@ from camsight.models.registry import active_detector
 from camsight.store import connect
 from camsight.transport import batch, outbox, topics, wire
 from camsight.transport.messages import CameraStatus, EdgeStatus, TrackMessage
+from camsight.transport.path import TOLERANCE, simplify
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(camsight.__file__).resolve().parents[1]
@@ -114,6 +116,7 @@ class Outbox:
     track_bytes_thumbnail: int
     batched_bytes: int
     messages: int
+    thinned_bytes: int
     plain_bytes: int
     plain_track_bytes: int
     thumbnail_chars: int
@@ -145,8 +148,8 @@ def row_time(topic: str, payload: str) -> float:
 def rounds(rows: list[outbox.OutboxRow], batch_s: float) -> list[list[outbox.OutboxRow]]:
     """The publisher's rounds over rows written at their source times (live: source time is wall time).
 
-    A round goes when an event's first version arrives (with what waits), when the oldest row waiting
-    is ``batch_s`` old, or when :data:`~camsight.transport.batch.MAX_ROWS` wait.
+    An event's first version goes at once (alone); the others go together when the oldest of them
+    waited ``batch_s`` or :data:`~camsight.transport.batch.MAX_ROWS` wait.
     """
     done: list[list[outbox.OutboxRow]] = []
     waiting: list[outbox.OutboxRow] = []
@@ -156,13 +159,32 @@ def rounds(rows: list[outbox.OutboxRow], batch_s: float) -> list[list[outbox.Out
         if waiting and at - oldest >= batch_s:
             done.append(waiting)
             waiting = []
+        if batch_s <= 0 or batch.urgent(row.topic, row.payload):
+            done.append([row])
+            continue
         if not waiting:
             oldest = at
         waiting.append(row)
-        if batch_s <= 0 or batch.urgent(row.topic, row.payload) or len(waiting) >= batch.MAX_ROWS:
+        if len(waiting) >= batch.MAX_ROWS:
             done.append(waiting)
             waiting = []
     return done + ([waiting] if waiting else [])
+
+
+def batched_size(rows: list[outbox.OutboxRow], batch_s: float) -> tuple[int, int]:
+    """PUBLISH bytes and messages of rows sent in the publisher's rounds, a batch per topic per round."""
+    size = messages = 0
+    for taken in rounds(rows, batch_s):
+        for topic, text, ids in batch.pack((r.id, r.topic, r.payload) for r in taken):
+            size += publish_size(topic, text, row_id=batch.ids_property(ids))
+            messages += 1
+    return size, messages
+
+
+def _thinned(payload: str) -> str:
+    message = TrackMessage.model_validate_json(payload)
+    path = simplify(message.record.path, tolerance=TOLERANCE)
+    return message.model_copy(update={"record": message.record.model_copy(update={"path": path})}).model_dump_json()
 
 
 def read_outbox(db: Path, batch_s: float) -> Outbox:
@@ -193,11 +215,10 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
             thumbs += len(image or "")
             full_json = message.model_copy(update={"thumbnail_jpeg": image}).model_dump_json()
             with_thumbnail += publish_size(row.topic, full_json, row_id=row.id)
-    batched = messages = 0
-    for taken in rounds(rows, batch_s):
-        for topic, text, ids in batch.pack((r.id, r.topic, r.payload) for r in taken):
-            batched += publish_size(topic, text, row_id=batch.ids_property(ids))
-            messages += 1
+    batched, messages = batched_size(rows, batch_s)
+    thin = [
+        dataclasses.replace(r, payload=_thinned(r.payload)) if topics.parse(r.topic)[1] == "tracks" else r for r in rows
+    ]
     return Outbox(
         events=counts["events"],
         tracks=counts["tracks"],
@@ -206,6 +227,7 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
         track_bytes_thumbnail=with_thumbnail,
         batched_bytes=batched,
         messages=messages,
+        thinned_bytes=batched_size(thin, batch_s)[0],
         plain_bytes=plain,
         plain_track_bytes=plain_tracks,
         thumbnail_chars=thumbs,
@@ -354,7 +376,7 @@ def main() -> None:
     print(f"scale: x{scale:.1f} (an hour / the clip's {duration:.1f} s); video {human(video_hour)} per camera-hour")
     batch_s = edge_config.hub.batch_s if args.batch_s is None else args.batch_s
     print(
-        f"batches: one message per topic per publish round (hub.batch_s {batch_s:g}: an event's first version "
+        f"batches: one message per topic per publish round (hub.batch_s {batch_s:g}; an event's first version "
         f"goes at once); {full.rows} rows in {full.messages} messages"
     )
     per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
@@ -368,6 +390,11 @@ def main() -> None:
     print(
         f"the same rows one per message as JSON text, uncompressed (edges before the zlib content type): "
         f"{human(plain)} per camera-hour (ratio {video_hour / plain:.0f}x)"
+    )
+    thinned = (full.thinned_bytes + PUBACK * full.messages) * scale + overhead
+    print(
+        f"with paths thinned (hub.path_tolerance: {TOLERANCE:g}; not the default): {human(thinned)} per camera-hour "
+        f"(ratio {video_hour / thinned:.0f}x)"
     )
     thumbed = (full.event_bytes + full.track_bytes_thumbnail + PUBACK * full.rows) * scale + overhead
     print(

@@ -86,6 +86,7 @@ def hub_writers(config: Config, store: Store) -> list[BatchWriter]:
             tracks=hub.tracks,
             thumbnails=hub.thumbnails,
             event_update_s=hub.event_update_s,
+            path_tolerance=hub.path_tolerance,
         )
     ]
 

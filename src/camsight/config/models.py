@@ -737,8 +737,17 @@ class HubConfig(Model):
         description="An open event's updates go to the hub at most this often (seconds of the camera's time); its "
         "first version (the alert) and its last always go; 0: every version.",
     )
+    path_tolerance: float = Field(
+        default=0.0,
+        ge=0,
+        le=0.05,
+        description="Thin each track record's path upstream: drop the samples that straight motion between the "
+        "kept ones explains within this share of the frame (e.g. 0.005); the edge keeps the whole path. 0 (the "
+        "default) sends it whole: the hub's 'near other people' share is counted over path samples and shifts a "
+        "little when they are thinned.",
+    )
     batch_s: float = Field(
-        default=10.0,
+        default=60.0,
         ge=0,
         le=600,
         description="Longest a track record or an event's later version waits to travel with others in one "

@@ -35,6 +35,7 @@ from camsight.perception.privacy import fit_within
 from camsight.store.schema import outbox
 from camsight.transport import topics
 from camsight.transport.messages import THUMBNAIL_SIDE, TrackMessage
+from camsight.transport.path import simplify
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +75,25 @@ class OutboxWriter:
     """Writes a batch's alerts and track records to the outbox (a :class:`~camsight.store.sink.BatchWriter`)."""
 
     def __init__(
-        self, *, media_root: Path, tracks: bool = True, thumbnails: bool = False, event_update_s: float = 0.0
+        self,
+        *,
+        media_root: Path,
+        tracks: bool = True,
+        thumbnails: bool = False,
+        event_update_s: float = 0.0,
+        path_tolerance: float = 0.0,
     ) -> None:
         """Thumbnails are read from ``media_root``; ``tracks`` False: events only; ``thumbnails`` True: with images.
 
         ``event_update_s``: an open event's versions after the first are written at most this often (seconds
-        of the source's time); 0: every version.
+        of the source's time); 0: every version. ``path_tolerance`` > 0: each record's path thinned
+        (:func:`camsight.transport.path.simplify`) upstream; the store keeps it whole.
         """
         self.media_root = media_root
         self.tracks = tracks
         self.thumbnails = thumbnails
         self.event_update_s = event_update_s
+        self.path_tolerance = path_tolerance
         self._written: dict[str, float] = {}  # open event id -> end_s of its last version written
 
     def _wanted(self, alert: AnyEvent) -> bool:
@@ -109,6 +118,8 @@ class OutboxWriter:
         if self.tracks:
             for record in records:
                 image = thumbnail_b64(self.media_root, record) if self.thumbnails else None
+                if self.path_tolerance > 0:
+                    record = record.model_copy(update={"path": simplify(record.path, tolerance=self.path_tolerance)})
                 message = TrackMessage(record=record, thumbnail_jpeg=image)
                 rows.append(
                     {

@@ -12,8 +12,8 @@ reconnection, are sent again; a duplicate is harmless (the hub upserts by id).
 Rows go several to a message when every hub present reads batches (:mod:`camsight.transport.batch`):
 one batch per topic per publish round, its rows' ids in the ``outbox`` user property; the hub confirms
 them all once it stored them, and each row is deleted only then. An event's first version (a live
-alert) is sent at once, with whatever else waits; other rows wait until the oldest of them is
-``batch_s`` old (or a batch is full), so that they travel together.
+alert) is sent at once; other rows wait until the oldest of them is ``batch_s`` old (or a batch is
+full), so that they travel together.
 
 The edge publishes only while a hub announces itself online (a retained message each hub process sets
 once it has subscribed, cleared by its last will): after a broker restart nothing is sent before a hub
@@ -52,7 +52,7 @@ SHORT_SESSION_S = 600
 """How long the broker keeps the session of a one-off sender (``analyze``, ``outbox send``)."""
 POLL_S = 0.2
 """How often the outbox is looked at when there is nothing to do."""
-BATCH_S = 10.0
+BATCH_S = 60.0
 """Longest a row other than an event's first version waits to travel in a batch with others."""
 
 
@@ -281,7 +281,8 @@ class Publisher:
         if not rows:
             return False
         if self.batching:
-            if not self._batch_due(rows, room):
+            rows = self._due(rows, room)
+            if not rows:
                 return False
             messages = batch.pack((r.id, r.topic, r.payload) for r in rows)
         else:
@@ -298,16 +299,16 @@ class Publisher:
             self.messages += 1
         return True
 
-    def _batch_due(self, rows: list[outbox.OutboxRow], room: int) -> bool:
-        """Whether to send now: a live alert waits, the oldest row waited ``batch_s``, or a batch is full."""
+    def _due(self, rows: list[outbox.OutboxRow], room: int) -> list[outbox.OutboxRow]:
+        """The rows to send now: all once the oldest waited ``batch_s`` or a batch is full; else the live alerts."""
         if self.batch_s <= 0 or len(rows) >= min(room, batch.MAX_ROWS) or self._flush.is_set():
-            return True
+            return rows
         oldest = min(r.created_at for r in rows)
         if oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)
         if (datetime.now(UTC) - oldest).total_seconds() >= self.batch_s:
-            return True
-        return any(batch.urgent(r.topic, r.payload) for r in rows)
+            return rows
+        return [r for r in rows if batch.urgent(r.topic, r.payload)]
 
     def report_cameras(self, states: dict[str, tuple[str, str | None]]) -> None:
         """The cameras' current ``(state, reason)``; each change is published (retained) on its status topic."""
