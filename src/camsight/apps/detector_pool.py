@@ -41,7 +41,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection, Listener, wait
@@ -58,7 +58,8 @@ from camsight.config.models import DetectorConfig
 from camsight.core.detections import Detections
 from camsight.core.frame import Frame
 from camsight.errors import CamsightError
-from camsight.perception.detect import Detector
+from camsight.perception.detect import Detector, detect_regions
+from camsight.perception.regions import Region
 
 log = logging.getLogger(__name__)
 FOLLOW_EVERY_S = 2.0
@@ -227,10 +228,12 @@ class DetectorServer:
     def _detect(self, requests: list[tuple[_Client, tuple[Any, ...]]]) -> None:
         """One batch: detect on each frame in its block, answer each camera."""
         images: list[NDArray[np.uint8]] = []
+        sides: list[int | None] = []
         answers: list[tuple[Any, ...] | None] = []
-        for client, (request_id, name, height, width) in requests:
+        for client, (request_id, name, height, width, *rest) in requests:
             try:
                 images.append(client.image(name, height, width))
+                sides.append(rest[0] if rest else None)  # a region's input side (None: the detector's)
                 answers.append(None)
             except (OSError, ValueError) as exc:
                 answers.append(("dets", request_id, self.version, f"frame not readable: {exc}", None, None, None))
@@ -238,10 +241,14 @@ class DetectorServer:
         error: str | None = None
         try:
             detector = self.detector
+
+            def one(image: NDArray[np.uint8], side: int | None) -> Detections:
+                return detector.detect_image(image) if side is None else detector.detect_images([image], [side])[0]
+
             if len(images) > 1 and self.spec.threads > 1:  # one model, several frames at once
-                found = list(self._pool.map(detector.detect_image, images))
+                found = list(self._pool.map(one, images, sides))
             else:
-                found = [detector.detect_image(image) for image in images]
+                found = [one(image, side) for image, side in zip(images, sides, strict=True)]
         except Exception as exc:  # a model that fails on a frame must not end every camera's detection
             log.exception("detector: a batch of %d frame(s) failed", len(images))
             error = f"the detector failed: {type(exc).__name__}: {exc}"
@@ -343,10 +350,14 @@ class SharedDetector:
         sent: Frames sent to the detector.
     """
 
-    def __init__(self, address: str, authkey: bytes, *, timeout_s: float) -> None:
+    def __init__(
+        self, address: str, authkey: bytes, *, timeout_s: float, iou: float = 0.5, input_size: int = 640
+    ) -> None:
         self.address = address
         self.authkey = authkey
         self.timeout_s = timeout_s
+        self.iou = iou
+        self.input_size = input_size
         self.version: str | None = None
         self.dropped = 0
         self.problem: str | None = None
@@ -373,13 +384,24 @@ class SharedDetector:
         """
         return self.detect_image(frame.image)
 
-    def detect_images(self, images: list[NDArray[np.uint8]]) -> list[Detections]:
-        """Detections in each image, in order (one after the other: a camera has one frame in flight).
+    def detect_images(
+        self, images: Sequence[NDArray[np.uint8]], sides: Sequence[int] | None = None
+    ) -> list[Detections]:
+        """Detections in each image, in order, each at its input side (one after another: one in flight).
 
         Raises:
             DetectorBusy: One was not answered in time.
         """
-        return [self.detect_image(image) for image in images]
+        per_image: Sequence[int | None] = list(sides) if sides is not None else [None] * len(images)
+        return [self._ask(image, side) for image, side in zip(images, per_image, strict=True)]
+
+    def detect_regions(self, frame: Frame, regions: Sequence[Region]) -> Detections:
+        """Detections in these regions of a frame, in the frame's pixels (crops sent one after the other).
+
+        Raises:
+            DetectorBusy: A crop was not answered in time: drop the frame.
+        """
+        return detect_regions(self, frame, regions, iou=self.iou, input_size=self.input_size)
 
     def detect_image(self, image: NDArray[np.uint8]) -> Detections:
         """Detections in one BGR ``H x W x 3`` uint8 image.
@@ -387,6 +409,9 @@ class SharedDetector:
         Raises:
             DetectorBusy: Not answered in time (or the detector is down): drop the frame.
         """
+        return self._ask(image, None)
+
+    def _ask(self, image: NDArray[np.uint8], side: int | None) -> Detections:
         conn = self._connect()
         if conn is None:
             self._drop(self.problem or "the shared detector is not running")
@@ -405,7 +430,7 @@ class SharedDetector:
         np.copyto(np.ndarray((height, width, 3), dtype=np.uint8, buffer=block.buf), image)
         request = next(self._ids)
         try:
-            conn.send((request, block.name, height, width))
+            conn.send((request, block.name, height, width, side))
         except OSError as exc:
             self._disconnect(f"the shared detector went away: {exc}")
             self._drop(self.problem or "the shared detector went away")

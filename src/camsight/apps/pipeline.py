@@ -13,19 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
 from camsight.config.models import CLASS_IDS, CameraConfig, Config
-from camsight.core.detections import Detections
+from camsight.core.detections import Detections, box_iou
 from camsight.core.frame import Frame
 from camsight.core.geometry import Point
 from camsight.core.tracks import FinishedTrack, TrackContext
 from camsight.events.models import AnyEvent
-from camsight.perception.blobs import with_motion_objects
+from camsight.perception.blobs import mask_boxes, with_motion_objects
 from camsight.perception.detect import Detector
-from camsight.perception.motion import MotionGate
+from camsight.perception.motion import MotionGate, Reason
 from camsight.perception.pose import make_estimator
 from camsight.perception.posture import PosePostures
 from camsight.perception.privacy import apply_masks
+from camsight.perception.regions import Region, inside, plan_regions, predict_boxes
 from camsight.perception.track import Tracker
 from camsight.perception.tracklog import Describer, TrackLog, TrackState
 from camsight.rules.base import Rule, RuleContext
@@ -43,6 +45,31 @@ class StageTimes:
     rules: float = 0.0
 
 
+REGION_BLOB_AREA = 0.0003
+"""Smallest motion blob (share of the image) that gets a detection region of its own."""
+
+FULL_FRAME_REASONS: frozenset[Reason] = frozenset({"first", "keyframe", "disabled"})
+"""Motion-gate reasons that always get a full-frame pass: nothing is known yet, or nothing is tracked."""
+
+
+@dataclass
+class RegionStats:
+    """How the detector passes of one pipeline were run."""
+
+    full_frame: int = 0
+    region_passes: int = 0
+    regions: int = 0
+    held: int = 0
+
+    def describe(self) -> str:
+        """One line: full-frame and region passes, regions per region pass."""
+        per = self.regions / self.region_passes if self.region_passes else 0.0
+        return (
+            f"full-frame passes {self.full_frame}, region passes {self.region_passes} ({per:.1f} regions each, "
+            f"{self.held} stationary boxes held)"
+        )
+
+
 @dataclass
 class PipelineStats:
     """Counters of one camera's pipeline."""
@@ -52,6 +79,34 @@ class PipelineStats:
     detections: int = 0
     tracks: int = 0
     times: StageTimes = field(default_factory=StageTimes)
+    regions: RegionStats = field(default_factory=RegionStats)
+
+
+STATIONARY_IOU = 0.85
+"""A tracked box overlapping its previous sighting by at least this IoU has not moved."""
+
+STATIONARY_SIGHTINGS = 3
+"""Sightings in a row without moving after which a tracked object is stationary."""
+
+STABLE_SIGHTINGS = 3
+"""Detector passes in a row a track must have been seen in to count as stable (the cadence rule)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """Where the pipeline last saw a tracked object, for its region (or its held box) on later passes."""
+
+    box: NDArray[np.float32]
+    t: float
+    velocity: NDArray[np.float32]
+    confidence: float
+    class_id: int
+    unmoved: int
+    sightings: int
+
+    @property
+    def stationary(self) -> bool:
+        return self.unmoved >= STATIONARY_SIGHTINGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +178,17 @@ class CameraPipeline:
         self.poses: PosePostures | None = None
         self.tracklog: TrackLog | None = None
         self._held = Detections.empty()
+        self._seen: dict[int, _Seen] = {}
+        self._new_boxes = np.zeros((0, 4), np.float32)
+        self._last_dets_t = 0.0
+        self._last_full: float | None = None
+        self._unconfirmed = False
+        # Motion objects (blobs given a class) keep the plain path: full-frame passes, boxes held in place
+        # between them. A blob's box carries its trail, and region passes, prediction and the cadence
+        # split a wrong-way event on intel_car-detection.mp4 in two.
+        self._plain = camera.motion_objects is not None
+        self._held_t = 0.0
+        self._prev_pass_t = -1.0
         self._masks: list[tuple[Point, ...]] = [tuple((x, y) for x, y in mask) for mask in camera.masks]
 
     def _bind(self, frame: Frame) -> list[FinishedTrack]:
@@ -145,6 +211,11 @@ class CameraPipeline:
         self.tracklog = TrackLog(track_ctx, zones=zones, lost_after_s=lost)
         self.tracker.reset()
         self._held = Detections.empty()
+        self._seen.clear()
+        self._new_boxes = np.zeros((0, 4), np.float32)
+        self._last_full = None
+        self._unconfirmed = False
+        self._prev_pass_t = -1.0
         return ended
 
     def step(self, frame: Frame) -> StepResult:
@@ -157,23 +228,35 @@ class CameraPipeline:
         now = frame.pts_s
         times = self.stats.times
         t0 = time.perf_counter()
-        run = (
-            self.still
-            or self.gate.gate(
-                frame, tracking=self.tracker.active, now=now, boxes=self._held.xyxy if len(self._held) else None
-            ).run_detector
-        )
+        reason: Reason = "first"
+        if not self.still:
+            gated = self.gate.gate(
+                frame,
+                tracking=self.tracker.active,
+                now=now,
+                boxes=self._held.xyxy if len(self._held) else None,
+                stable=self._stable(),
+            )
+            reason = gated.reason
+            if reason == "still" and self._unconfirmed and not self._plain:
+                reason = "tracking"  # a new object needs a second sighting in a row for the tracker to take it
+        run = self.still or reason != "still"
         t1 = time.perf_counter()
-        dets = self.detector.detect(frame) if run else Detections.empty()
+        dets = self._detect(frame, reason, now) if run else Detections.empty()
         if run and not self.still and self.camera.motion_objects is not None:
             blobs = self.gate.moving_boxes(self.camera.motion_object_min_area)
             dets = with_motion_objects(dets, blobs, CLASS_IDS[self.camera.motion_objects])
         t2 = time.perf_counter()
         # Skipped frame: nothing moved outside the tracked boxes, so the tracked objects are held in place.
-        tracked = self._track(dets) if run else self._held
+        tracked = self._track(dets) if run else self._predicted(now)
         if run and not len(dets):  # motion objects count: absorbing them would erase them from the mask
             self.gate.absorb()
-        self._held = tracked
+        if run:
+            self._held = tracked
+        if run:
+            self._held_t = now
+            self._remember(dets, tracked, now)
+            self._unconfirmed = len(dets) > len(tracked)
         t3 = time.perf_counter()
         if self.poses is not None and len(tracked):
             readings = self.poses.observe(frame.image, tracked, now)
@@ -193,6 +276,129 @@ class CameraPipeline:
         self.stats.detections += len(dets)
         self.stats.tracks += len(finished)
         return StepResult(frame=frame, detections=tracked, detected=dets, events=events, finished=finished)
+
+    def _detect(self, frame: Frame, reason: Reason, now: float) -> Detections:
+        """One detector pass: on regions around motion and the objects last seen, or on the full frame.
+
+        The full frame is run for a still picture, when regions are off, when the gate has nothing to
+        go on (``first``, ``keyframe``, ``disabled``), when ``regions.full_frame_s`` has passed since the
+        last full-frame pass, and when the regions would cost nearly as much as the full frame
+        (:func:`~camsight.perception.regions.plan_regions`).
+        """
+        rc = self.config.detector.regions
+        regions = None
+        due = self._last_full is None or now - self._last_full >= rc.full_frame_s or now < self._last_full
+        if not (self.still or self._plain or not rc.enabled or reason in FULL_FRAME_REASONS or due):
+            boxes = self._interest_boxes(frame, now)
+            regions = plan_regions(
+                boxes,
+                frame.width,
+                frame.height,
+                input_size=self.config.detector.input_size,
+                min_side=rc.min_side,
+                margin=rc.margin,
+                max_cost=rc.max_cost,
+            )
+        stats = self.stats.regions
+        if regions is None:
+            stats.full_frame += 1
+            self._last_full = now
+            return self.detector.detect(frame)
+        stats.region_passes += 1
+        stats.regions += len(regions)
+        found = self.detector.detect_regions(frame, regions)
+        held = self._held_boxes(regions)
+        stats.held += len(held)
+        return concat(found, held) if len(held) else found
+
+    def _stable(self) -> bool:
+        """The cadence rule: every track is stable.
+
+        That is: there are tracks, each was seen in the last detector pass and in the
+        :data:`STABLE_SIGHTINGS` passes before it in a row, and the last pass found nothing new.
+        """
+        if self._plain:
+            return False
+        seen = self._seen.values()
+        return (
+            bool(self._seen)
+            and not self._unconfirmed
+            and all(s.t == self._held_t and s.sightings >= STABLE_SIGHTINGS for s in seen)
+        )
+
+    def _predicted(self, now: float) -> Detections:
+        """The last pass's tracked boxes moved by their tracks' velocity to ``now`` (frames the gate skips)."""
+        if self._plain or not len(self._held) or now <= self._held_t:
+            return self._held
+        velocity = np.array(
+            [
+                s.velocity if (s := self._seen.get(int(t))) is not None else np.zeros(2, np.float32)
+                for t in self._held.tracker_id
+            ],
+            np.float32,
+        )
+        moved = predict_boxes(self._held.xyxy, velocity, now - self._held_t, max_dt=self.config.motion.track_refresh_s)
+        return Detections.from_arrays(
+            xyxy=moved,
+            confidence=self._held.confidence,
+            class_id=self._held.class_id,
+            tracker_id=self._held.tracker_id,
+        )
+
+    def _interest_boxes(self, frame: Frame, now: float) -> NDArray[np.float32]:
+        """Boxes that need a region: motion blobs, new objects, and moving tracks where they should be now.
+
+        Stationary tracks (:data:`STATIONARY_SIGHTINGS` sightings without moving) get no region of their
+        own: motion on them makes a blob, which does, and otherwise their box is held (:meth:`_held_boxes`).
+        """
+        fresh = now - self._last_dets_t <= self.config.tracker.lost_track_s
+        parts = [self._new_boxes if fresh else self._new_boxes[:0]]
+        mask = self.gate.last_moving_mask
+        if mask is not None:
+            parts.append(mask_boxes(mask, min_area=REGION_BLOB_AREA, scale=frame.width / mask.shape[1]))
+        parts.extend(predict_boxes(s.box, s.velocity, now - s.t) for s in self._seen.values() if not s.stationary)
+        return np.concatenate([p.reshape(-1, 4) for p in parts]).astype(np.float32)
+
+    def _held_boxes(self, regions: Sequence[Region]) -> Detections:
+        """The stationary tracks no region holds whole, as detections at their last box and score."""
+        held = [s for s in self._seen.values() if s.stationary and not any(inside(s.box, r) for r in regions)]
+        if not held:
+            return Detections.empty()
+        return Detections.from_arrays(
+            xyxy=np.array([s.box for s in held], np.float32),
+            confidence=np.array([s.confidence for s in held], np.float32),
+            class_id=np.array([s.class_id for s in held], np.int64),
+        )
+
+    def _remember(self, dets: Detections, tracked: Detections, now: float) -> None:
+        """Keep where each tracked object was seen (how fast it moved, since when it stands still)."""
+        keep_s = self.config.tracker.lost_track_s
+        for box, tid, conf, cls in zip(
+            tracked.xyxy, tracked.tracker_id, tracked.confidence, tracked.class_id, strict=True
+        ):
+            old = self._seen.get(int(tid))
+            velocity = np.zeros(2, np.float32)
+            unmoved = 0
+            sightings = old.sightings + 1 if old is not None and old.t == self._prev_pass_t else 1
+            if old is not None and now > old.t:
+                moved = (box[:2] + box[2:]) / 2 - (old.box[:2] + old.box[2:]) / 2
+                velocity = (moved / (now - old.t)).astype(np.float32)
+                still = float(box_iou(box[None], old.box[None])[0, 0]) >= STATIONARY_IOU
+                unmoved = old.unmoved + 1 if still else 0
+                if still and old.stationary:
+                    box = old.box  # a stationary box stays where it settled (no creep from small jitter)
+            self._seen[int(tid)] = _Seen(
+                np.asarray(box, np.float32).copy(), now, velocity, float(conf), int(cls), unmoved, sightings
+            )
+        for tid in [k for k, v in self._seen.items() if now - v.t > keep_s or now < v.t]:
+            del self._seen[tid]
+        # Detections not tracked yet (a new object needs a second sighting for an id) get regions too.
+        boxes = np.asarray(dets.xyxy, np.float32).reshape(-1, 4)
+        if len(boxes) and len(tracked):
+            boxes = boxes[box_iou(boxes, tracked.xyxy).max(axis=1) < 0.99]
+        self._new_boxes = boxes
+        self._last_dets_t = now
+        self._prev_pass_t = now
 
     def occupancy(self) -> dict[str, int]:
         """People standing in each zone of the camera in the last analysed frame (0 before the first).
@@ -235,3 +441,12 @@ def min_frames(states: Sequence[TrackState], *, still: bool) -> list[TrackState]
     """Drop tracks too short to be real (a single sighting in a video is usually a false detection)."""
     need = 1 if still else 2
     return [s for s in states if len(s.observations) >= need]
+
+
+def concat(a: Detections, b: Detections) -> Detections:
+    """Two untracked sets of detections as one, ``a``'s first."""
+    return Detections.from_arrays(
+        xyxy=np.concatenate([a.xyxy, b.xyxy]),
+        confidence=np.concatenate([a.confidence, b.confidence]),
+        class_id=np.concatenate([a.class_id, b.class_id]),
+    )

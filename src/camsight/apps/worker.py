@@ -240,7 +240,14 @@ class CameraWorker:
         pool = self.spec.pool
         if pool is None:
             return OnnxDetector(detector_config(self.config.detector, self.active))
-        self.shared = SharedDetector(pool.address, pool.authkey, timeout_s=self.config.live.detector_timeout_s)
+        det = self.config.detector
+        self.shared = SharedDetector(
+            pool.address,
+            pool.authkey,
+            timeout_s=self.config.live.detector_timeout_s,
+            iou=det.iou,
+            input_size=det.input_size,
+        )
         if not self.shared.wait_ready(DETECTOR_READY_S):
             log.warning("camera %s: the shared detector is not up yet (%s)", self.camera.id, self.shared.problem)
         self.shared.refresh()

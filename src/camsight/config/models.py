@@ -487,6 +487,36 @@ class CameraConfig(Model):
         return next(ln for ln in self.lines if ln.name == name)
 
 
+class RegionConfig(Model):
+    """Region detection: run the detector on crops around motion and tracked objects, not the whole frame."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Detect in square crops around moving and tracked objects (at their own pixels); "
+        "false runs every detection on the full frame.",
+    )
+    min_side: int = Field(
+        default=320, ge=64, le=1920, multiple_of=32, description="Smallest region side, px (a multiple of 32)."
+    )
+    margin: float = Field(
+        default=0.25, ge=0, le=2, description="Share of an object's size added around it on each side of its region."
+    )
+    max_cost: float = Field(
+        default=0.8,
+        gt=0,
+        le=4,
+        description="Run the full frame instead when the regions together would cost at least this share of a "
+        "full-frame pass (detector input pixels): motion is widespread.",
+    )
+    full_frame_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="Run a full-frame pass at least this often while regions are used, seconds, so still "
+        "objects no region covers are found; 0 makes every pass a full-frame one.",
+    )
+
+
 class DetectorConfig(Model):
     """The object detector: an Ultralytics-format ONNX model run by ONNX Runtime."""
 
@@ -518,6 +548,9 @@ class DetectorConfig(Model):
         default="cpu", description="ONNX Runtime execution provider; 'auto' takes the best one installed."
     )
     threads: int = Field(default=0, ge=0, le=64, description="Intra-op threads; 0 lets ONNX Runtime choose.")
+    regions: RegionConfig = Field(
+        default_factory=RegionConfig, description="Region detection (crops around motion and tracked objects)."
+    )
 
 
 class MotionConfig(Model):
@@ -542,6 +575,14 @@ class MotionConfig(Model):
         le=60,
         description="While only tracked objects move within their own boxes, re-detect this often; "
         "in between their boxes are held.",
+    )
+    stable_stride_s: float = Field(
+        default=0.8,
+        ge=0,
+        le=10,
+        description="Cadence: while every track is stable (seen in 3 detector passes in a row, none new) and "
+        "motion stays near the tracked objects, re-detect at most this often (0.4 s otherwise); in between "
+        "their boxes are moved by their velocity.",
     )
 
 

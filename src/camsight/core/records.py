@@ -56,6 +56,18 @@ class Appearance(Frozen):
         default_factory=dict, description="Mean lightness per region (head, upper, lower), 0 black .. 1 white."
     )
     posed: bool = Field(default=False, description="Whether body parts came from pose (else from box fractions).")
+    motion_s: dict[str, float] = Field(
+        default_factory=dict,
+        description="Seconds spent still, walking and running, from the speed at each sighting (people); "
+        "empty when not measured.",
+    )
+    posture_s: dict[str, float] = Field(
+        default_factory=dict, description="Seconds spent in each posture (standing, sitting, lying); empty: unknown."
+    )
+    moment_s: dict[str, float] = Field(
+        default_factory=dict,
+        description="Start (seconds into the source) of the longest stretch in each motion and posture seen.",
+    )
 
 
 class TrackRecord(Frozen):

@@ -42,6 +42,15 @@ What is computed, and how:
   0.8). Vehicles: pixels per second; ``still`` under 0.1 box lengths per second, else ``moving``.
   ``heading_deg`` is the direction from the start of the path to its end (0° = right, 90° = down), or
   ``None`` when still.
+* **Motion and posture per moment** (people): at each sighting the speed the running rule measures
+  (:meth:`~camsight.rules.kinematics.TrackPath.speed_heights`: the least-squares velocity of the box
+  centre over the last second over the median box height, boxes touching the frame border skipped), read
+  as ``still`` below :data:`MOMENT_STILL_BELOW` (0.3 body heights/s), ``running`` from
+  :data:`MOMENT_RUN_FROM` (1.8, the running rule's default ``min_speed``), ``walking`` between; a box
+  growing or shrinking by 0.3 sizes/s or more (:data:`DEPTH_GAIN`, walking toward or away) is not still. Each
+  sighting lasts until the next one (at most :data:`MAX_STEP_S`); ``motion_s`` and ``posture_s`` add up
+  the seconds in each motion and posture, ``moment_s`` holds when the longest stretch of each began. So
+  a track that walked 18 s and ran 2 s says so, where ``motion`` (the median) says only "walking".
 
 Example:
     >>> describer = AppearanceDescriber()
@@ -60,11 +69,13 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from camsight.config.models import RunningRule
 from camsight.core.records import Appearance, Motion, Posture
 from camsight.perception import attributes, colour
 from camsight.perception.pose import BodyParts, PoseEstimator, box_mask, make_estimator, segment_mask
 from camsight.perception.posture import classify_posture, is_upright
 from camsight.perception.tracklog import Box, Crop, Sighting, crop_box
+from camsight.rules.running import SPEED_WINDOW_S
 
 Band = tuple[float, float, float, float]
 """A part of a box as fractions: ``top, bottom, left, right``."""
@@ -100,6 +111,12 @@ DEPTH_GAIN = 3.0
 (distance to the camera / object size, taken as 3: a person about 5 m away)."""
 VEHICLE_STILL_BELOW = 0.1
 """Vehicles are still below this many box lengths per second."""
+MOMENT_STILL_BELOW = 0.3
+"""A person is still at a moment below this speed (body heights per second, the running rule's measure)."""
+MOMENT_RUN_FROM: float = RunningRule.model_fields["min_speed"].default
+"""... and running from this speed (the running rule's default ``min_speed``, 1.8)."""
+MAX_STEP_S = 0.5
+"""A sighting counts for the time until the next one, at most this long (a track lost for a while)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +322,127 @@ def motion_summary(
     return motion, round(rel_speed, 3), None if motion == "still" else heading
 
 
+def moment_speeds(
+    observations: Sequence[Sighting], frame_size: tuple[int, int] | None = None, *, window_s: float = SPEED_WINDOW_S
+) -> list[float | None]:
+    """The speed at each sighting as the running rule measures it (body heights/s; ``None``: unknown).
+
+    The same figure as :meth:`~camsight.rules.kinematics.TrackPath.speed_heights` over the sightings so far
+    (at least 3 covering half the window), computed for all sightings at once. A sighting whose box touches
+    the border of a ``(width, height)`` frame is skipped, as the rule does.
+    """
+    speeds: list[float | None] = [None] * len(observations)
+    if len(observations) < 3:
+        return speeds
+    every = np.asarray([o.box for o in observations], dtype=np.float64)
+    inside = np.ones(len(every), dtype=bool)
+    if frame_size is not None:  # as Sighting.touches_border, with its 2 px margin
+        w, h = frame_size
+        inside = (every[:, 0] > 2.0) & (every[:, 1] > 2.0) & (every[:, 2] < w - 2.0) & (every[:, 3] < h - 2.0)
+    keep = np.flatnonzero(inside).tolist()
+    if len(keep) < 3:
+        return speeds
+    boxes = every[inside]
+    t = np.asarray([o.t for o in observations], dtype=np.float64)[inside]
+    x, y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+    height = boxes[:, 3] - boxes[:, 1]
+    last = np.arange(len(t))
+    first = np.searchsorted(t, t - window_s - 1e-9)
+    width = int((last - first).max()) + 1
+    idx = np.minimum(first[:, None] + np.arange(width)[None, :], last[:, None])
+    valid = first[:, None] + np.arange(width)[None, :] <= last[:, None]
+    n = valid.sum(axis=1)
+    tw = np.where(valid, t[idx], 0.0)
+    tc = np.where(valid, tw - tw.sum(axis=1, keepdims=True) / n[:, None], 0.0)
+    denom = (tc * tc).sum(axis=1)
+    vx, vy = ((tc * np.where(valid, c[idx], 0.0)).sum(axis=1) for c in (x, y))  # sum(tc) = 0: no mean needed
+    median_h = np.nanmedian(np.where(valid, height[idx], np.nan), axis=1)
+    ok = (n >= 3) & (t - t[first] >= window_s / 2) & (denom > 0) & (median_h > 0)
+    speed = np.hypot(vx, vy) / np.where(ok, denom * median_h, 1.0)
+    for j in np.flatnonzero(ok).tolist():
+        speeds[keep[j]] = float(speed[j])
+    return speeds
+
+
+def moment_growth(observations: Sequence[Sighting], *, window_s: float = SPEED_WINDOW_S) -> list[float]:
+    """At each sighting, movement toward or away from the camera over the last ``window_s``.
+
+    The box height's change as sizes per second (``DEPTH_GAIN * |log(h / h_before)| / dt``); 0 for the first sighting.
+    """
+    t = np.asarray([o.t for o in observations], dtype=np.float64)
+    h = np.log(np.maximum([o.box[3] - o.box[1] for o in observations], 1.0))
+    first = np.searchsorted(t, t - window_s - 1e-9)
+    dt = t - t[first]
+    rate = np.divide(np.abs(h - h[first]), dt, out=np.zeros_like(dt), where=dt > 0)
+    return [float(v) for v in (DEPTH_GAIN * rate).tolist()]
+
+
+def motion_labels(speeds: Sequence[float | None], growth: Sequence[float] | None = None) -> list[str | None]:
+    """Each moment's motion: still, walking or running (``None`` where the speed is unknown).
+
+    ``running`` from :data:`MOMENT_RUN_FROM` (the running rule's speed), ``still`` below
+    :data:`MOMENT_STILL_BELOW` in speed and in ``growth`` (toward or away from the camera), else ``walking``.
+    """
+    growth = growth if growth is not None else [0.0] * len(speeds)
+    labels: list[str | None] = []
+    for v, g in zip(speeds, growth, strict=True):
+        if v is None:
+            labels.append(None)
+        elif v >= MOMENT_RUN_FROM:
+            labels.append("running")
+        else:
+            labels.append("still" if max(v, g) < MOMENT_STILL_BELOW else "walking")
+    return labels
+
+
+def moment_steps(observations: Sequence[Sighting]) -> NDArray[np.float64]:
+    """How long each sighting counts for: until the next one, at most :data:`MAX_STEP_S`; the last the median step."""
+    t = np.asarray([o.t for o in observations], dtype=np.float64)
+    if t.size < 2:
+        return np.zeros(t.size)
+    steps = np.minimum(np.diff(t), MAX_STEP_S)
+    return np.append(steps, float(np.median(steps)))
+
+
+def time_in(labels: Sequence[str | None], steps: NDArray[np.float64]) -> dict[str, float]:
+    """Seconds spent in each label (``None`` and ``unknown`` left out); empty when no time is known."""
+    seconds: dict[str, float] = {}
+    for label, step in zip(labels, steps.tolist(), strict=True):
+        if label is not None and label != "unknown":
+            seconds[label] = seconds.get(label, 0.0) + step
+    return {k: round(v, 2) for k, v in seconds.items()} if sum(seconds.values()) > 0 else {}
+
+
+def longest_stretches(
+    labels: Sequence[str | None], observations: Sequence[Sighting], steps: NDArray[np.float64]
+) -> dict[str, tuple[float, float]]:
+    """For each label, ``(start_s, seconds)`` of its longest unbroken stretch of sightings."""
+    best: dict[str, tuple[float, float]] = {}
+    start, length, current = 0.0, 0.0, None
+    for label, obs, step in zip([*labels, None], [*observations, None], [*steps.tolist(), 0.0], strict=True):
+        if label != current:
+            if current is not None and current != "unknown" and length > best.get(current, (0.0, 0.0))[1]:
+                best[current] = (start, length)
+            current, length = label, 0.0
+            start = obs.t if obs is not None else 0.0
+        length += step
+    return best
+
+
+def moment_summary(
+    observations: Sequence[Sighting], postures: Sequence[Posture], frame_size: tuple[int, int] | None = None
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """``(motion_s, posture_s, moment_s)`` of a person's track (see the module docstring)."""
+    steps = moment_steps(observations)
+    motions = motion_labels(moment_speeds(observations, frame_size), moment_growth(observations))
+    stretches = {
+        **longest_stretches(motions, observations, steps),
+        **longest_stretches(list(postures), observations, steps),
+    }
+    moments = {k: round(start, 2) for k, (start, _) in stretches.items()}
+    return time_in(motions, steps), time_in(list(postures), steps), moments
+
+
 class AppearanceDescriber:
     """Describes a finished track: colours by region, headwear, garments, carried objects, posture, motion.
 
@@ -330,14 +468,25 @@ class AppearanceDescriber:
         self.pose_crops = pose_crops
         colour.to_lab(np.zeros((1, 1, 3), dtype=np.uint8))  # OpenCV builds its Lab tables (~0.3 s) now, not mid-run
 
-    def describe(self, *, object_class: str, observations: Sequence[Sighting], crops: Sequence[Crop]) -> Appearance:
-        """Describe one track (see the module docstring for what each field means)."""
+    def describe(
+        self,
+        *,
+        object_class: str,
+        observations: Sequence[Sighting],
+        crops: Sequence[Crop],
+        frame_size: tuple[int, int] | None = None,
+    ) -> Appearance:
+        """Describe one track (see the module docstring for what each field means).
+
+        ``frame_size`` (width, height) lets the per-moment speed skip boxes cut by the frame border.
+        """
         person = object_class == "person"
         crops = sorted(crops, key=lambda c: -c.quality)[: self.max_crops]
         labels = posture_labels(observations) if person else []
         posture, postures = posture_summary(labels)
         motion, speed, heading = motion_summary(observations, vehicle=not person)
         carried, riding = carried_summary(observations) if person else ({}, None)
+        motion_s, posture_s, moment_s = moment_summary(observations, labels, frame_size) if person else ({}, {}, {})
         if person:
             by_t = {o.t: label for o, label in zip(observations, labels, strict=True)}
             colours = self._person(crops, by_t)
@@ -352,6 +501,9 @@ class AppearanceDescriber:
                 "motion": motion,
                 "speed": speed,
                 "heading_deg": heading,
+                "motion_s": motion_s,
+                "posture_s": posture_s,
+                "moment_s": moment_s,
             }
         )
 

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,8 +26,9 @@ from camsight.core.detections import Detections
 from camsight.core.frame import Frame
 from camsight.errors import ModelError
 from camsight.models.registry import YOLO11N_SHA256, verify, yolo11n_path
-from camsight.perception.decode import decode
+from camsight.perception.decode import decode, nms
 from camsight.perception.letterbox import letterbox, to_blob
+from camsight.perception.regions import Region, inner_edge_boxes
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,20 @@ class Detector(Protocol):
         """Detections in one BGR image."""
         ...
 
+    def detect_images(
+        self, images: Sequence[NDArray[np.uint8]], sides: Sequence[int] | None = None
+    ) -> list[Detections]:
+        """Detections in each of several BGR images (batched where the model allows), each in its own pixels.
+
+        ``sides``: per image, the side of the square input it is letterboxed into (a multiple of 32, at
+        most the detector's input size); default: the input size.
+        """
+        ...
+
+    def detect_regions(self, frame: Frame, regions: Sequence[Region]) -> Detections:
+        """Detections in the given regions of a frame, in the frame's pixels (see :func:`detect_regions`)."""
+        ...
+
 
 class OnnxDetector:
     """Finds objects in frames with an Ultralytics-format ONNX detector.
@@ -136,6 +152,8 @@ class OnnxDetector:
         if fixed is not None and fixed != config.input_size:
             raise ModelError(f"the detector model has a fixed {fixed}px input; set detector.input_size: {fixed}")
         self._rect = fixed is None
+        batch = inputs[0].shape[0] if inputs[0].shape else 1
+        self._batched = not isinstance(batch, int) or batch > 1
         self._class_ids = np.array(sorted(CLASS_IDS[name] for name in config.classes), dtype=np.int64)
         channels = self._session.get_outputs()[0].shape[1]
         if isinstance(channels, int) and channels - 4 <= int(self._class_ids.max(initial=0)):
@@ -170,3 +188,83 @@ class OnnxDetector:
             np.asarray(output), class_ids=self._class_ids, confidence=self.config.confidence, iou=self.config.iou
         )
         return Detections.from_arrays(xyxy=geo.to_source(xyxy), confidence=scores, class_id=classes)
+
+    def detect_images(
+        self, images: Sequence[NDArray[np.uint8]], sides: Sequence[int] | None = None
+    ) -> list[Detections]:
+        """Detect objects in several BGR images, each letterboxed into a square of its side.
+
+        Images of the same side run in one batch when the model has a batch dimension (one by one
+        otherwise). A model with a fixed input side runs every image at that side.
+
+        Args:
+            images: ``H x W x 3`` uint8 images.
+            sides: Per image, the square input side (a multiple of 32, at most ``config.input_size``);
+                default: ``config.input_size``.
+
+        Returns:
+            One ``Detections`` per image, in that image's pixels, highest score first.
+        """
+        size = self.config.input_size
+        wanted = [size] * len(images) if sides is None or not self._rect else [min(int(s), size) for s in sides]
+        out: list[Detections] = [Detections.empty()] * len(images)
+        groups: dict[int, list[int]] = {}
+        for i, side in enumerate(wanted):
+            groups.setdefault(side, []).append(i)
+        for side, members in groups.items():
+            chunks = [members] if self._batched else [[i] for i in members]
+            for chunk in chunks:
+                boxed = [letterbox(images[i], side) for i in chunk]
+                blob = np.concatenate([to_blob(padded) for padded, _ in boxed], axis=0)
+                output = np.asarray(self._session.run(None, {self._input_name: blob})[0])
+                for row, i in enumerate(chunk):
+                    xyxy, scores, classes = decode(
+                        output[row : row + 1],
+                        class_ids=self._class_ids,
+                        confidence=self.config.confidence,
+                        iou=self.config.iou,
+                    )
+                    geo = boxed[row][1]
+                    out[i] = Detections.from_arrays(xyxy=geo.to_source(xyxy), confidence=scores, class_id=classes)
+        return out
+
+    def detect_regions(self, frame: Frame, regions: Sequence[Region]) -> Detections:
+        """Detect objects in regions of a frame (see :func:`detect_regions`)."""
+        return detect_regions(self, frame, regions, iou=self.config.iou, input_size=self.config.input_size)
+
+
+def detect_regions(
+    detector: Detector, frame: Frame, regions: Sequence[Region], *, iou: float, input_size: int
+) -> Detections:
+    """Run ``detector`` on crops of ``frame`` and merge what they find into one set of frame boxes.
+
+    Each region is cropped from the full-resolution frame and run at its planned input side
+    (``Region.side_in``; unplanned: its own side, at most ``input_size``), in one
+    :meth:`Detector.detect_images` call. Boxes cut by a crop edge inside the frame are dropped
+    (:func:`~camsight.perception.regions.inner_edge_boxes`), the rest are moved into frame pixels and
+    de-duplicated across regions by class-aware NMS at ``iou``.
+
+    Returns:
+        Boxes in the frame's pixels, highest score first, untracked.
+    """
+    if not regions:
+        return Detections.empty()
+    image = frame.image
+    crops = [image[r.y1 : r.y2, r.x1 : r.x2] for r in regions]
+    found = detector.detect_images(crops, [r.side_in or r.input_side(input_size) for r in regions])
+    boxes: list[NDArray[np.float32]] = []
+    scores: list[NDArray[np.float32]] = []
+    classes: list[NDArray[np.int64]] = []
+    for region, dets in zip(regions, found, strict=True):
+        if not len(dets):
+            continue
+        xyxy = dets.xyxy + np.array([region.x1, region.y1, region.x1, region.y1], np.float32)
+        keep = ~inner_edge_boxes(xyxy, region, frame.width, frame.height)
+        boxes.append(xyxy[keep])
+        scores.append(dets.confidence[keep])
+        classes.append(dets.class_id[keep])
+    if not boxes:
+        return Detections.empty()
+    xyxy, score, cls = np.concatenate(boxes), np.concatenate(scores), np.concatenate(classes)
+    keep_idx = nms(xyxy, score, cls, iou)
+    return Detections.from_arrays(xyxy=xyxy[keep_idx], confidence=score[keep_idx], class_id=cls[keep_idx])

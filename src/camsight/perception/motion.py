@@ -21,7 +21,8 @@ When the caller passes the boxes it currently tracks, motion *inside* those boxe
 detection every frame. Then the detector runs when enough pixels move away from every tracked box
 (outside the boxes grown by ``NEAR_GROWTH``: something new has appeared), at most every
 ``NEAR_MOTION_STRIDE_S`` when the motion is only in the tracked objects' neighbourhood (they are
-walking), or when ``MotionConfig.track_refresh_s`` passed since it last ran. In between, the caller
+walking; at most every ``MotionConfig.stable_stride_s`` when the caller says every track is stable),
+or when ``MotionConfig.track_refresh_s`` passed since it last ran. In between, the caller
 keeps the tracked boxes where they were.
 
 Example:
@@ -139,7 +140,13 @@ class MotionGate:
         self._last_moving = self._last_pair = None
 
     def gate(
-        self, frame: Frame, *, tracking: bool, now: float, boxes: NDArray[np.float32] | None = None
+        self,
+        frame: Frame,
+        *,
+        tracking: bool,
+        now: float,
+        boxes: NDArray[np.float32] | None = None,
+        stable: bool = False,
     ) -> MotionResult:
         """Decide whether to run the detector on ``frame``.
 
@@ -149,6 +156,9 @@ class MotionGate:
             now: Monotonic time of the frame in seconds (e.g. ``frame.pts_s``).
             boxes: ``(N, 4)`` pixel boxes of the objects tracked in the previous frame, if any; their
                 own motion is then ignored (see the module docstring).
+            stable: Every track is stable (the caller's rule): motion only near the tracked objects
+                then re-detects at most every ``MotionConfig.stable_stride_s`` instead of
+                ``NEAR_MOTION_STRIDE_S``.
 
         Returns:
             The decision, the moving share and the reason.
@@ -171,7 +181,8 @@ class MotionGate:
         if boxes is not None and len(boxes):
             outside = _outside_share(moving, boxes, frame.width, BOX_GROWTH)
             far = _outside_share(moving, boxes, frame.width, NEAR_GROWTH) if outside >= self.config.min_area else 0.0
-            reason = self._held_reason(outside, far, now)
+            stride = max(NEAR_MOTION_STRIDE_S, self.config.stable_stride_s) if stable else NEAR_MOTION_STRIDE_S
+            reason = self._held_reason(outside, far, now, stride)
         else:
             reason = self._reason(share, tracking, now)
         run = reason != "still"
@@ -199,11 +210,11 @@ class MotionGate:
         moving: NDArray[np.bool_] = diff > self.config.pixel_delta
         return moving
 
-    def _held_reason(self, outside_share: float, far_share: float, now: float) -> Reason:
+    def _held_reason(self, outside_share: float, far_share: float, now: float, stride: float) -> Reason:
         elapsed = now - (self._last_run if self._last_run is not None else now)
         if far_share >= self.config.min_area or elapsed < 0:
             return "motion"
-        if outside_share >= self.config.min_area and elapsed >= NEAR_MOTION_STRIDE_S - 1e-6:
+        if outside_share >= self.config.min_area and elapsed >= stride - 1e-6:
             return "motion"
         if elapsed >= min(self.config.track_refresh_s, self.config.keyframe_s or math.inf):
             return "tracking"

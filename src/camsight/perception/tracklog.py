@@ -35,8 +35,15 @@ moment becomes the track's thumbnail. Other events keep the best crop, which sho
 class Describer(Protocol):
     """Turns a finished track's sightings and crops into an :class:`Appearance`."""
 
-    def describe(self, *, object_class: str, observations: Sequence[Sighting], crops: Sequence[Crop]) -> Appearance:
-        """Describe one track."""
+    def describe(
+        self,
+        *,
+        object_class: str,
+        observations: Sequence[Sighting],
+        crops: Sequence[Crop],
+        frame_size: tuple[int, int] | None = None,
+    ) -> Appearance:
+        """Describe one track (``frame_size``: the frame's width and height, when known)."""
         ...
 
 
@@ -181,7 +188,10 @@ class TrackLog:
         appearance = None
         if describer is not None:
             appearance = describer.describe(
-                object_class=COCO_NAMES.get(state.class_id, "object"), observations=state.observations, crops=crops
+                object_class=COCO_NAMES.get(state.class_id, "object"),
+                observations=state.observations,
+                crops=crops,
+                frame_size=(self.ctx.width, self.ctx.height),
             )
         return FinishedTrack(
             context=self.ctx,

@@ -54,6 +54,19 @@ POSE_COLUMNS: tuple[str, ...] = (
 """Texture pattern per garment (1 - plain), mean lightness per region, sleeve length; ``-1`` = unknown."""
 
 
+# --- Motion and posture per moment (migration 0008): appended after the pose columns.
+MOMENT_MOTIONS: tuple[str, ...] = ("still", "walking", "running")
+"""Motions timed per moment (people); ``moving`` is the vehicles' label only."""
+MOMENT_COLUMNS: tuple[str, ...] = (
+    *(f"motion_{m}_s" for m in MOMENT_MOTIONS),
+    "motion_timed_s",
+    *(f"posture_{p}_s" for p in POSTURES),
+    "posture_timed_s",
+)
+"""Seconds spent in each motion and posture, and in all of them (``*_timed_s``; 0: not timed, so the
+dominant label and the shares are used instead)."""
+
+
 def slug(name: str) -> str:
     """Column-safe form of a vocabulary name (``light blue`` → ``light_blue``, ``t-shirt`` → ``t_shirt``)."""
     return name.replace(" ", "_").replace("-", "_")
@@ -83,6 +96,7 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
     "quality",
     "duration",
     *POSE_COLUMNS,
+    *MOMENT_COLUMNS,
 )
 """Every numeric feature column, in a fixed order."""
 

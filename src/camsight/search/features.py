@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from camsight.core.records import Appearance, TrackRecord
 from camsight.search.columns import (
     DETECTED_GARMENTS,
+    MOMENT_MOTIONS,
     NUMERIC_COLUMNS,
     POSE_GARMENTS,
     REGIONS,
@@ -140,6 +141,17 @@ def _appearance(app: Appearance | None) -> dict[str, float]:
     row.update({f"riding_{r}": float(app.riding == r) for r in RIDDEN})
     row.update(_garments(app, described=bool(described)))
     row.update(_pose_features(app))
+    row.update(_moments(app))
+    return row
+
+
+def _moments(app: Appearance) -> dict[str, float]:
+    """Seconds in each motion and posture from the track's moments; all 0 when not timed (older records)."""
+    row = {f"motion_{m}_s": float(app.motion_s.get(m, 0.0)) for m in MOMENT_MOTIONS}
+    row["motion_timed_s"] = sum(row.values())
+    postures = {f"posture_{p}_s": float(app.posture_s.get(p, 0.0)) for p in POSTURES}
+    row.update(postures)
+    row["posture_timed_s"] = sum(postures.values())
     return row
 
 

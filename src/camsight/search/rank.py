@@ -69,6 +69,13 @@ EVIDENCE_WEIGHT = 0.03
 """Weight of the share of the query the record has evidence for, in the fit."""
 STRENGTH_WEIGHT = 0.03
 """Weight of the strength of the evidence beyond a full match (a region all red over one half red), in the fit."""
+MOTION_FULL_S = {"still": 3.0, "walking": 3.0, "running": 1.5}
+"""Seconds in a motion (timed per moment, :func:`camsight.perception.describe.moment_summary`) that count as a
+full match, whatever else the track did: "anyone running" finds a walker who ran for 1.5 s."""
+POSTURE_FULL_S = 2.0
+"""Seconds in a posture that count as a full match (as does half the track in it)."""
+MOMENT_SHARE_FULL = 0.5
+"""Share of the timed track in a motion or posture that counts as a full match."""
 MATCHED = 0.5
 """Least part score that counts as matched (above :data:`NEUTRAL`: a part without evidence never matches)."""
 
@@ -279,6 +286,29 @@ def _behaviour_part(kind: str, ops: Ops) -> Part:
     return Part(f"behaviour:{kind}", f"behaviour: {kind}", 2.0, score, value, flag)
 
 
+def _timed(ops: Ops, column: str, timed: str, full_s: float) -> Expr:
+    """0..1 from the seconds in a motion or posture: full from ``full_s`` or :data:`MOMENT_SHARE_FULL` of the time."""
+    seconds, total_s = ops.col(column), ops.col(timed)
+    share = seconds / ops.maximum(total_s, 1e-6)
+    return ops.clip01(ops.maximum(seconds * (1.0 / full_s), share * (1.0 / MOMENT_SHARE_FULL)))
+
+
+def _motion_part(motions: Sequence[str], ops: Ops) -> Part:
+    """Motion: from the seconds the track spent in it when it was timed per moment, else its dominant label.
+
+    A track timed and never in the motion scores 0.1: evidence against, so a walker is no match for "running".
+    """
+    known = ops.col("motion_known") > 0.5
+    timed = ops.col("motion_timed_s") > 0.0
+    moving: Expr = 0.0
+    for m in motions:
+        label = _stillness(ops) if m == "still" else ops.col(f"motion_{m}")
+        held = _timed(ops, f"motion_{m}_s", "motion_timed_s", MOTION_FULL_S[m]) if m in MOTION_FULL_S else label
+        moving = ops.maximum(moving, ops.where(timed, held, label))
+    score = ops.where(known, 0.1 + 0.9 * moving, NEUTRAL)
+    return Part("motion", f"motion: {' or '.join(motions)}", 1.0, score, moving, known)
+
+
 def _person_parts(query: Query, ops: Ops) -> list[Part]:
     parts: list[Part] = []
     if query.headwear is not None:
@@ -289,15 +319,12 @@ def _person_parts(query: Query, ops: Ops) -> list[Part]:
     if query.posture:
         known = ops.col("posture_known") > 0.5
         value = ops.col(f"posture_{query.posture}")
-        score = ops.where(known, ops.clip01(value * 2.0), NEUTRAL)
+        held = _timed(ops, f"posture_{query.posture}_s", "posture_timed_s", POSTURE_FULL_S)
+        timed = ops.col("posture_timed_s") > 0.0
+        score = ops.where(known, ops.where(timed, held, ops.clip01(value * (1.0 / MOMENT_SHARE_FULL))), NEUTRAL)
         parts.append(Part("posture", f"posture: {query.posture}", 2.0, score, value, known))
     if query.motion:
-        known = ops.col("motion_known") > 0.5
-        moving: Expr = 0.0
-        for m in query.motion:
-            moving = moving + (_stillness(ops) if m == "still" else ops.col(f"motion_{m}"))
-        score = ops.where(known, 0.1 + 0.9 * moving, NEUTRAL)
-        parts.append(Part("motion", f"motion: {' or '.join(query.motion)}", 1.0, score, moving, known))
+        parts.append(_motion_part(query.motion, ops))
     if query.riding:
         described = ops.col("described") > 0.5
         value = ops.col(f"riding_{query.riding}")
@@ -397,6 +424,10 @@ def _describe(part: Part, score: float, value: float, known: bool, record: Track
     if part.key.startswith(("colour:", "carried:", "notcarried:", "posture", "motion", "riding")) and not known:
         what = part.label.split(":")[0] if ":" in part.label else part.label
         return f"{what}: not seen"
+    if part.key in ("motion", "posture"):
+        timed = _time_evidence(part, record)
+        if timed:
+            return timed
     if part.key.startswith("colour:"):
         text = f"{part.label} {value:.2f}"
         if score < 0.5:
@@ -417,6 +448,20 @@ def _describe(part: Part, score: float, value: float, known: bool, record: Track
     if part.key == "zone":
         return part.label if known else f"not in {part.label}"
     return f"{part.label} {value:.2f}"
+
+
+def _time_evidence(part: Part, record: TrackRecord) -> str:
+    """``motion: running 3.2 s of 20.0 s`` from the seconds timed per moment; empty when not timed."""
+    app = record.appearance
+    seconds = (app.motion_s if part.key == "motion" else app.posture_s) if app else {}
+    if not seconds:
+        return ""
+    asked = part.label.split(": ", 1)[1].split(" or ")
+    if any(a not in MOTION_FULL_S for a in asked) and part.key == "motion":
+        return ""  # "moving" (vehicles) is not timed
+    span = max(record.end_s - record.start_s, sum(seconds.values()))
+    held = ", ".join(f"{a} {seconds.get(a, 0.0):.1f} s" for a in asked)
+    return f"{part.key}: {held} of {span:.1f} s"
 
 
 def _shade_evidence(part: Part, record: TrackRecord) -> str:

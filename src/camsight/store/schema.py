@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from camsight.search.columns import NUMERIC_COLUMNS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Version of this table layout, also stored in the ``meta`` table under ``schema_version``.
 
 1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002);
@@ -39,9 +39,10 @@ SCHEMA_VERSION = 7
 4: the outbox to the hub, the hub's edges and model releases, accounts limited to sites (revision 0004);
 5: suppressions of four kinds, the subject of each alert, alerts held back by a suppression (revision 0005);
 6: the search index keyed by end time too, for searches limited in time (revision 0006);
-7: search columns for body parts from pose: pattern per garment, lightness per region, sleeves (revision 0007)."""
+7: search columns for body parts from pose: pattern per garment, lightness per region, sleeves (revision 0007);
+8: search columns for motion and posture per moment: seconds in each motion and posture (revision 0008)."""
 
-FEATURE_VERSION = 6
+FEATURE_VERSION = 7
 """Version of how ``search_features`` rows are computed; a store whose rows are older rebuilds them on upgrade."""
 
 

@@ -109,11 +109,11 @@ def test_the_search_answer_has_the_contracts_shape(site: Site) -> None:
     found = site.client.get(
         "/api/search", params={"q": "young woman in a red top"}, headers=site.auth("operator")
     ).json()
-    assert set(found) == {"query", "hits", "more"}
+    assert set(found) == {"query", "hits", "more", "nothing_matched"}
     assert set(found["query"]) == {"describe", "ignored_words", "unknown_words", "mapped_words", "notes"}
     assert {w["word"] for w in found["query"]["ignored_words"]} >= {"young", "woman"}
     hit = found["hits"][0]
-    assert set(hit) == {"rank", "score", "record", "evidence", "thumbnail_url", "play_url"}
+    assert set(hit) == {"rank", "score", "record", "evidence", "thumbnail_url", "play_url", "complete", "missing"}
     assert hit["play_url"] == f"/api/tracks/{hit['record']['id']}/clip.mp4"
     assert hit["thumbnail_url"] == f"/api/media/thumbnails/{hit['record']['id']}"
 

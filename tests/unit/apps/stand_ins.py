@@ -6,7 +6,7 @@ with detections is what is under test, not what the model sees (the real model i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from camsight.core.detections import Detections
 from camsight.core.frame import Frame
+from camsight.perception.regions import Region
 from camsight.sources import VideoFile
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -47,6 +48,15 @@ class GivenBoxes:
 
     def detect_image(self, image: NDArray[np.uint8]) -> Detections:
         return Detections.empty()
+
+    def detect_images(
+        self, images: Sequence[NDArray[np.uint8]], sides: Sequence[int] | None = None
+    ) -> list[Detections]:
+        return [Detections.empty() for _ in images]
+
+    def detect_regions(self, frame: Frame, regions: Sequence[Region]) -> Detections:
+        """The given boxes, wherever they are (a perfect detector finds them in any region covering them)."""
+        return self.detect(frame)
 
 
 def walker(t: float) -> list[Box]:

@@ -14,6 +14,8 @@ from camsight.perception.describe import (
     AppearanceDescriber,
     carried_summary,
     describe_image_box,
+    moment_speeds,
+    moment_summary,
     motion_summary,
     posture_labels,
     posture_summary,
@@ -308,3 +310,62 @@ def test_a_monochrome_camera_gives_only_greys() -> None:
     for region in (app.head, app.upper, app.lower):
         assert set(region) <= {"black", "grey", "white"}, region
     assert app.garments == {}
+
+
+def _joined(*parts: list[Sighting]) -> list[Sighting]:
+    """Paths one after the other, each shifted to start where (and when) the previous one ended."""
+    out: list[Sighting] = []
+    for part in parts:
+        t0, x0 = (out[-1].t + 0.2, out[-1].box[0] - part[0].box[0]) if out else (0.0, 0.0)
+        for s in part:
+            x1, y1, x2, y2 = s.box
+            out.append(Sighting(t=t0 + s.t, box=(x1 + x0, y1, x2 + x0, y2), confidence=0.9, near=(), occluded=0.0))
+    return out
+
+
+def test_a_walk_with_a_short_run_is_timed_per_moment() -> None:
+    obs = _joined(path(160.0, seconds=12), path(500.0, seconds=2), path(160.0, seconds=4))  # 0.8, 2.5, 0.8 h/s
+    motion, _, _ = motion_summary(obs, vehicle=False)
+    motion_s, posture_s, moment_s = moment_summary(obs, posture_labels(obs), frame_size=(10_000, 2_000))
+    assert motion == "walking"  # the median says only that
+    assert 1.2 <= motion_s["running"] <= 2.2  # the running rule's speed needs half a second of track to rise
+    assert motion_s["walking"] >= 14
+    assert "still" not in motion_s
+    assert 12.0 <= moment_s["running"] <= 12.8
+    assert posture_s == {"standing": pytest.approx(18.2, abs=0.3)}
+
+
+def test_standing_still_and_coming_closer_are_told_apart_per_moment() -> None:
+    standing = moment_summary(path(0.0, jitter=2.0, seconds=6), ["standing"] * 30)[0]
+    closer = moment_summary(path(0.0, grow=0.15, seconds=6), ["standing"] * 30)[0]
+    assert standing.get("still", 0) >= 5.0
+    assert "running" not in standing
+    assert closer.get("walking", 0) >= 4.5
+    assert closer.get("still", 0) < 1.0
+
+
+def test_boxes_cut_by_the_frame_border_are_not_timed() -> None:
+    obs = path(500.0, seconds=3)  # would be running, but every box reaches the bottom of a 600 px frame
+    assert moment_summary(obs, ["standing"] * len(obs), frame_size=(2_000, 600))[0] == {}
+    assert moment_summary(obs, ["standing"] * len(obs), frame_size=(2_000, 800))[0]["running"] >= 2.0
+
+
+def test_moment_speed_is_the_running_rules_speed() -> None:
+    from camsight.rules.kinematics import Sighting as PathPoint
+    from camsight.rules.kinematics import TrackPath
+    from camsight.rules.running import SPEED_WINDOW_S
+
+    obs = _joined(path(160.0, jitter=3.0, seconds=3), path(450.0, jitter=3.0, seconds=2, fps=10.0))
+    got = moment_speeds(obs, frame_size=(1_400, 2_000))  # the last boxes reach the right border
+    rule = TrackPath(SPEED_WINDOW_S * 3)
+    expected: list[float | None] = []
+    for o in obs:
+        point = PathPoint(t=o.t, box=o.box, confidence=o.confidence, class_id=0)
+        if point.touches_border(1_400, 2_000):
+            expected.append(None)
+            continue
+        rule.add(point)
+        expected.append(rule.speed_heights(o.t, SPEED_WINDOW_S))
+    assert None in expected[-5:]
+    assert [v is None for v in got] == [v is None for v in expected]
+    assert [v for v in got if v is not None] == pytest.approx([v for v in expected if v is not None], rel=1e-9)

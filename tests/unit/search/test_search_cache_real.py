@@ -31,6 +31,8 @@ TEXTS = (
     "someone sitting without a hat",
     "people standing together",
     "person in the first 20 seconds",
+    "anyone running",
+    "person lying on the floor",
 )
 
 

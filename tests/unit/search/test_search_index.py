@@ -180,12 +180,27 @@ def test_behaviour_from_stored_events(engine: sa.Engine) -> None:
         "red car in the first 20 minutes",
         "person with a backpack between 1 and 5 minutes",
         "person before 100 seconds",
+        "anyone running",
+        "someone standing still",
+        "person lying on the floor",
+        "person walking or running",
     ],
 )
 def test_in_memory_scoring_agrees_with_sql(engine: sa.Engine, text: str) -> None:
     records = corpus() + [
         make_record(200, appearance={"carried": {"backpack": 0.5}, "posture": "sitting", "headwear": 0.1}),
         make_record(201, appearance={"upper": {"red": 0.3, "white": 0.3, "blue": 0.3}}, camera="cam1"),
+        *(  # timed per moment: a walk with a run, with a pause, a fall
+            make_record(
+                n,
+                appearance={
+                    "motion": "walking",
+                    "motion_s": dict(zip(("walking", k), (10 - v, v), strict=True)),
+                    "posture_s": {"standing": 10 - lie, "lying": lie},
+                },
+            )
+            for n, k, v, lie in ((202, "running", 1.1, 0.0), (203, "running", 3.0, 0.0), (204, "still", 2.5, 1.3))
+        ),
     ]
     store_records(engine, records)
     query = parse(text, semantic=False)

@@ -183,3 +183,47 @@ def test_ties_go_to_the_hit_with_evidence_and_then_the_stronger_evidence() -> No
         make_record(2, appearance={"upper": {"grey": 0.95}}),  # full match, strong
     ]
     assert [h.record.tracker_id for h in rank_records(query, records)] == [2, 1]
+
+
+def _timed(n: int, motion: str, motion_s: dict[str, float], **extra: Any) -> TrackRecord:
+    app = {"motion": motion, "speed": 0.7, "motion_s": motion_s, "posture": "standing", **extra}
+    return make_record(n, appearance=app, end_s=10.0 * n + 20)
+
+
+def test_a_walker_who_ran_for_a_moment_matches_running_and_a_walker_only_does_not() -> None:
+    ran = _timed(1, "walking", {"walking": 16.8, "running": 3.2})
+    walked = _timed(2, "walking", {"walking": 20.0})
+    brief = _timed(3, "walking", {"walking": 19.8, "running": 0.2})  # one fast sighting: box noise
+    hits = rank_records(Query(motion=("running",)), [walked, brief, ran])
+    assert [h.record.tracker_id for h in hits] == [1, 3, 2]
+    assert hits[0].complete
+    assert "motion: running 3.2 s of 20.0 s" in hits[0].evidence
+    assert not hits[1].complete
+    assert not hits[2].complete
+    assert hits[2].missing == ("motion: running",)
+    assert "motion: running 0.0 s of 20.0 s" in hits[2].evidence
+    assert nothing_matched(Query(motion=("running",)), hits[1:]) is not None
+
+
+def test_motion_falls_back_to_the_dominant_label_when_not_timed() -> None:
+    old = make_record(1, appearance={"motion": "running", "speed": 2.2})  # stored before moments were timed
+    timed = _timed(2, "walking", {"walking": 20.0})
+    hits = rank_records(Query(motion=("running",)), [timed, old])
+    assert [h.record.tracker_id for h in hits] == [1, 2]
+    assert hits[0].complete
+    assert hits[0].evidence == ("motion: running 1.00",)
+
+
+def test_standing_still_for_a_while_during_a_walk_matches_still() -> None:
+    paused = _timed(1, "walking", {"walking": 16.0, "still": 4.0})
+    walked = _timed(2, "walking", {"walking": 20.0})
+    hits = rank_records(Query(motion=("still",)), [walked, paused])
+    assert [(h.record.tracker_id, h.complete) for h in hits] == [(1, True), (2, False)]
+
+
+def test_lying_for_a_few_seconds_of_a_long_track_matches_lying() -> None:
+    fell = _timed(1, "still", {"still": 20.0}, posture_s={"standing": 17.0, "lying": 3.0})
+    stood = _timed(2, "still", {"still": 20.0}, posture_s={"standing": 20.0})
+    hits = rank_records(Query(posture="lying"), [stood, fell])
+    assert [(h.record.tracker_id, h.complete) for h in hits] == [(1, True), (2, False)]
+    assert "posture: lying 3.0 s of 20.0 s" in hits[0].evidence
