@@ -1,23 +1,29 @@
 """Upstream bytes per camera-hour to the hub, against the camera's own video bitrate, on a real clip.
 
 Usage: python bench/hub_upstream.py [--video tests/data/opencv_vtest.mp4] [--fps 5] [--min-dwell 1]
-[--heartbeat-s 30] [--timeout 900]
+[--heartbeat-s S] [--timeout 900]
 
 ``camsight analyze`` (a subprocess, as a user runs it) analyses the clip twice with an edge config that
 has ``site:`` and ``hub: {mqtt: ...}``: once as configured by default (``hub.tracks: true``: events and
-track records with their thumbnails) and once with ``hub.tracks: false`` (events only). ``hub.mqtt``
-points at a port where no broker listens and ``hub.drain_timeout_s`` is 0, so each analysis writes its
-outbox and leaves every row in it. The camera is ``gate`` with a loitering rule of ``--min-dwell`` s,
-as the edge stores in ``tests/data/stores`` were made (a chatty rule: many event versions).
+track records, without thumbnails: the hub fetches those on demand) and once with ``hub.tracks: false``
+(events only). ``hub.mqtt`` points at a port where no broker listens and ``hub.drain_timeout_s`` is 0,
+so each analysis writes its outbox and leaves every row in it. The camera is ``gate`` with a loitering
+rule of ``--min-dwell`` s, as the edge stores in ``tests/data/stores`` were made (a chatty rule: many event versions).
 
-What would go upstream (edge to broker) is counted as MQTT 5 packets, as the edge's publisher sends them:
+What would go upstream (edge to broker) is counted as MQTT 5 packets, as the edge's publisher sends them
+to a hub that reads batches (:mod:`camsight.transport.batch`): the rows are replayed at their source
+times (an event version's ``end_s``, a track record's ``end_s``; a live camera's source time is wall
+time) through the publisher's rounds: an event's first version (a live alert) goes at once, the other
+rows when the oldest waiting is ``hub.batch_s`` old or a batch is full; each round is one batch message
+per topic. One row per message (a hub that does not read batches), with
+thumbnails (``hub.thumbnails: true``, read from the edge's media) and uncompressed are printed too.
 
-- one QoS 1 PUBLISH per outbox row: fixed header (1 byte + remaining-length varint), topic (2-byte
-  length + UTF-8), packet id (2), properties (varint length + the two user properties ``outbox`` = row
-  id and ``edge`` = client id and the content type, encoded by paho's ``Properties.pack``) and the
-  payload as :func:`camsight.transport.wire.encode` makes it (zlib-compressed JSON when smaller; the
-  uncompressed figure is printed too);
-- one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every row);
+- one QoS 1 PUBLISH per message (a batch, or one outbox row): fixed header (1 byte + remaining-length
+  varint), topic (2-byte length + UTF-8), packet id (2), properties (varint length + the two user
+  properties ``outbox`` = row id(s) and ``edge`` = client id and the content type, encoded by paho's
+  ``Properties.pack``) and the payload as :func:`camsight.transport.wire.encode` makes it
+  (zlib-compressed JSON when smaller; the uncompressed figure is printed too);
+- one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every message);
 - per hour: the heartbeat (``EdgeStatus``, retained) every ``hub.heartbeat_s``, two camera-status
   messages (``CameraStatus`` is sent on change only: allow one connecting/live pair an hour) and a
   PINGREQ (2 bytes) every keep-alive interval (30 s; an upper bound: paho pings only when idle).
@@ -34,6 +40,7 @@ PyAV (the video stream's ``bit_rate``, else file size x 8 / duration). The last 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -53,8 +60,9 @@ import camsight
 from camsight.config import Config, load_config
 from camsight.models.registry import active_detector
 from camsight.store import connect
-from camsight.transport import outbox, topics, wire
+from camsight.transport import batch, outbox, topics, wire
 from camsight.transport.messages import CameraStatus, EdgeStatus, TrackMessage
+from camsight.transport.path import TOLERANCE, simplify
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(camsight.__file__).resolve().parents[1]
@@ -79,32 +87,36 @@ def _varint_len(n: int) -> int:
     return size
 
 
-def publish_size(topic: str, payload: str, *, row_id: int | None, compress: bool = True) -> int:
+def publish_size(topic: str, payload: str, *, row_id: int | str | None, compress: bool = True) -> int:
     """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it.
 
     An outbox row (``row_id`` given) carries the user properties with its row id and, as the publisher
-    sends it, its payload through :func:`camsight.transport.wire.encode` (zlib when smaller, with its MQTT 5
-    content type); ``compress=False`` sizes it as JSON text without a content type (the edges before).
+    sends it (a batch: ``row_id`` is its ids, comma-separated), its payload through
+    :func:`camsight.transport.wire.encode` (zlib when smaller, with its MQTT 5 content type);
+    ``compress=False`` sizes it as JSON text without a content type (the edges before).
     """
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     data = payload.encode()
     if row_id is not None:
         props.UserProperty = [("outbox", str(row_id)), ("edge", CLIENT_ID)]
-        if compress:
-            data, props.ContentType = wire.encode(payload)
+    if compress:  # rows, heartbeats and camera states alike
+        data, props.ContentType = wire.encode(payload)
     remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
     return 1 + _varint_len(remaining) + remaining
 
 
 @dataclass(frozen=True, slots=True)
 class Outbox:
-    """What one analysis left in its outbox, in upstream packet bytes."""
+    """What one analysis left in its outbox, in upstream packet bytes (``*_bytes``: one row per message)."""
 
     events: int
     tracks: int
     event_bytes: int
     track_bytes: int
-    track_bytes_no_thumbnail: int
+    track_bytes_thumbnail: int
+    batched_bytes: int
+    messages: int
+    thinned_bytes: int
     plain_bytes: int
     plain_track_bytes: int
     thumbnail_chars: int
@@ -118,12 +130,65 @@ class Outbox:
 
     @property
     def packet_bytes(self) -> int:
-        """PUBLISH packets of every row, and the edge's PUBACK of each hub confirmation."""
+        """PUBLISH packets of the batches the publisher sends, and the edge's PUBACK of each hub confirmation."""
+        return self.batched_bytes + PUBACK * self.messages
+
+    @property
+    def unbatched_bytes(self) -> int:
+        """The same rows one per message (to a hub that does not read batches), with their PUBACKs."""
         return self.event_bytes + self.track_bytes + PUBACK * self.rows
 
 
-def read_outbox(db: Path) -> Outbox:
-    """Sizes of every outbox row of a store (as the publisher reads them, oldest first)."""
+def row_time(topic: str, payload: str) -> float:
+    """When a row is written, seconds into the source: an event version's end, a track record's end."""
+    data = json.loads(payload)
+    return float((data["record"] if "/tracks/" in topic else data)["end_s"])
+
+
+def rounds(rows: list[outbox.OutboxRow], batch_s: float) -> list[list[outbox.OutboxRow]]:
+    """The publisher's rounds over rows written at their source times (live: source time is wall time).
+
+    An event's first version goes at once (alone); the others go together when the oldest of them
+    waited ``batch_s`` or :data:`~camsight.transport.batch.MAX_ROWS` wait.
+    """
+    done: list[list[outbox.OutboxRow]] = []
+    waiting: list[outbox.OutboxRow] = []
+    oldest = 0.0
+    for row in rows:
+        at = row_time(row.topic, row.payload)
+        if waiting and at - oldest >= batch_s:
+            done.append(waiting)
+            waiting = []
+        if batch_s <= 0 or batch.urgent(row.topic, row.payload):
+            done.append([row])
+            continue
+        if not waiting:
+            oldest = at
+        waiting.append(row)
+        if len(waiting) >= batch.MAX_ROWS:
+            done.append(waiting)
+            waiting = []
+    return done + ([waiting] if waiting else [])
+
+
+def batched_size(rows: list[outbox.OutboxRow], batch_s: float) -> tuple[int, int]:
+    """PUBLISH bytes and messages of rows sent in the publisher's rounds, a batch per topic per round."""
+    size = messages = 0
+    for taken in rounds(rows, batch_s):
+        for topic, text, ids in batch.pack((r.id, r.topic, r.payload) for r in taken):
+            size += publish_size(topic, text, row_id=batch.ids_property(ids))
+            messages += 1
+    return size, messages
+
+
+def _thinned(payload: str) -> str:
+    message = TrackMessage.model_validate_json(payload)
+    path = simplify(message.record.path, tolerance=TOLERANCE)
+    return message.model_copy(update={"record": message.record.model_copy(update={"path": path})}).model_dump_json()
+
+
+def read_outbox(db: Path, batch_s: float) -> Outbox:
+    """Sizes of every outbox row of a store (as the publisher reads them, oldest first), batched and not."""
     engine = connect(str(db))
     try:
         with engine.connect() as conn:
@@ -132,7 +197,8 @@ def read_outbox(db: Path) -> Outbox:
         engine.dispose()
     counts = {"events": 0, "tracks": 0}
     sizes = {"events": 0, "tracks": 0}
-    bare = thumbs = paths = looks = plain = plain_tracks = 0
+    media = db.parent / f"{db.stem}-media"
+    with_thumbnail = thumbs = paths = looks = plain = plain_tracks = 0
     for row in rows:
         kind = topics.parse(row.topic)[1]
         counts[kind] += 1
@@ -142,18 +208,26 @@ def read_outbox(db: Path) -> Outbox:
         plain_tracks += plain_size if kind == "tracks" else 0
         if kind == "tracks":
             message = TrackMessage.model_validate_json(row.payload)
-            thumbs += len(message.thumbnail_jpeg or "")
             dumped = message.record.model_dump(mode="json")
             paths += len(json.dumps(dumped["path"], separators=(",", ":")))
             looks += len(json.dumps(dumped["appearance"], separators=(",", ":")))
-            bare_json = message.model_copy(update={"thumbnail_jpeg": None}).model_dump_json()
-            bare += publish_size(row.topic, bare_json, row_id=row.id)
+            image = message.thumbnail_jpeg or outbox.thumbnail_b64(media, message.record)
+            thumbs += len(image or "")
+            full_json = message.model_copy(update={"thumbnail_jpeg": image}).model_dump_json()
+            with_thumbnail += publish_size(row.topic, full_json, row_id=row.id)
+    batched, messages = batched_size(rows, batch_s)
+    thin = [
+        dataclasses.replace(r, payload=_thinned(r.payload)) if topics.parse(r.topic)[1] == "tracks" else r for r in rows
+    ]
     return Outbox(
         events=counts["events"],
         tracks=counts["tracks"],
         event_bytes=sizes["events"],
         track_bytes=sizes["tracks"],
-        track_bytes_no_thumbnail=bare,
+        track_bytes_thumbnail=with_thumbnail,
+        batched_bytes=batched,
+        messages=messages,
+        thinned_bytes=batched_size(thin, batch_s)[0],
         plain_bytes=plain,
         plain_track_bytes=plain_tracks,
         thumbnail_chars=thumbs,
@@ -185,11 +259,14 @@ def hourly_overhead(config: Config) -> tuple[int, int]:
     return heartbeat + states + pings * PINGREQ, beats + 2 + pings
 
 
-def write_config(folder: Path, *, fps: float, min_dwell: float, heartbeat_s: float, tracks: bool) -> Path:
+def write_config(folder: Path, *, fps: float, min_dwell: float, heartbeat_s: float | None, tracks: bool) -> Path:
     """An edge config with a site and a hub no broker answers (the outbox is written and kept)."""
+    hub: dict[str, object] = {"mqtt": NO_BROKER, "drain_timeout_s": 0, "tracks": tracks}
+    if heartbeat_s is not None:
+        hub["heartbeat_s"] = heartbeat_s
     config = {
         "site": SITE,
-        "hub": {"mqtt": NO_BROKER, "drain_timeout_s": 0, "heartbeat_s": heartbeat_s, "tracks": tracks},
+        "hub": hub,
         "cameras": [
             {"id": "gate", "fps": fps, "rules": [{"kind": "loitering", "name": "stay", "min_dwell_s": min_dwell}]}
         ],
@@ -256,7 +333,10 @@ def main() -> None:
     parser.add_argument("--video", type=Path, default=ROOT / "tests/data/opencv_vtest.mp4", help="a real clip")
     parser.add_argument("--fps", type=float, default=5.0, help="frames per second analysed (camera default: 5)")
     parser.add_argument("--min-dwell", type=float, default=1.0, help="the loitering rule's min_dwell_s")
-    parser.add_argument("--heartbeat-s", type=float, default=30.0, help="hub.heartbeat_s (default: the config's)")
+    parser.add_argument("--heartbeat-s", type=float, default=None, help="hub.heartbeat_s (default: the config's)")
+    parser.add_argument(
+        "--batch-s", type=float, default=None, help="hub.batch_s: how long rows wait to travel together"
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="give up on one analysis after this many s")
     args = parser.parse_args()
     args.video = args.video.resolve()  # the analyses run in a folder of their own
@@ -276,8 +356,10 @@ def main() -> None:
                 folder, fps=args.fps, min_dwell=args.min_dwell, heartbeat_s=args.heartbeat_s, tracks=tracks
             )
             took = analyze(args.video, config, folder / "edge.db", args.timeout)
-            boxes[tracks] = read_outbox(folder / "edge.db")
             configs[tracks] = load_config(config)
+            hub = configs[tracks].hub
+            assert hub is not None
+            boxes[tracks] = read_outbox(folder / "edge.db", hub.batch_s if args.batch_s is None else args.batch_s)
             print(f"analysed with hub.tracks: {str(tracks).lower()} in {took:.0f} s: {boxes[tracks].rows} outbox rows")
     edge_config = configs[True]
     overhead, packets = hourly_overhead(edge_config)
@@ -292,28 +374,42 @@ def main() -> None:
     )
     full, events_only = boxes[True], boxes[False]
     print(f"scale: x{scale:.1f} (an hour / the clip's {duration:.1f} s); video {human(video_hour)} per camera-hour")
+    batch_s = edge_config.hub.batch_s if args.batch_s is None else args.batch_s
+    print(
+        f"batches: one message per topic per publish round (hub.batch_s {batch_s:g}; an event's first version "
+        f"goes at once); {full.rows} rows in {full.messages} messages"
+    )
     per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
     report("hub.tracks: false (events only)", events_only, scale, overhead, video_hour)
+    single = full.unbatched_bytes * scale + overhead
+    print(
+        f"the same rows one per message (a hub that does not read batches): {human(single)} per camera-hour "
+        f"(ratio {video_hour / single:.0f}x)"
+    )
     plain = (full.plain_bytes + PUBACK * full.rows) * scale + overhead
     print(
-        f"the same rows as JSON text, uncompressed (edges before the zlib content type): {human(plain)} per "
-        f"camera-hour (ratio {video_hour / plain:.0f}x); compressed: {plain / per_hour:.2f}x fewer bytes"
+        f"the same rows one per message as JSON text, uncompressed (edges before the zlib content type): "
+        f"{human(plain)} per camera-hour (ratio {video_hour / plain:.0f}x)"
     )
-    bare = (full.event_bytes + full.track_bytes_no_thumbnail + PUBACK * full.rows) * scale + overhead
+    thinned = (full.thinned_bytes + PUBACK * full.messages) * scale + overhead
     print(
-        f"tracks without thumbnails (hub.thumbnails: false; the same rows re-serialised): {human(bare)} per "
-        f"camera-hour (ratio {video_hour / bare:.0f}x)"
+        f"with paths thinned (hub.path_tolerance: {TOLERANCE:g}; not the default): {human(thinned)} per camera-hour "
+        f"(ratio {video_hour / thinned:.0f}x)"
+    )
+    thumbed = (full.event_bytes + full.track_bytes_thumbnail + PUBACK * full.rows) * scale + overhead
+    print(
+        f"tracks with their thumbnails (hub.thumbnails: true), one per message: {human(thumbed)} per "
+        f"camera-hour (ratio {video_hour / thumbed:.0f}x)"
     )
     if full.tracks:
-        rest = full.plain_track_bytes - full.thumbnail_chars - full.path_chars - full.appearance_chars
+        rest = full.plain_track_bytes - full.path_chars - full.appearance_chars
         print(
-            f"a track message averages {full.track_bytes / full.tracks:.0f} B compressed, "
-            f"{full.plain_track_bytes / full.tracks:.0f} B as JSON text: thumbnail (base64) "
-            f"{full.thumbnail_chars / full.tracks:.0f}, path {full.path_chars / full.tracks:.0f}, appearance "
-            f"{full.appearance_chars / full.tracks:.0f}, the rest of the record and the packet overhead "
-            f"{rest / full.tracks:.0f}"
+            f"a track message alone averages {full.track_bytes / full.tracks:.0f} B compressed, "
+            f"{full.plain_track_bytes / full.tracks:.0f} B as JSON text: path {full.path_chars / full.tracks:.0f}, "
+            f"appearance {full.appearance_chars / full.tracks:.0f}, the rest of the record and the packet overhead "
+            f"{rest / full.tracks:.0f}; its thumbnail when sent (base64) {full.thumbnail_chars / full.tracks:.0f}"
         )
-    packets_hour = full.rows * 2 * scale + packets
+    packets_hour = full.messages * 2 * scale + packets
     print(
         f"not counted: TCP/IP and TLS framing, at most {human(packets_hour * TCP_IP_HEADERS)} more per hour at "
         f"{TCP_IP_HEADERS} B a packet if each went alone; connection set-up; rows sent again"

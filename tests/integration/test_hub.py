@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import av
+import cv2
 import httpx
+import numpy as np
 import paho.mqtt.client as paho
 import pytest
 import sqlalchemy as sa
@@ -625,6 +627,21 @@ def test_one_hub_searches_both_sites_fetches_clips_from_the_right_edge_and_keeps
         assert {item["event"]["site"] for item in listed} == {"north"}
         seen = httpx.get(f"{hub_url}/api/search", params={"q": "person", "limit": 50}, headers=north_only).json()
         assert {h["record"]["site"] for h in seen["hits"]} == {"north"}
+        # thumbnails stay at the edges (hub.thumbnails: false) and are fetched on demand, once, audited
+        shown = {h["record"]["site"]: h for h in hits if h["thumbnail_url"]}
+        assert set(shown) == {"north", "south"}
+        south_thumb = shown["south"]["thumbnail_url"]
+        assert httpx.get(f"{hub_url}{south_thumb}", headers=north_only).status_code == 404
+        thumbs: dict[str, str] = {}
+        for site, hit in shown.items():
+            for _ in range(2):  # the second view is served from the hub's copy
+                answer = httpx.get(f"{hub_url}{hit['thumbnail_url']}", headers=everyone, timeout=60)
+                assert answer.status_code == 200, answer.text
+                assert answer.headers["content-type"] == "image/jpeg"
+            image = cv2.imdecode(np.frombuffer(answer.content, np.uint8), cv2.IMREAD_COLOR)
+            assert image is not None
+            assert max(image.shape[:2]) <= 160
+            thumbs[site] = hit["record"]["id"]
         events = {
             item["event"]["site"]: item["event"]["id"]
             for item in httpx.get(f"{hub_url}/api/events", headers=everyone).json()
@@ -662,4 +679,21 @@ def test_one_hub_searches_both_sites_fetches_clips_from_the_right_edge_and_keeps
     assert {(r["actor"], r["detail"]["site"], r["detail"]["event_id"]) for r in at_hub} == {
         ("user:ana", site, event_id) for site, event_id in events.items()
     }
+    for site, track_id in thumbs.items():  # the edge gave each thumbnail once, to the hub's account
+        rows = [
+            json.loads(line)
+            for line in _cli(
+                "audit", "--db", str(edges[site]["db"]), "--action", "view.thumbnail", "--json"
+            ).splitlines()
+        ]
+        assert [(r["actor"], r["detail"]["track_id"]) for r in rows] == [("user:hub", track_id)]
+    seen_at_hub = [
+        json.loads(line)
+        for line in _cli(
+            "audit", "--db", fresh_postgres_url, "--action", "view.thumbnail", "--json", cwd=hub_folder
+        ).splitlines()
+    ]
+    assert sorted((r["actor"], r["detail"]["track_id"]) for r in seen_at_hub) == sorted(
+        [("user:ana", t) for t in thumbs.values()] * 2
+    )
     assert not list((hub_folder).rglob("gate.mp4"))  # the hub never held the footage itself

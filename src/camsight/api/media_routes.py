@@ -14,7 +14,7 @@ from fastapi import APIRouter, Response
 
 from camsight.api.deps import Conn, Context, Reader
 from camsight.api.params import EventId, TrackId
-from camsight.services import media
+from camsight.services import media, remote_clips
 from camsight.services.media import Picture
 
 router = APIRouter(prefix="/api/media", tags=["media"])
@@ -40,5 +40,9 @@ def snapshot(event_id: EventId, actor: Reader, conn: Conn, ctx: Context) -> Resp
     responses={200: _JPEG, 403: {"description": "Viewers may not"}, 404: _NOT_FOUND},
 )
 def thumbnail(track_id: TrackId, actor: Reader, conn: Conn, ctx: Context) -> Response:
-    """The thumbnail of a track (operators and admins; audited as ``view.thumbnail``). Another camera's is 404."""
+    """The thumbnail of a track (operators and admins; audited as ``view.thumbnail``). Another camera's is 404.
+
+    At a hub, the thumbnail of another site's track is fetched from that site's edge the first time.
+    """
+    remote_clips.thumbnail(ctx.store, actor=actor, config=ctx.config, track_id=track_id)
     return _jpeg(media.thumbnail(conn, actor=actor, media=ctx.store.media, track_id=track_id))

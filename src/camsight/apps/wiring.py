@@ -80,7 +80,15 @@ def hub_writers(config: Config, store: Store) -> list[BatchWriter]:
     from camsight.transport.outbox import OutboxWriter
 
     hub = config.hub
-    return [OutboxWriter(media_root=store.paths.media, tracks=hub.tracks, thumbnails=hub.thumbnails)]
+    return [
+        OutboxWriter(
+            media_root=store.paths.media,
+            tracks=hub.tracks,
+            thumbnails=hub.thumbnails,
+            event_update_s=hub.event_update_s,
+            path_tolerance=hub.path_tolerance,
+        )
+    ]
 
 
 def make_sink(config: Config, store: Store, *, source_id: str, run_id: str) -> StoreSink:
@@ -117,6 +125,7 @@ def make_publisher(
         site=store.site,
         api_url=config.hub.api_url,
         heartbeat_s=config.hub.heartbeat_s,
+        batch_s=config.hub.batch_s,
         model=running(config.detector, models_folder(store.paths.media)),
         client_id=client_id,
         on_model=on_model,

@@ -770,15 +770,45 @@ class HubConfig(Model):
         description="This edge's API as the hub can reach it (e.g. http://10.0.0.5:8080), for fetching clips on "
         "demand; announced in the heartbeat.",
     )
-    heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between heartbeats.")
+    heartbeat_s: float = Field(
+        default=300.0,
+        ge=1,
+        le=3600,
+        description="Seconds between heartbeats (the edge's last_seen_at at the hub; a change of model is announced "
+        "at once, and an edge that goes away is reported offline by its last will within 45 s).",
+    )
     tracks: bool = Field(default=True, description="Send track records (with a masked, blurred thumbnail) too.")
     thumbnails: bool = Field(
-        default=True,
-        description="Send each track record's thumbnail with it (about 2/3 of a track message's bytes); false "
-        "sends the records without (the hub then shows none for the edge's tracks).",
+        default=False,
+        description="Send each track record's thumbnail with it (about 2/3 of a track message's bytes); by default "
+        "the hub fetches a thumbnail from the edge's API when someone first looks at it (the hub's edges[] entry "
+        "for this site, with a token of an operator account here).",
     )
     drain_timeout_s: float = Field(
         default=30.0, ge=0, le=3600, description="How long `camsight analyze` waits for its outbox to be sent."
+    )
+    event_update_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="An open event's updates go to the hub at most this often (seconds of the camera's time); its "
+        "first version (the alert) and its last always go; 0: every version.",
+    )
+    path_tolerance: float = Field(
+        default=0.0,
+        ge=0,
+        le=0.05,
+        description="Thin each track record's path upstream: drop the samples that straight motion between the "
+        "kept ones explains within this share of the frame (e.g. 0.005); the edge keeps the whole path. 0 (the "
+        "default) sends it whole: the hub's 'near other people' share is counted over path samples and shifts a "
+        "little when they are thinned.",
+    )
+    batch_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=600,
+        description="Longest a track record or an event's later version waits to travel with others in one "
+        "compressed message (an event's first version goes at once); 0: each as soon as it is stored.",
     )
     models: bool = Field(
         default=True,

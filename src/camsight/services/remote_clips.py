@@ -8,6 +8,12 @@ audited at both ends: at the edge under the hub's account, at the hub under the 
 
 The scope and role are checked at the hub first, exactly as for a local clip: a site or camera the
 caller may not see is "not found".
+
+A track's thumbnail comes the same way (:func:`thumbnail`): edges send track records without it by
+default (``hub.thumbnails: false``), the hub asks the edge for ``GET /api/media/thumbnails/{id}`` the
+first time someone wants it, shrinks it to 160 px and keeps it in its media folder where a pushed one
+would be; it is then served (and audited, ``view.thumbnail``) like any stored thumbnail. At the edge the
+fetch is audited under the hub's account.
 """
 
 from __future__ import annotations
@@ -63,6 +69,17 @@ def is_remote(store: Store, config: Config, site: str) -> bool:
     return config.edge(site) is not None and site != store.site
 
 
+def _get(link: EdgeLink, url: str) -> bytes:
+    """The body of a small download from the edge (a thumbnail)."""
+    try:
+        answer = httpx.get(url, headers={"Authorization": f"Bearer {link.token()}"}, timeout=link.timeout_s)
+    except httpx.HTTPError as exc:
+        raise EdgeUnreachable(f"the edge of site {link.site} did not answer: {type(exc).__name__}: {exc}") from None
+    if answer.status_code != 200:
+        raise EdgeUnreachable(_refusal(link.site, answer))
+    return answer.content
+
+
 def _fetch(link: EdgeLink, url: str, target: Path) -> int:
     """Download ``url`` into ``target`` (owner-only, written then renamed); returns its size."""
     part = target.with_name(target.name + f".{os.getpid()}.part")
@@ -90,7 +107,11 @@ def _refusal(site: str, answer: httpx.Response) -> str:
         detail = str(answer.json().get("detail", ""))
     except ValueError:
         detail = ""
-    why = {401: "refused the hub's token", 403: "does not let the hub's account watch clips", 404: "has no such clip"}
+    why = {
+        401: "refused the hub's token",
+        403: "does not let the hub's account watch clips",
+        404: "has no such clip or picture",
+    }
     said = why.get(answer.status_code, f"answered {answer.status_code}")
     return f"the edge of site {site} {said}" + (f": {detail}" if detail else "")
 
@@ -137,3 +158,48 @@ def clip(
     with writing(store.engine) as conn:
         audit.record(conn, actor=actor, action="view.clip", detail=detail)
     return target
+
+
+def thumbnail(store: Store, *, actor: Actor, config: Config, track_id: str) -> bool:
+    """Fetch the thumbnail of a remote site's track from its edge into the hub's media folder, once.
+
+    Call before serving the thumbnail (:func:`camsight.services.media.thumbnail` then serves and audits
+    it). Returns whether it was fetched now; False when there is nothing to fetch: no such track in the
+    actor's scope (the caller answers "not found"), a local track, one without a thumbnail at its edge,
+    or one already here.
+
+    Raises:
+        Forbidden: The actor is a viewer.
+        EdgeUnreachable: The edge cannot be reached, or refused.
+    """
+    if not config.edges:
+        return False
+    with store.engine.connect() as conn:
+        track = repo.get_track(conn, track_id=track_id)
+    if track is None or not track.thumbnail or not actor.may_see(track.camera, track.site):
+        return False
+    if not is_remote(store, config, track.site):
+        return False
+    try:
+        target = store.media.path(track.thumbnail)
+    except ValueError:  # an unsafe stored path: never written to
+        return False
+    if target.exists():
+        return False
+    actor.require("operator", "see thumbnails")
+    reach = _link(store, config, track.site)
+    assert reach is not None  # is_remote: the config names it
+    link, base = reach
+    data = _get(link, f"{base}/api/media/thumbnails/{quote(track.id, safe='')}")
+    import cv2
+    import numpy as np
+
+    from camsight.perception.privacy import fit_within
+    from camsight.transport.messages import THUMBNAIL_SIDE
+
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise EdgeUnreachable(f"the edge of site {track.site} sent a thumbnail that is not a JPEG")
+    store.media.save_jpeg(track.thumbnail, fit_within(np.asarray(image, np.uint8), THUMBNAIL_SIDE))
+    log.info("fetched the thumbnail of track %s from the edge of site %s (%d bytes)", track.id, track.site, len(data))
+    return True

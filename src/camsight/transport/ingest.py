@@ -13,6 +13,11 @@ client id travel as MQTT 5 user properties; the confirmation goes to :func:`~.to
 edge deletes its row only then, so a broker that loses what it had acknowledged loses nothing. Once
 subscribed, each hub process sets its retained presence (:func:`~.topics.presence_topic`) to ``online``;
 its last will clears it. Edges send only while some hub is present.
+
+A message may be a batch of rows of one topic (:mod:`camsight.transport.batch`; the hub says it reads
+them with the ``reads`` = ``batch`` user property on its presence): each item is checked and stored as a
+message of its own would be (a bad item is refused and counted, the others stored), and all the rows
+listed are confirmed together once every item was handled.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
 from camsight.events.models import EVENT_ADAPTER, SCHEMA_VERSION
@@ -35,7 +42,7 @@ from camsight.store import edges_repo, events_repo
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import Store
-from camsight.transport import mqtt, topics, wire
+from camsight.transport import batch, mqtt, topics, wire
 from camsight.transport.messages import MAX_PAYLOAD, CameraStatus, EdgeStatus, TrackMessage
 
 log = logging.getLogger(__name__)
@@ -113,14 +120,16 @@ class Ingest:
             log.error("hub: the broker at %s refused the subscriptions: %s", self.settings.display, refused)
             return
         self.state = "subscribed"
-        client.publish(self._presence, b"online", qos=1, retain=True)
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props.UserProperty = [batch.READS]
+        client.publish(self._presence, b"online", qos=1, retain=True, properties=props)
 
     def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
         try:
             content_type = getattr(getattr(message, "properties", None), "ContentType", None)
-            kind = self.handle(message.topic, bytes(message.payload), content_type)
+            kind, stored = self._handle(message.topic, bytes(message.payload), content_type)
             with self._lock:
-                self.accepted[kind] += 1
+                self.accepted[kind] += stored
         except Refused as why:
             with self._lock:
                 self.refused[str(why).split(":", 1)[0]] += 1
@@ -135,7 +144,8 @@ class Ingest:
         """Tell the sending edge its outbox row is stored (refused rows too: they would never be accepted)."""
         props = dict(getattr(getattr(message, "properties", None), "UserProperty", None) or [])
         row, edge = props.get("outbox"), props.get("edge")
-        if row is None or edge is None or not row.isdigit():
+        ids = batch.parse_ids(row) if row is not None else None
+        if ids is None or edge is None:
             return
         try:
             site = topics.parse(message.topic)[0]
@@ -143,14 +153,20 @@ class Ingest:
             site = message.topic.split("/")[1] if message.topic.count("/") >= 1 else ""
         if not site or "/" in edge or "+" in edge or "#" in edge:
             return
-        client.publish(topics.ack_topic(site, edge), json.dumps({"ids": [int(row)]}), qos=1)
+        client.publish(topics.ack_topic(site, edge), json.dumps({"ids": ids}), qos=1)
 
     def handle(self, topic: str, payload: bytes, content_type: str | None = None) -> str:
         """Check and store one message (JSON, or zlib-compressed JSON: see :mod:`~camsight.transport.wire`).
 
+        A batch's items are stored one by one; a bad item is refused (logged, counted) and the rest stored.
+
         Raises:
             Refused: The message is malformed, too large, of an unknown version, or speaks for another site.
         """
+        return self._handle(topic, payload, content_type)[0]
+
+    def _handle(self, topic: str, payload: bytes, content_type: str | None) -> tuple[str, int]:
+        """``(kind, items stored)`` of one message (see :meth:`handle`)."""
         if len(payload) > MAX_PAYLOAD:
             raise Refused(f"too large: {len(payload)} bytes (at most {MAX_PAYLOAD})")
         try:
@@ -162,6 +178,31 @@ class Ingest:
         except wire.WireError as exc:
             raise Refused(str(exc)) from None
         data = _json(text.encode())
+        if not batch.is_batch(data):
+            self._one(kind, site, camera, data)
+            return kind, 1
+        if data.get("schema_version") != batch.SCHEMA_VERSION:
+            raise Refused(
+                f"unknown version: batch schema_version {data.get('schema_version')!r} "
+                f"(this hub knows {batch.SCHEMA_VERSION})"
+            )
+        items = data.get("items")
+        if not isinstance(items, list) or kind not in ("events", "tracks"):
+            raise Refused("malformed: a batch has a list of items, of events or tracks")
+        stored = 0
+        for item in items:
+            try:
+                if not isinstance(item, dict):
+                    raise Refused("malformed: a batch item is not a JSON object")
+                self._one(kind, site, camera, item)
+                stored += 1
+            except Refused as why:
+                with self._lock:
+                    self.refused[str(why).split(":", 1)[0]] += 1
+                log.warning("hub: refused an item of a batch on %s: %s", topic, why)
+        return kind, stored
+
+    def _one(self, kind: str, site: str, camera: str | None, data: dict[str, Any]) -> None:
         version = data.get("schema_version")
         if kind == "events":
             self._event(site, camera, data, version)
@@ -171,7 +212,6 @@ class Ingest:
             self._status(site, camera, data, version)
         else:
             self._edge(site, data, version)
-        return kind
 
     def _event(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
         if version != SCHEMA_VERSION:
@@ -189,16 +229,25 @@ class Ingest:
         message = _valid(lambda: TrackMessage.model_validate(data), "track")
         record = message.record
         _same_place(site, camera, record.site, record.camera)
-        thumbnail = self._thumbnail(record.site, record.camera, record.id, message.thumbnail_jpeg)
+        thumbnail = self._thumbnail(
+            record.site, record.camera, record.id, message.thumbnail_jpeg, at_edge=bool(record.thumbnail)
+        )
         record = record.model_copy(update={"thumbnail": thumbnail})
         with writing(self.store.engine) as conn:
             repo.upsert_camera(conn, camera_id=record.camera, source=None, site=record.site)
             repo.upsert_tracks(conn, records=[record], run_id=f"hub:{site}")
             store_tracks(conn, [record])
 
-    def _thumbnail(self, site: str, camera: str, track_id: str, data: str | None) -> str | None:
+    def _thumbnail(self, site: str, camera: str, track_id: str, data: str | None, at_edge: bool) -> str | None:
+        """Where the hub keeps the track's thumbnail: saved now when it came along.
+
+        When only the edge has it (``at_edge``), the same path, written on demand
+        (:func:`camsight.services.remote_clips.thumbnail`).
+        """
+        safe = track_id.replace(":", "_").replace("/", "_")
+        relpath = f"{site}/{camera}/{safe}.jpg"
         if not data:
-            return None
+            return relpath if at_edge else None
         try:
             raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
@@ -208,8 +257,7 @@ class Ingest:
         image = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             raise Refused("bad thumbnail: not a JPEG")
-        safe = track_id.replace(":", "_").replace("/", "_")
-        return self.store.media.save_jpeg(f"{site}/{camera}/{safe}.jpg", np.asarray(image, np.uint8))
+        return self.store.media.save_jpeg(relpath, np.asarray(image, np.uint8))
 
     def _status(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
         if version != 1:

@@ -1,9 +1,11 @@
 """The outbox: messages for the hub, written in the store's transaction, deleted once the broker has them.
 
-:class:`OutboxWriter` is one of the store sink's writers (``StoreSink(extras=...)``): for every alert
-and every track record of a batch it adds a row (topic, JSON payload) in the same transaction that
-stores them, so a message exists exactly when its row does. :mod:`camsight.transport.publisher` sends
-the rows in id order and deletes each when the broker acknowledged it.
+:class:`OutboxWriter` is one of the store sink's writers (``StoreSink(extras=...)``): for the alerts
+and track records of a batch it adds rows (topic, JSON payload) in the same transaction that stores
+them, so a message exists exactly when its row does. An event's first version and its last (closed)
+are always written; the versions between, at most one every ``event_update_s`` seconds of the
+source's time (the hub upserts the newest, so the ones left out only thin the updates it sees).
+:mod:`camsight.transport.publisher` sends the rows and deletes each once the hub confirmed it.
 
 Example:
     >>> from camsight.store import connect, upgrade
@@ -33,6 +35,7 @@ from camsight.perception.privacy import fit_within
 from camsight.store.schema import outbox
 from camsight.transport import topics
 from camsight.transport.messages import THUMBNAIL_SIDE, TrackMessage
+from camsight.transport.path import simplify
 
 log = logging.getLogger(__name__)
 
@@ -71,22 +74,52 @@ def thumbnail_b64(media_root: Path, record: TrackRecord) -> str | None:
 class OutboxWriter:
     """Writes a batch's alerts and track records to the outbox (a :class:`~camsight.store.sink.BatchWriter`)."""
 
-    def __init__(self, *, media_root: Path, tracks: bool = True, thumbnails: bool = True) -> None:
-        """Thumbnails are read from ``media_root``; ``tracks`` False: events only; ``thumbnails`` False: no images."""
+    def __init__(
+        self,
+        *,
+        media_root: Path,
+        tracks: bool = True,
+        thumbnails: bool = False,
+        event_update_s: float = 0.0,
+        path_tolerance: float = 0.0,
+    ) -> None:
+        """Thumbnails are read from ``media_root``; ``tracks`` False: events only; ``thumbnails`` True: with images.
+
+        ``event_update_s``: an open event's versions after the first are written at most this often (seconds
+        of the source's time); 0: every version. ``path_tolerance`` > 0: each record's path thinned
+        (:func:`camsight.transport.path.simplify`) upstream; the store keeps it whole.
+        """
         self.media_root = media_root
         self.tracks = tracks
         self.thumbnails = thumbnails
+        self.event_update_s = event_update_s
+        self.path_tolerance = path_tolerance
+        self._written: dict[str, float] = {}  # open event id -> end_s of its last version written
+
+    def _wanted(self, alert: AnyEvent) -> bool:
+        """Whether this version of an event goes upstream (its first, its last, or one every ``event_update_s``)."""
+        last = self._written.get(alert.id)
+        if alert.status == "closed":
+            self._written.pop(alert.id, None)
+            return True
+        if last is None or alert.end_s - last >= self.event_update_s:
+            self._written[alert.id] = alert.end_s
+            return True
+        return False
 
     def write(self, conn: sa.Connection, alerts: Sequence[AnyEvent], records: Sequence[TrackRecord]) -> None:
-        """Add one row per alert version and per track record, in the caller's transaction."""
+        """Add a row per alert version wanted upstream and per track record, in the caller's transaction."""
         now = datetime.now(UTC)
         rows = [
             {"topic": topics.event_topic(a.site, a.camera), "payload": a.model_dump_json(), "created_at": now}
             for a in alerts
+            if self._wanted(a)
         ]
         if self.tracks:
             for record in records:
                 image = thumbnail_b64(self.media_root, record) if self.thumbnails else None
+                if self.path_tolerance > 0:
+                    record = record.model_copy(update={"path": simplify(record.path, tolerance=self.path_tolerance)})
                 message = TrackMessage(record=record, thumbnail_jpeg=image)
                 rows.append(
                     {

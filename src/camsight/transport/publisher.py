@@ -9,6 +9,12 @@ not yet delivered: with the broker's PUBACK alone, those rows would be gone. Row
 confirmed :data:`RESEND_S` seconds after they were sent, and every unconfirmed row after a
 reconnection, are sent again; a duplicate is harmless (the hub upserts by id).
 
+Rows go several to a message when every hub present reads batches (:mod:`camsight.transport.batch`):
+one batch per topic per publish round, its rows' ids in the ``outbox`` user property; the hub confirms
+them all once it stored them, and each row is deleted only then. An event's first version (a live
+alert) is sent at once; other rows wait until the oldest of them is ``batch_s`` old (or a batch is
+full), so that they travel together.
+
 The edge publishes only while a hub announces itself online (a retained message each hub process sets
 once it has subscribed, cleared by its last will): after a broker restart nothing is sent before a hub
 is listening again. Wrong credentials are reported (``state``, ``problem``) and retried with backoff;
@@ -34,7 +40,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from camsight.store.errors import writing
-from camsight.transport import mqtt, outbox, topics, wire
+from camsight.transport import batch, mqtt, outbox, topics, wire
 from camsight.transport.messages import CameraStatus, EdgeStatus
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,8 @@ SHORT_SESSION_S = 600
 """How long the broker keeps the session of a one-off sender (``analyze``, ``outbox send``)."""
 POLL_S = 0.2
 """How often the outbox is looked at when there is nothing to do."""
+BATCH_S = 60.0
+"""Longest a row other than an event's first version waits to travel in a batch with others."""
 
 
 class Publisher:
@@ -63,6 +71,8 @@ class Publisher:
         resend_s: Send a row again when the hub has not confirmed it this long after it was sent.
         in_flight: Most rows sent and not yet confirmed.
         on_model: Called (in paho's thread) with each model announcement of the hub; none: not subscribed.
+        batch_s: Longest a row waits for others to travel with (an event's first version does not wait);
+            0: every row as soon as it is there. Batches are sent only to hubs that read them.
     """
 
     def __init__(
@@ -72,12 +82,13 @@ class Publisher:
         *,
         site: str,
         api_url: str | None = None,
-        heartbeat_s: float = 30.0,
+        heartbeat_s: float = 300.0,
         model: tuple[str | None, str | None] = (None, None),
         client_id: str | None = None,
         resend_s: float = RESEND_S,
         in_flight: int = IN_FLIGHT,
         on_model: Callable[[bytes], None] | None = None,
+        batch_s: float = BATCH_S,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -91,6 +102,8 @@ class Publisher:
         self._expiry = mqtt.SESSION_EXPIRY_S if client_id else SHORT_SESSION_S
         self.resend_s = resend_s
         self.in_flight = in_flight
+        self.batch_s = batch_s
+        self.messages = 0
         self.state = "connecting"
         self.problem: str | None = None
         self.sent = 0
@@ -106,12 +119,14 @@ class Publisher:
         self._sent_at: dict[int, float] = {}  # row id -> when it was last sent, until the hub confirms it
         self._confirmed: list[int] = []
         self._hubs: set[str] = set()
+        self._batching_hubs: set[str] = set()  # the hubs present that read batches
         self._topics: dict[int, str] = {}  # message id -> topic, until the broker answers
         self._cameras: dict[str, tuple[str, str | None]] = {}  # camera -> (state, reason) to announce
         self._cameras_sent: dict[str, tuple[str, str | None]] = {}
         self._answers: deque[tuple[int, ReasonCode]] = deque()  # the broker's answers, appended by paho's thread
         self._connected = threading.Event()
         self._stop = threading.Event()
+        self._flush = threading.Event()  # set while draining: nothing waits for a batch
         self._thread: threading.Thread | None = None
         self._beat = 0.0
 
@@ -147,6 +162,7 @@ class Publisher:
             self._cameras_sent.clear()  # the broker may have lost the retained states
             self._answers.clear()
             self._hubs.clear()
+            self._batching_hubs.clear()
         wanted = [(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)]
         client.subscribe(wanted + ([(topics.MODELS, 1)] if self.on_model is not None else []))
         self.state, self.problem = "connected", None
@@ -188,8 +204,13 @@ class Publisher:
             return
         if message.topic.startswith(topics.HUB_PRESENCE + "/"):
             hub = message.topic[len(topics.HUB_PRESENCE) + 1 :]
+            props = getattr(message, "properties", None)
+            reads = batch.READS in [tuple(p) for p in (getattr(props, "UserProperty", None) or [])]
             with self._lock:
                 (self._hubs.add if message.payload == b"online" else self._hubs.discard)(hub)
+                (self._batching_hubs.add if message.payload == b"online" and reads else self._batching_hubs.discard)(
+                    hub
+                )
             return
         try:
             ids = [int(i) for i in json.loads(message.payload)["ids"]]
@@ -222,6 +243,12 @@ class Publisher:
         with self._lock:
             return bool(self._hubs)
 
+    @property
+    def batching(self) -> bool:
+        """Whether every hub process present reads batches (then rows go several to a message)."""
+        with self._lock:
+            return bool(self._hubs) and self._hubs == self._batching_hubs
+
     def _run(self) -> None:
         while not self._stop.is_set():
             if not self._connected.wait(timeout=POLL_S):
@@ -250,16 +277,38 @@ class Publisher:
             return False
         with self.engine.connect() as conn:
             taken = outbox.take(conn, after_id=0, limit=room + len(waiting) + len(done))
-        rows = [r for r in taken if r.id not in waiting and r.id not in done]
-        for row in rows[:room]:
+        rows = [r for r in taken if r.id not in waiting and r.id not in done][:room]
+        if not rows:
+            return False
+        if self.batching:
+            rows = self._due(rows, room)
+            if not rows:
+                return False
+            messages = batch.pack((r.id, r.topic, r.payload) for r in rows)
+        else:
+            messages = [(r.topic, r.payload, (r.id,)) for r in rows]
+        for topic, payload, ids in messages:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-            props.UserProperty = [("outbox", str(row.id)), ("edge", self.client_id)]
-            data, props.ContentType = wire.encode(row.payload)
-            self._publish(row.topic, data, props)
+            props.UserProperty = [("outbox", batch.ids_property(ids)), ("edge", self.client_id)]
+            data, props.ContentType = wire.encode(payload)
+            self._publish(topic, data, props)
             with self._lock:
-                self._sent_at[row.id] = now
-            self.sent += 1
-        return bool(rows)
+                for row_id in ids:
+                    self._sent_at[row_id] = now
+            self.sent += len(ids)
+            self.messages += 1
+        return True
+
+    def _due(self, rows: list[outbox.OutboxRow], room: int) -> list[outbox.OutboxRow]:
+        """The rows to send now: all once the oldest waited ``batch_s`` or a batch is full; else the live alerts."""
+        if self.batch_s <= 0 or len(rows) >= min(room, batch.MAX_ROWS) or self._flush.is_set():
+            return rows
+        oldest = min(r.created_at for r in rows)
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        if (datetime.now(UTC) - oldest).total_seconds() >= self.batch_s:
+            return rows
+        return [r for r in rows if batch.urgent(r.topic, r.payload)]
 
     def report_cameras(self, states: dict[str, tuple[str, str | None]]) -> None:
         """The cameras' current ``(state, reason)``; each change is published (retained) on its status topic."""
@@ -271,9 +320,15 @@ class Publisher:
             changed = {c: s for c, s in self._cameras.items() if self._cameras_sent.get(c) != s}
         for camera, (state, reason) in changed.items():
             status = CameraStatus(site=self.site, camera=camera, state=state, reason=reason, at=datetime.now(UTC))
-            self._publish(topics.status_topic(self.site, camera), status.model_dump_json(), retain=True)
+            self._publish_json(topics.status_topic(self.site, camera), status.model_dump_json())
             with self._lock:
                 self._cameras_sent[camera] = (state, reason)
+
+    def _publish_json(self, topic: str, text: str) -> None:
+        """Publish a retained status, compressed when smaller (:mod:`camsight.transport.wire`)."""
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        data, props.ContentType = wire.encode(text)
+        self._publish(topic, data, props, retain=True)
 
     def _publish(
         self, topic: str, payload: str | bytes, props: Properties | None = None, *, retain: bool = False
@@ -293,7 +348,7 @@ class Publisher:
     def _heartbeat(self) -> None:
         if time.monotonic() - self._beat >= self.heartbeat_s:
             self._beat = time.monotonic()
-            self._publish(topics.edge_topic(self.site), self._edge("online"), retain=True)
+            self._publish_json(topics.edge_topic(self.site), self._edge("online"))
 
     def pending(self) -> int:
         """Rows still in the outbox."""
@@ -301,7 +356,8 @@ class Publisher:
             return outbox.status(conn).pending
 
     def drain(self, timeout_s: float) -> bool:
-        """Wait until the outbox is empty (True) or ``timeout_s`` passed (False)."""
+        """Wait until the outbox is empty (True) or ``timeout_s`` passed (False); meanwhile no row waits for a batch."""
+        self._flush.set()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self._delete_confirmed()

@@ -12,6 +12,9 @@ topic                                      payload                              
 ``camsight/{site}/acks/{client}``          ``{"ids": [outbox row ids]}``            1       no
 =========================================  =====================================  ======  =========
 
+Events and track records may also travel several to a message (a batch, :mod:`camsight.transport.batch`)
+to hubs that say they read them.
+
 With ``home_assistant:`` configured, an edge also announces its live cameras to Home Assistant (MQTT
 discovery under ``homeassistant/``, states under ``camsight/{site}/ha/``): see
 :mod:`camsight.transport.homeassistant`.

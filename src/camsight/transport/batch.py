@@ -1,0 +1,89 @@
+"""Several outbox rows in one message: one batch per topic per publish round, each row's id listed.
+
+A batch is a JSON object ``{"schema_version": 1, "items": [payload, ...]}`` whose items are the rows'
+own payloads, unchanged (an event, a :class:`~camsight.transport.messages.TrackMessage`), published on
+the rows' common topic; the MQTT 5 user property ``outbox`` lists the rows' ids in the items' order,
+comma-separated (``"12,13,17"``). Compressed as one (:mod:`camsight.transport.wire`), the repeated
+keys and values of many records cost little: the bytes upstream drop several-fold.
+
+An edge sends batches only to hubs that read them: each hub process says so with the MQTT 5 user
+property ``reads`` = ``batch`` on its retained presence message (:data:`READS`); while any hub present
+does not, the edge sends one row per message as before, and a hub reads both.
+
+Example:
+    >>> rows = [(1, "camsight/s/events/gate", '{"id": "a"}'), (2, "camsight/s/events/gate", '{"id": "b"}')]
+    >>> [(topic, ids, json.loads(text)) for topic, text, ids in pack(rows)]
+    [('camsight/s/events/gate', (1, 2), {'schema_version': 1, 'items': [{'id': 'a'}, {'id': 'b'}]})]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+SCHEMA_VERSION = 1
+"""Version of the batch envelope."""
+READS = ("reads", "batch")
+"""The user property on a hub's presence message that says it reads batches."""
+MAX_TEXT = 128 * 1024
+"""Most JSON text in one batch, bytes (a hub accepts twice that; a larger single row goes alone)."""
+MAX_ROWS = 100
+"""Most rows in one batch."""
+
+
+def pack(
+    rows: Iterable[tuple[int, str, str]], *, max_text: int = MAX_TEXT, max_rows: int = MAX_ROWS
+) -> list[tuple[str, str, tuple[int, ...]]]:
+    """``(topic, batch JSON text, row ids)`` for ``(row id, topic, payload)`` rows, in the order given.
+
+    One batch per topic; more when a topic's rows exceed ``max_text`` or ``max_rows``.
+    """
+    by_topic: dict[str, list[list[tuple[int, str]]]] = {}
+    sizes: dict[str, int] = {}
+    for row_id, topic, payload in rows:
+        chunks = by_topic.setdefault(topic, [[]])
+        if chunks[-1] and (sizes[topic] + len(payload) > max_text or len(chunks[-1]) >= max_rows):
+            chunks.append([])
+            sizes[topic] = 0
+        chunks[-1].append((row_id, payload))
+        sizes[topic] = sizes.get(topic, 0) + len(payload) + 1
+    return [
+        (topic, envelope(p for _, p in chunk), tuple(i for i, _ in chunk))
+        for topic, chunks in by_topic.items()
+        for chunk in chunks
+    ]
+
+
+def envelope(payloads: Iterable[str]) -> str:
+    """The batch JSON text around payloads that are JSON objects already."""
+    return f'{{"schema_version": {SCHEMA_VERSION}, "items": [' + ", ".join(payloads) + "]}"
+
+
+def is_batch(data: dict[str, Any]) -> bool:
+    """Whether a received JSON object is a batch envelope (no event or record has ``items``)."""
+    return "items" in data
+
+
+def ids_property(ids: Iterable[int]) -> str:
+    """The ``outbox`` user property's value for these row ids."""
+    return ",".join(str(i) for i in ids)
+
+
+def parse_ids(value: str) -> list[int] | None:
+    """The row ids of an ``outbox`` user property (one id, or several comma-separated); None if malformed."""
+    parts = value.split(",")
+    if not value or len(parts) > 10 * MAX_ROWS or not all(p.isdigit() for p in parts):
+        return None
+    return [int(p) for p in parts]
+
+
+def urgent(topic: str, payload: str) -> bool:
+    """Whether a row should go at once rather than wait for a batch: an event's first version (a live alert)."""
+    if "/events/" not in topic:
+        return False
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return True
+    return bool(data.get("status") == "open" and data.get("end_s") == data.get("start_s"))
