@@ -1,10 +1,10 @@
 """One detector for every live camera: a process holding one model, fed through shared memory.
 
 With ``live.shared_detector`` on (the default), ``camsight run``'s supervisor starts one
-:func:`detector_main` process beside the camera workers. It loads the model once (about 350 MB that
-each worker would otherwise hold) and listens on a Unix socket that only processes given its random
-key can use. Each camera worker talks to it through a :class:`SharedDetector`, which implements the
-:class:`~camsight.perception.detect.Detector` protocol:
+:func:`detector_main` process beside the camera workers. It loads the model once (about 60-70 MB that
+each worker would otherwise hold, measured by ``bench/live_capacity.py``) and listens on a Unix socket
+that only processes given its random key can use. Each camera worker talks to it through a
+:class:`SharedDetector`, which implements the :class:`~camsight.perception.detect.Detector` protocol:
 
 - the worker copies its frame into a shared-memory block of its own
   (:mod:`multiprocessing.shared_memory`: the pixels never go through a pipe) and sends a small request
@@ -24,8 +24,9 @@ its connection and lets go of its block. The detector follows the model a hub ma
 camera when it switched; a model that fails to load is not used.
 
 Example:
+    The detector runs ``detector_main(spec, stop)`` in a process of its own; a camera then asks it:
+
     >>> spec = PoolSpec.make(DetectorConfig(), models=None)           # doctest: +SKIP
-    >>> # in a process of its own: detector_main(spec, stop)          # doctest: +SKIP
     >>> detector = SharedDetector(spec.address, spec.authkey, timeout_s=2.0)  # doctest: +SKIP
     >>> detector.detect(frame)                                        # doctest: +SKIP
 """
