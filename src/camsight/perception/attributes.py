@@ -159,24 +159,7 @@ def lightness(lab: Lab) -> float | None:
 
 def shrink_parts(parts: BodyParts, scale: float) -> BodyParts:
     """``parts`` with every coordinate multiplied by ``scale`` (the crop was resized)."""
-
-    def box(b: Box) -> Box:
-        return (b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale)
-
-    def segs(s: tuple[Box, ...]) -> tuple[Box, ...]:
-        return tuple(box(x) for x in s)
-
-    return BodyParts(
-        head=box(parts.head),
-        torso=box(parts.torso),
-        upper_arms=segs(parts.upper_arms),
-        forearms=segs(parts.forearms),
-        thighs=segs(parts.thighs),
-        shins=segs(parts.shins),
-        limb_width=parts.limb_width * scale,
-        torso_angle_deg=parts.torso_angle_deg,
-        hip_y=parts.hip_y * scale,
-    )
+    return parts.mapped(scale)
 
 
 def inner(box: Box, share: float = 0.15) -> Box:

@@ -83,9 +83,13 @@ class BodyParts:
 
     def shifted(self, dx: float, dy: float) -> BodyParts:
         """The same parts with every coordinate moved by ``(dx, dy)`` (crop → frame pixels)."""
+        return self.mapped(1.0, dx, dy)
+
+    def mapped(self, scale: float, dx: float = 0.0, dy: float = 0.0) -> BodyParts:
+        """The same parts with every coordinate ``c`` at ``c * scale`` plus ``(dx, dy)`` (a resized or moved crop)."""
 
         def box(b: Box) -> Box:
-            return (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+            return (b[0] * scale + dx, b[1] * scale + dy, b[2] * scale + dx, b[3] * scale + dy)
 
         def segs(s: tuple[Segment, ...]) -> tuple[Segment, ...]:
             return tuple(box(x) for x in s)
@@ -97,9 +101,9 @@ class BodyParts:
             forearms=segs(self.forearms),
             thighs=segs(self.thighs),
             shins=segs(self.shins),
-            limb_width=self.limb_width,
+            limb_width=self.limb_width * scale,
             torso_angle_deg=self.torso_angle_deg,
-            hip_y=self.hip_y + dy,
+            hip_y=self.hip_y * scale + dy,
         )
 
 
