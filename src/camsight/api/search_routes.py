@@ -2,7 +2,9 @@
 
 The text becomes the same typed :class:`~camsight.search.query.Query` the CLI and the standing
 queries use (never SQL); the answer says how it was understood, which words were deliberately not
-used (gender, age, ethnicity, identity, emotion) and which were not understood. Every search is
+used (words about identity and protected traits, which camsight never infers: see
+:data:`camsight.search.lexicon.SPECIAL_CATEGORIES` and the identity words beside it) and which were
+not understood. Every search is
 written to the audit log by the use case (:func:`camsight.services.search.search`).
 
 A server searches again and again, so each application keeps one process-local copy of the search
