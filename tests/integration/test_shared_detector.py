@@ -158,6 +158,39 @@ def test_the_detector_follows_the_model_a_hub_made_active_and_tells_the_cameras(
     detector.close()
 
 
+def camera_then_hang(address: str, authkey: bytes, clip: Path, names: mp.Queue[str]) -> None:
+    """A camera worker's part: one frame through the shared detector, then wait to be killed."""
+    detector = SharedDetector(address, authkey, timeout_s=30.0)
+    assert detector.wait_ready(60), detector.problem
+    detector.detect_image(frames(clip, 1)[0])
+    assert detector._block is not None
+    names.put(detector._block.name)
+    time.sleep(120)
+
+
+def test_a_camera_killed_by_sigkill_leaves_no_shared_memory_block_behind(
+    pool: tuple[PoolSpec, SpawnProcess],
+) -> None:
+    spec, _ = pool
+    ctx = mp.get_context("spawn")
+    names: mp.Queue[str] = ctx.Queue()
+    camera = ctx.Process(target=camera_then_hang, args=(spec.address, spec.authkey, CLIPS[0], names), daemon=True)
+    camera.start()
+    try:
+        block = Path("/dev/shm") / names.get(timeout=90).lstrip("/")
+        assert block.exists()  # the frame went through it
+        camera.kill()
+        camera.join(10)
+        for _ in range(100):  # the detector sees the connection end, and removes the block with it
+            if not block.exists():
+                break
+            time.sleep(0.1)
+        assert not block.exists()
+    finally:
+        if camera.is_alive():
+            camera.kill()
+
+
 def test_a_stalled_detector_makes_frames_drop_counted_and_a_dead_one_is_replaced(
     pool: tuple[PoolSpec, SpawnProcess],
 ) -> None:

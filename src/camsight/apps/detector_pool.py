@@ -158,10 +158,14 @@ class _Client:
             raise ValueError(f"a {width}x{height} frame does not fit the {self.block.size}-byte block")
         return np.ndarray((height, width, 3), dtype=np.uint8, buffer=self.block.buf)
 
-    def release(self) -> None:
+    def release(self, unlink: bool = False) -> None:
+        """Detach the block; ``unlink``: remove it too (its camera hung up or died, and will not send it again)."""
         if self.block is not None:
             with contextlib.suppress(BufferError, OSError):
                 self.block.close()
+            if unlink:
+                with contextlib.suppress(OSError):  # the camera removed it first
+                    self.block.unlink()
             self.block = None
 
 
@@ -271,9 +275,14 @@ class DetectorServer:
         self.batches += 1
 
     def _drop(self, client: _Client) -> None:
+        """Forget a camera that hung up or died, and remove its block.
+
+        A block belongs to one connection, so it goes with it: a camera killed with SIGKILL cannot remove
+        its own, and it would stay until the supervisor exits.
+        """
         with self._lock:
             self.clients.pop(client.conn, None)
-        client.release()
+        client.release(unlink=True)
         with contextlib.suppress(OSError):
             client.conn.close()
 
@@ -503,6 +512,7 @@ class SharedDetector:
             with contextlib.suppress(OSError):
                 self._conn.close()
         self._conn = None
+        self._free()  # the detector removes a block whose connection ended; the next connection gets a new one
 
     def _room(self, size: int) -> SharedMemory:
         """This camera's block, large enough for ``size`` bytes (a larger frame gets a new block)."""
