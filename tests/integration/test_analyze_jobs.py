@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from camsight.apps.jobs import Job, run_jobs
 from camsight.config import parse_config
+from camsight.sources import expand_paths
 from camsight.store import list_events, list_sources, open_store
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -52,3 +54,22 @@ def test_two_clips_analysed_as_two_jobs_store_both_files_events(tmp_path: Path) 
     assert {e.id for e in stored} == {e["id"] for e in found}
     assert sorted(Path(s.uri).name for s in sources) == sorted(clip.name for clip in CLIPS)
     assert {s.status for s in sources} == {"complete"}
+
+
+def analyse_as_jobs(tmp_path: Path, name: str, *, shared_detector: bool) -> set[tuple[str, str, float]]:
+    """The two clips as two jobs; the events stored, as (file, kind, start second)."""
+    config = parse_config(RULES)
+    db = str(tmp_path / f"{name}.db")
+    open_store(config, db)  # made (migrated) once, as the command does before its jobs start
+    jobs = [Job(i, spec, config.cameras[0]) for i, spec in enumerate(expand_paths(list(CLIPS)))]
+    done = list(run_jobs(jobs, config, db, workers=2, tick=lambda *_: None, shared_detector=shared_detector))
+    assert [d.problem for d in done] == [None, None]
+    with open_store(config, db).engine.connect() as conn:
+        return {(Path(e.source).name, e.kind, round(e.start_s, 1)) for e in list_events(conn)}
+
+
+def test_jobs_on_the_shared_detector_store_what_jobs_with_a_model_each_store(tmp_path: Path) -> None:
+    own = analyse_as_jobs(tmp_path, "own", shared_detector=False)
+    shared = analyse_as_jobs(tmp_path, "shared", shared_detector=True)
+    assert {file for file, _, _ in own} == {clip.name for clip in CLIPS}
+    assert shared == own
