@@ -7,6 +7,8 @@ looks, under a temporary ``CAMSIGHT_CACHE``); recall and speed against the float
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from camsight.config import DetectorConfig
 from camsight.core.detections import PERSON, box_iou
 from camsight.errors import ConfigError, ModelError
 from camsight.models.quantize import int8_path
-from camsight.models.registry import active_detector
+from camsight.models.registry import YOLO11N_SHA256, active_detector
 from camsight.perception.detect import OnnxDetector
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -80,6 +82,30 @@ def test_int8_without_the_file_says_how_to_make_it(tmp_path: Path, monkeypatch: 
         OnnxDetector(DetectorConfig(precision="int8"))
     assert str(tmp_path / "models" / "yolo11n-int8.onnx") in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_an_int8_file_made_from_another_model_or_changed_since_is_refused(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = cache / "models"
+    copy = tmp_path / "models"
+    shutil.copytree(made, copy)
+    monkeypatch.setenv("CAMSIGHT_CACHE", str(tmp_path))
+    note = json.loads((copy / "yolo11n-int8.json").read_text(encoding="utf-8"))
+    assert note["source_sha256"] == YOLO11N_SHA256
+    assert OnnxDetector(DetectorConfig(precision="int8")).model_path == copy / "yolo11n-int8.onnx"
+    (copy / "yolo11n-int8.json").write_text(json.dumps({**note, "source_sha256": "0" * 64}), encoding="utf-8")
+    with pytest.raises(ModelError, match="made from another detector") as caught:
+        OnnxDetector(DetectorConfig(precision="int8"))
+    assert "camsight models quantize" in str(caught.value)
+    (copy / "yolo11n-int8.json").write_text(json.dumps(note), encoding="utf-8")
+    with (copy / "yolo11n-int8.onnx").open("ab") as model:
+        model.write(b"\0")
+    with pytest.raises(ModelError, match="changed or damaged"):
+        OnnxDetector(DetectorConfig(precision="int8"))
+    (copy / "yolo11n-int8.json").unlink()
+    with pytest.raises(ModelError, match="no readable note"):
+        OnnxDetector(DetectorConfig(precision="int8"))
 
 
 def test_analyze_with_int8_missing_names_the_file_and_the_command(

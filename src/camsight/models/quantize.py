@@ -4,6 +4,9 @@ Quantizing is an explicit step (``camsight models quantize``) because it needs t
 which the runtime does not carry (``pip install 'camsight[quantize]'``). The result is written to
 :func:`int8_path` and selected with ``detector.precision: int8``; running it needs only ONNX Runtime.
 
+Beside the model, ``yolo11n-int8.json`` notes the SHA-256 of the float model it was made from and its
+own: ``precision: int8`` refuses a file made from another model (an upgraded package) or changed since.
+
 The recipe: QDQ format, per-channel int8 weights (symmetric), uint8 activations, MinMax calibration over
 letterboxed frames, and the detection head's box decoding (the DFL and the anchor arithmetic of
 ``/model.23``) left in float. ``bench/int8_eval.py`` measures it against the float model: 1.5-2x faster,
@@ -20,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import tempfile
 import time
@@ -53,18 +57,36 @@ def int8_path() -> Path:
     return Path(os.environ.get("CAMSIGHT_CACHE") or Path.home() / ".cache" / "camsight") / "models" / INT8_NAME
 
 
+def made_from_path(model: Path) -> Path:
+    """The note written beside an int8 model: the SHA-256 of the float model it was made from, and its own."""
+    return model.with_suffix(".json")
+
+
 def int8_model_file() -> Path:
-    """The int8 detector for ``detector.precision: int8``.
+    """The int8 detector for ``detector.precision: int8``, checked against the note made with it.
 
     Raises:
-        ModelError: It has not been made yet.
+        ModelError: It has not been made yet, it was made from another float model than the packaged one
+            (the package was upgraded since), or it is not the file that was made (changed or damaged).
     """
+    from camsight.models.registry import YOLO11N_SHA256, sha256_of
+
     path = int8_path()
+    remake = "make it again with `camsight models quantize` or set detector.precision: float32"
     if not path.is_file():
         raise ModelError(
             f"detector.precision is int8 but {path} does not exist; make it with `camsight models quantize` "
             "(needs pip install 'camsight[quantize]') or set detector.precision: float32"
         )
+    try:
+        note = json.loads(made_from_path(path).read_text(encoding="utf-8"))
+        source, own = str(note["source_sha256"]), str(note["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ModelError(f"{path} has no readable note of the model it was made from; {remake}") from None
+    if source != YOLO11N_SHA256:
+        raise ModelError(f"{path} was made from another detector than the packaged YOLO11n; {remake}")
+    if sha256_of(path) != own:
+        raise ModelError(f"{path} is not the file `camsight models quantize` wrote (changed or damaged); {remake}")
     return path
 
 
@@ -201,7 +223,7 @@ def quantize_detector(
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from camsight.models.registry import YOLO11N_SHA256, verify, yolo11n_path
+    from camsight.models.registry import YOLO11N_SHA256, sha256_of, verify, yolo11n_path
 
     if source is None:
         source = yolo11n_path()
@@ -238,7 +260,11 @@ def quantize_detector(
             )
         except Exception as exc:  # onnx/ORT raise their own untyped errors
             raise ModelError(f"quantizing {source} failed: {str(exc).splitlines()[0]}") from exc
+        note = Path(tmp) / "int8.json"
+        made_from = {"source_sha256": sha256_of(source), "sha256": sha256_of(partial), "frames": len(blobs)}
+        note.write_text(json.dumps({**made_from, "method": method}), encoding="utf-8")
         os.replace(partial, target)
+        os.replace(note, made_from_path(target))
     return QuantizeReport(
         path=target,
         frames=len(blobs),
