@@ -408,7 +408,8 @@ class CameraPipeline:
         """
         if self.tracklog is None:
             return {zone.name: 0 for zone in self.camera.zones}
-        return self.tracklog.occupancy(self._held, min_frames=1 if self.still else 2)
+        need = min_sightings(still=self.still, confirm_frames=self.config.tracker.min_consecutive_frames)
+        return self.tracklog.occupancy(self._held, min_frames=need)
 
     def _masked(self, frame: Frame) -> Frame:
         if not self._masks:
@@ -434,12 +435,31 @@ class CameraPipeline:
     def _finish(self, states: Sequence[TrackState]) -> list[FinishedTrack]:
         """Freeze and describe ended tracks, dropping those too short to be real."""
         assert self.tracklog is not None
-        return [self.tracklog.finish(s, self.describer) for s in min_frames(states, still=self.still)]
+        confirm = self.config.tracker.min_consecutive_frames
+        return [
+            self.tracklog.finish(s, self.describer)
+            for s in min_frames(states, still=self.still, confirm_frames=confirm)
+        ]
 
 
-def min_frames(states: Sequence[TrackState], *, still: bool) -> list[TrackState]:
-    """Drop tracks too short to be real (a single sighting in a video is usually a false detection)."""
-    need = 1 if still else 2
+MIN_DETECTIONS = 2
+"""Detections a track of a video needs to be kept (a single detection is usually a false one)."""
+
+
+def min_sightings(*, still: bool, confirm_frames: int) -> int:
+    """Logged sightings a track needs to be stored: :data:`MIN_DETECTIONS` detections in all (1 for a still).
+
+    The tracker gives a track its id only after ``confirm_frames`` detections in a row
+    (``tracker.min_consecutive_frames``), and the detections before that are not logged: those count too.
+    So with the default (2) a track the tracker confirmed is kept even if it was lost right after (a
+    cyclist crossing a corner of the view, detected in a few frames here and there).
+    """
+    return 1 if still else max(1, MIN_DETECTIONS - (confirm_frames - 1))
+
+
+def min_frames(states: Sequence[TrackState], *, still: bool, confirm_frames: int = 1) -> list[TrackState]:
+    """Drop tracks too short to be real (see :func:`min_sightings`)."""
+    need = min_sightings(still=still, confirm_frames=confirm_frames)
     return [s for s in states if len(s.observations) >= need]
 
 

@@ -33,9 +33,18 @@ What is computed, and how:
   not judged; a dress of 0.5 or more leaves ``trousers`` unknown). Jackets and hoods are not detected.
 * **Carried objects and riding**: a COCO backpack, umbrella, handbag or suitcase overlapping the person
   in at least 20% of the sightings (and at least two, for videos); a bicycle or motorcycle in ≥ 30%.
-* **Posture**: per sighting, :func:`camsight.perception.posture.classify_posture`, with the person's
+* **Posture**: per sighting, :func:`camsight.perception.posture.bounded_posture`, with the person's
   upright height taken from the previous two seconds; ``postures`` holds the shares, ``posture`` the
-  most common known one.
+  most common known one. A box cut by the frame's border keeps only the posture the cut cannot have
+  made (``standing`` when cut at the top or bottom: a portrait is not someone seated; ``lying`` when
+  cut at a side), else its posture is unknown.
+* **Head-and-shoulders views**: a person's box cut by the bottom edge and under 1.4 times as tall as
+  wide (a portrait, someone close to the camera) gets bands laid out in box widths from the top (head
+  0-0.55 widths, upper body 0.7-1.5 widths across 80% of the width, no lower body) instead of the
+  standing bands, which would put the upper body on the face; skin-coloured pixels (the neck and chin)
+  are left out of that upper band unless under 25% would remain. Pose, when it finds the body, wins.
+* **Pale blue**: the light greys and whites of an upper or lower body that are bluish taken together
+  become ``light blue`` (:func:`camsight.perception.colour.pale_blue`).
 * **Motion**: displacement of the box's bottom-centre over about a second, median over the track.
   People: body heights per second, counting growth or shrinking of the box as movement toward or away
   from the camera; ``still`` < 0.1 ≤ ``walking`` < 1.2 ≤ ``running`` (a walk across the view is about
@@ -73,7 +82,7 @@ from camsight.config.models import RunningRule
 from camsight.core.records import Appearance, Motion, Posture
 from camsight.perception import attributes, colour
 from camsight.perception.pose import BodyParts, PoseEstimator, box_mask, make_estimator, segment_mask
-from camsight.perception.posture import classify_posture, is_upright
+from camsight.perception.posture import UPRIGHT_ASPECT, bounded_posture, cut_edges, is_upright
 from camsight.perception.tracklog import Box, Crop, Sighting, crop_box
 from camsight.rules.running import SPEED_WINDOW_S
 
@@ -242,21 +251,31 @@ def _shares(names: NDArray[np.int8]) -> NDArray[np.float64]:
     return counts / total if total > 0 else counts
 
 
-def posture_labels(observations: Sequence[Sighting], *, window_s: float = 2.0) -> list[Posture]:
-    """Posture of each sighting, by :func:`~camsight.perception.posture.classify_posture`.
+def posture_labels(
+    observations: Sequence[Sighting], *, window_s: float = 2.0, frame_size: tuple[int, int] | None = None
+) -> list[Posture]:
+    """Posture of each sighting, by :func:`~camsight.perception.posture.bounded_posture`.
 
     The person's upright height is the tallest upright box of the previous ``window_s`` seconds: recent
-    enough to follow someone walking toward the camera, long enough to span a fall.
+    enough to follow someone walking toward the camera, long enough to span a fall. With ``frame_size``
+    (width, height), a box cut by the frame's border keeps only the posture the cut cannot have made;
+    for a box cut at the top or bottom with no upright box in the window, the tallest upright box of the
+    track so far is the reference (someone who fell at the bottom of the picture and stays down).
     """
     labels: list[Posture] = []
     recent: deque[tuple[float, float]] = deque()
+    tallest: float | None = None
     for obs in observations:
         while recent and recent[0][0] < obs.t - window_s:
             recent.popleft()
         upright = max((h for _, h in recent), default=None)
-        labels.append(classify_posture(obs.box, upright_height=upright)[0])
+        if upright is None and frame_size is not None and cut_edges(obs.box, frame_size) & {"top", "bottom"}:
+            upright = tallest
+        labels.append(bounded_posture(obs.box, frame_size, upright_height=upright)[0])
         if is_upright(obs.box):
-            recent.append((obs.t, obs.box[3] - obs.box[1]))
+            height = obs.box[3] - obs.box[1]
+            recent.append((obs.t, height))
+            tallest = max(tallest or 0.0, height)
     return labels
 
 
@@ -482,14 +501,17 @@ class AppearanceDescriber:
         """
         person = object_class == "person"
         crops = sorted(crops, key=lambda c: -c.quality)[: self.max_crops]
-        labels = posture_labels(observations) if person else []
+        labels = posture_labels(observations, frame_size=frame_size) if person else []
         posture, postures = posture_summary(labels)
         motion, speed, heading = motion_summary(observations, vehicle=not person)
         carried, riding = carried_summary(observations) if person else ({}, None)
         motion_s, posture_s, moment_s = moment_summary(observations, labels, frame_size) if person else ({}, {}, {})
         if person:
             by_t = {o.t: label for o, label in zip(observations, labels, strict=True)}
-            colours = self._person(crops, by_t)
+            portraits = frozenset(
+                o.t for o in observations if frame_size is not None and head_and_shoulders(o.box, frame_size)
+            )
+            colours = self._person(crops, by_t, portraits)
         else:
             colours = self._object(crops, VEHICLE_BAND if object_class in VEHICLES else OTHER_BAND)
         return colours.model_copy(
@@ -517,7 +539,9 @@ class AppearanceDescriber:
             acc.add("upper", _Picture.of(crop).band(band)[0], crop.quality)
         return Appearance(upper=acc.named("upper", self.min_share))
 
-    def _person(self, crops: Sequence[Crop], posture_at: dict[float, Posture]) -> Appearance:
+    def _person(
+        self, crops: Sequence[Crop], posture_at: dict[float, Posture], portraits: frozenset[float] = frozenset()
+    ) -> Appearance:
         acc = _Accumulator()
         posed = False
         for i, crop in enumerate(crops):
@@ -526,16 +550,16 @@ class AppearanceDescriber:
             kind = posture_at.get(crop.t, "standing")
             parts = self.parts_of(crop) if i < self.pose_crops and kind != "lying" else None
             posed = posed or parts is not None
-            for region, (names, lab) in _regions(pic, kind, parts).items():
-                if region == "head":
-                    names = pic.head_colours(names, lab)
-                elif region == "upper":
+            bands = portrait_bands(crop.box) if crop.t in portraits else None
+            for region, (names, lab) in _regions(pic, kind, parts, bands).items():
+                names = pic.head_colours(names, lab) if region == "head" else colour.pale_blue(names, lab)
+                if region == "upper":
                     acc.add_score("vest", colour.hivis_share(lab), w)
                 acc.add(region, names, w)
                 light = attributes.lightness(lab)
                 if light is not None:
                     acc.add_score(f"light:{region}", light, w)
-            _add_attributes(acc, crop, parts, kind, w)
+            _add_attributes(acc, crop, parts, kind, w, bands)
             if kind in HAT_BAND and crop.box[3] - crop.box[1] >= MIN_HAT_BOX_HEIGHT:
                 acc.add_score("hat", pic.hatlike(HAT_BAND[kind]), w)
             acc.add_score("colourful", float((pic.names >= COLOURFUL_FROM).mean()) if pic.names.size else 0.0, w)
@@ -555,10 +579,55 @@ class AppearanceDescriber:
         )
 
 
+def head_and_shoulders(box: Box, frame_size: tuple[int, int]) -> bool:
+    """Whether a person's box is a head-and-shoulders view: cut by the frame's bottom edge and not upright.
+
+    A box cut at the bottom and under :data:`~camsight.perception.posture.UPRIGHT_ASPECT` tall for its
+    width (a portrait, someone close to the camera) shows the head and the top of the body only; the
+    standing bands would put the "upper body" on the face.
+    """
+    x1, y1, x2, y2 = box
+    return "bottom" in cut_edges(box, frame_size) and (y2 - y1) < UPRIGHT_ASPECT * max(x2 - x1, 1.0)
+
+
+PORTRAIT_HEAD_W = 0.55
+"""In a head-and-shoulders box, the head ends this many box widths below the top (the box is about as wide
+as the shoulders, and a head is about half as tall as the shoulders are wide) ..."""
+PORTRAIT_UPPER_W = (0.7, 1.5)
+"""... and the upper body spans these many box widths below the top (the part of it inside the box)."""
+
+
+PORTRAIT_MIN_CLOTH = 0.25
+"""Skin-coloured pixels are left out of a head-and-shoulders upper band when at least this share remains
+(else the top is itself skin-coloured, beige or brown, and all pixels are kept)."""
+
+
+def portrait_bands(box: Box) -> dict[str, Band]:
+    """Body bands of a head-and-shoulders box (:func:`head_and_shoulders`), laid out in box widths from the top.
+
+    No lower body (it is outside the picture); no upper body when the box ends before it starts.
+    """
+    x1, y1, x2, y2 = box
+    per_w = (x2 - x1) / max(y2 - y1, 1.0)  # box heights per box width
+    bands: dict[str, Band] = {"head": (0.0, min(1.0, PORTRAIT_HEAD_W * per_w), 0.25, 0.75)}
+    top, bottom = (min(1.0, f * per_w) for f in PORTRAIT_UPPER_W)
+    if bottom - top >= 0.1:
+        bands["upper"] = (top, bottom, 0.1, 0.9)  # the box is about as wide as the shoulders
+    return bands
+
+
 def _regions(
-    pic: _Picture, kind: Posture, parts: BodyParts | None
+    pic: _Picture, kind: Posture, parts: BodyParts | None, bands: dict[str, Band] | None = None
 ) -> dict[str, tuple[NDArray[np.int8], NDArray[np.float32]]]:
-    """Each body region's names and Lab: from the pose's parts when found, else the posture's box bands."""
+    """Each body region's names and Lab: from the pose's parts when found, else ``bands`` or the posture's."""
+    if parts is None and bands is not None:  # head and shoulders: the neck and chin show in the upper band
+        out = {region: pic.band(band, local=region == "head") for region, band in bands.items()}
+        if "upper" in out:
+            names, lab = out["upper"]
+            cloth = ~colour.skin_like(lab)
+            if cloth.sum() >= max(10, PORTRAIT_MIN_CLOTH * cloth.size):
+                out["upper"] = (names[cloth], lab[cloth])
+        return out
     if parts is None:
         bands = PERSON_BANDS.get(kind, PERSON_BANDS["standing"])
         return {region: pic.band(band, local=region == "head") for region, band in bands.items()}
@@ -575,7 +644,9 @@ def _regions(
     return out
 
 
-def _add_attributes(acc: _Accumulator, crop: Crop, parts: BodyParts | None, kind: Posture, w: float) -> None:
+def _add_attributes(
+    acc: _Accumulator, crop: Crop, parts: BodyParts | None, kind: Posture, w: float, portrait: dict[str, Band] | None
+) -> None:
     """Sleeves and lower garment (pose only) and each garment's pattern, into ``acc``."""
     if kind == "lying":
         return
@@ -587,7 +658,7 @@ def _add_attributes(acc: _Accumulator, crop: Crop, parts: BodyParts | None, kind
         patches = {"upper": attributes.inner(p.torso), "lower": attributes.thighs_box(p)}
     else:
         x1, y1, x2, y2 = (v * scale for v in crop.box)
-        bands = PERSON_BANDS.get(kind, PERSON_BANDS["standing"])
+        bands = portrait or PERSON_BANDS.get(kind, PERSON_BANDS["standing"])
 
         def at(band: Band) -> Box:
             top, bottom, left, right = band
@@ -702,5 +773,8 @@ def describe_image_box(
     crop, inner = crop_box(image, box)
     obs = Sighting(t=0.0, box=box, confidence=1.0, near=tuple(near), occluded=0.0)
     return (describer or AppearanceDescriber()).describe(
-        object_class=object_class, observations=[obs], crops=[Crop(quality=1.0, t=0.0, image=crop, box=inner)]
+        object_class=object_class,
+        observations=[obs],
+        crops=[Crop(quality=1.0, t=0.0, image=crop, box=inner)],
+        frame_size=(image.shape[1], image.shape[0]),
     )

@@ -12,6 +12,10 @@ recent box of the track, which absorbs the camera's perspective):
 * **sitting**: everything between, which also covers crouching and bending over;
 * **unknown**: a degenerate box (under ``MIN_SIDE_PX`` on a side).
 
+:func:`bounded_posture` also knows the frame: a box cut by its border keeps only the posture the cut
+cannot have made (``standing`` when cut at the top or bottom, unless the person's upright height is
+known; ``lying`` when cut at a side).
+
 Typical boxes: a standing adult seen from the side or at an angle has an aspect of 2.2-3.5, a person
 seated on a chair 1.2-2.3, one lying on the floor 0.3-0.8. The geometry assumes a side or oblique
 view; from straight above every posture looks roughly square and the result means little.
@@ -97,6 +101,55 @@ def classify_posture(
     if aspect >= STANDING_ASPECT:  # tall and narrow, but well below the person's upright height: seated
         return "sitting", _confidence(SITTING_RATIO - (ratio or 0.0))
     return "sitting", _confidence(min(aspect - LYING_ASPECT, STANDING_ASPECT - aspect))
+
+
+BORDER_SHARE = 0.015
+"""A box side within this share of the frame's width or height (or :data:`BORDER_MIN_PX`) of its edge is cut by it.
+
+Detectors stop a few pixels short of the edge (letterboxing, box regression), so "touching" needs a margin."""
+
+BORDER_MIN_PX = 4.0
+"""... and never less than this many pixels."""
+
+
+def cut_edges(box_xyxy: Sequence[float] | NDArray[np.floating], frame_size: tuple[int, int]) -> frozenset[str]:
+    """The edges of the frame ``(width, height)`` that cut the box: some of ``top``, ``bottom``, ``left``, ``right``."""
+    x1, y1, x2, y2 = (float(v) for v in box_xyxy)
+    width, height = frame_size
+    mx, my = max(BORDER_MIN_PX, BORDER_SHARE * width), max(BORDER_MIN_PX, BORDER_SHARE * height)
+    edges = {"top": y1 <= my, "bottom": y2 >= height - my, "left": x1 <= mx, "right": x2 >= width - mx}
+    return frozenset(edge for edge, cut in edges.items() if cut)
+
+
+def bounded_posture(
+    box_xyxy: Sequence[float] | NDArray[np.floating],
+    frame_size: tuple[int, int] | None,
+    *,
+    upright_height: float | None = None,
+) -> tuple[Posture, float]:
+    """:func:`classify_posture`, keeping only what a box cut by the frame's border still shows.
+
+    A box cut at the top or bottom is at least as tall as seen, so its aspect is a lower bound:
+    ``standing`` still holds; ``sitting`` and ``lying`` hold only when the same person's
+    ``upright_height`` is known (a track that was upright moments ago and whose head has come down:
+    someone falling at the bottom of the picture), never from the box alone (a head-and-shoulders
+    portrait is as wide as someone seated or lying). A box cut at the left or right is at least as
+    wide as seen, so its aspect is an upper bound: only ``lying`` holds. Cut both ways, or any other
+    case: ``("unknown", 0.0)``. ``frame_size`` ``None``: the box is taken as whole.
+    """
+    posture, confidence = classify_posture(box_xyxy, upright_height=upright_height)
+    if frame_size is None:
+        return posture, confidence
+    edges = cut_edges(box_xyxy, frame_size)
+    tall_cut, wide_cut = bool(edges & {"top", "bottom"}), bool(edges & {"left", "right"})
+    if not (tall_cut or wide_cut):
+        return posture, confidence
+    if tall_cut and wide_cut:
+        return "unknown", 0.0
+    if tall_cut and upright_height:
+        return posture, confidence
+    keep = "standing" if tall_cut else "lying"
+    return (posture, confidence) if posture == keep else ("unknown", 0.0)
 
 
 def classify_postures(

@@ -327,11 +327,11 @@ def _person_parts(query: Query, ops: Ops) -> list[Part]:
         parts.append(_motion_part(query.motion, ops))
     if query.riding:
         described = ops.col("described") > 0.5
+        is_vehicle = ops.equals("object_class", query.riding)  # the bicycle itself: evidence of a rider
         value = ops.col(f"riding_{query.riding}")
-        score = ops.where(
-            ops.equals("object_class", query.riding), 0.9, ops.where(described, 0.1 + 0.9 * value, NEUTRAL)
-        )
-        parts.append(Part("riding", f"riding: {query.riding}", 2.0, score, value, described))
+        score = ops.where(is_vehicle, 0.9, ops.where(described, 0.1 + 0.9 * value, NEUTRAL))
+        shown = ops.where(is_vehicle, 1.0, value)
+        parts.append(Part("riding", f"riding: {query.riding}", 2.0, score, shown, described | is_vehicle))
     return parts
 
 

@@ -101,6 +101,13 @@ def test_each_part_prefers_evidence_for_it_and_missing_evidence_is_neutral(
     assert part == NEUTRAL
 
 
+def test_a_bicycle_track_is_shown_as_the_ridden_vehicle_itself() -> None:
+    bike = make_record(1, object_class="bicycle", appearance={"upper": {"grey": 0.5}})
+    (hit,) = rank_records(Query(object_classes=("person", "bicycle"), riding="bicycle"), [bike])
+    assert hit.complete
+    assert hit.evidence == ("riding: bicycle 1.00",)  # was 0.00: a bicycle rides no bicycle
+
+
 def test_garments_the_describer_cannot_see_stay_unknown() -> None:
     query = Query(garments=("cardigan",))
     hits = rank_records(query, [make_record(1, appearance={"upper": {"grey": 0.9}}), make_record(2)])
