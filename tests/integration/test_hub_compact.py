@@ -112,8 +112,13 @@ def _rows(db: Path) -> int:
 
 
 def _send(db: Path, broker: Broker, hub_url: str, *, old_hub_present: bool) -> tuple[Publisher, Ingest]:
-    """Send the whole outbox of ``db`` to a hub storing into ``hub_url``; returns the stopped edge and hub."""
-    ingest = Ingest(open_store(Config(), hub_url), BrokerSettings.parse(broker.url), instance="compact")
+    """Send the whole outbox of ``db`` to a hub storing into ``hub_url``; returns the stopped edge and hub.
+
+    Each hub is a group of its own: what one had not yet acknowledged to the broker when it stopped is not
+    given to the next.
+    """
+    group = "old-present" if old_hub_present else "compact-only"
+    ingest = Ingest(open_store(Config(), hub_url), BrokerSettings.parse(broker.url), group=group, instance="1")
     ingest.start()
     old = paho.Client(CallbackAPIVersion.VERSION2, client_id="old-hub", protocol=paho.MQTTv5)
     old.connect("127.0.0.1", broker.port)
