@@ -119,6 +119,7 @@ class Publisher:
         self._lock = threading.RLock()
         self._sent_at: dict[int, float] = {}  # row id -> when it was last sent, until the hub confirms it
         self._confirmed: list[int] = []
+        self._deleting: set[int] = set()  # confirmed rows being deleted (by either thread): not sent again
         self._hubs: set[str] = set()
         self._batching_hubs: set[str] = set()  # the hubs present that read batches
         self._compact_hubs: set[str] = set()  # the hubs present that read the compact forms
@@ -281,7 +282,7 @@ class Publisher:
         with self._lock:
             waiting = {i for i, at in self._sent_at.items() if now - at < self.resend_s}
             room = self.in_flight - len(waiting)
-            done = set(self._confirmed)  # confirmed since the last deletion: stored at the hub, not sent again
+            done = set(self._confirmed) | self._deleting  # stored at the hub and not yet deleted: not sent again
         if room <= 0:
             return False
         with self.engine.connect() as conn:
@@ -351,9 +352,14 @@ class Publisher:
     def _delete_confirmed(self) -> None:
         with self._lock:
             done, self._confirmed = self._confirmed, []
+            self._deleting.update(done)
         if done:
-            with writing(self.engine) as conn:
-                self.acknowledged += outbox.delete(conn, ids=done)
+            try:
+                with writing(self.engine) as conn:
+                    self.acknowledged += outbox.delete(conn, ids=done)
+            finally:
+                with self._lock:
+                    self._deleting.difference_update(done)
 
     def _heartbeat(self) -> None:
         if time.monotonic() - self._beat >= self.heartbeat_s:
