@@ -15,8 +15,13 @@ to a hub that reads batches (:mod:`camsight.transport.batch`): the rows are repl
 times (an event version's ``end_s``, a track record's ``end_s``; a live camera's source time is wall
 time) through the publisher's rounds: an event's first version (a live alert) goes at once, the other
 rows when the oldest waiting is ``hub.batch_s`` old or a batch is full; each round is one batch message
-per topic. One row per message (a hub that does not read batches), with
-thumbnails (``hub.thumbnails: true``, read from the edge's media) and uncompressed are printed too.
+per topic, in the compact forms the publisher sends to hubs of this release (:mod:`camsight.transport.compact`:
+defaults left out, packed paths, an event's newest version in a batch only, zlib with the preset dictionary).
+The same rows as the release before sent them (full items, every version, no dictionary), one row per
+message (a hub that does not read batches), with thumbnails (``hub.thumbnails: true``, read from the edge's
+media) and uncompressed are printed too, and where the bytes go: per kind of message (event alone, event
+batches, track batches, PUBACKs, heartbeats, camera states, pings), the versions sent per event, and what
+each field of a track record costs in the batches (the compressed bytes saved without it).
 
 - one QoS 1 PUBLISH per message (a batch, or one outbox row): fixed header (1 byte + remaining-length
   varint), topic (2-byte length + UTF-8), packet id (2), properties (varint length + the two user
@@ -47,9 +52,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import av
 import yaml
@@ -60,7 +67,7 @@ import camsight
 from camsight.config import Config, load_config
 from camsight.models.registry import active_detector
 from camsight.store import connect
-from camsight.transport import batch, outbox, topics, wire
+from camsight.transport import batch, compact, outbox, topics, wire
 from camsight.transport.messages import CameraStatus, EdgeStatus, TrackMessage
 from camsight.transport.path import TOLERANCE, simplify
 
@@ -87,20 +94,23 @@ def _varint_len(n: int) -> int:
     return size
 
 
-def publish_size(topic: str, payload: str, *, row_id: int | str | None, compress: bool = True) -> int:
+def publish_size(
+    topic: str, payload: str, *, row_id: int | str | None, compress: bool = True, dictionary: bool = False
+) -> int:
     """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it.
 
     An outbox row (``row_id`` given) carries the user properties with its row id and, as the publisher
     sends it (a batch: ``row_id`` is its ids, comma-separated), its payload through
     :func:`camsight.transport.wire.encode` (zlib when smaller, with its MQTT 5 content type);
-    ``compress=False`` sizes it as JSON text without a content type (the edges before).
+    ``compress=False`` sizes it as JSON text without a content type (the edges before); ``dictionary``:
+    compressed with the preset dictionary (to hubs that read the compact forms).
     """
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     data = payload.encode()
     if row_id is not None:
         props.UserProperty = [("outbox", str(row_id)), ("edge", CLIENT_ID)]
     if compress:  # rows, heartbeats and camera states alike
-        data, props.ContentType = wire.encode(payload)
+        data, props.ContentType = wire.encode(payload, dictionary=dictionary)
     remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
     return 1 + _varint_len(remaining) + remaining
 
@@ -116,6 +126,12 @@ class Outbox:
     track_bytes_thumbnail: int
     batched_bytes: int
     messages: int
+    legacy_bytes: int
+    legacy_messages: int
+    kinds: dict[str, tuple[int, int]]
+    versions: dict[int, int]
+    fields: list[tuple[int, str]]
+    event_items: int
     thinned_bytes: int
     plain_bytes: int
     plain_track_bytes: int
@@ -132,6 +148,11 @@ class Outbox:
     def packet_bytes(self) -> int:
         """PUBLISH packets of the batches the publisher sends, and the edge's PUBACK of each hub confirmation."""
         return self.batched_bytes + PUBACK * self.messages
+
+    @property
+    def legacy_packet_bytes(self) -> int:
+        """The same rows as the release before sent them: batches of full items, every version, no dictionary."""
+        return self.legacy_bytes + PUBACK * self.legacy_messages
 
     @property
     def unbatched_bytes(self) -> int:
@@ -171,14 +192,72 @@ def rounds(rows: list[outbox.OutboxRow], batch_s: float) -> list[list[outbox.Out
     return done + ([waiting] if waiting else [])
 
 
-def batched_size(rows: list[outbox.OutboxRow], batch_s: float) -> tuple[int, int]:
-    """PUBLISH bytes and messages of rows sent in the publisher's rounds, a batch per topic per round."""
-    size = messages = 0
+def batched_kinds(rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True) -> dict[str, tuple[int, int]]:
+    """``{kind: (PUBLISH bytes, messages)}`` of rows sent in the publisher's rounds, a batch per topic per round.
+
+    Kinds: ``event alone`` (a live alert, sent at once), ``event batches``, ``track batches``.
+    ``compact``: as to hubs of this release (compact forms, preset dictionary), else as the release before.
+    """
+    kinds: dict[str, tuple[int, int]] = {}
     for taken in rounds(rows, batch_s):
-        for topic, text, ids in batch.pack((r.id, r.topic, r.payload) for r in taken):
-            size += publish_size(topic, text, row_id=batch.ids_property(ids))
-            messages += 1
-    return size, messages
+        alone = len(taken) == 1 and batch.urgent(taken[0].topic, taken[0].payload)
+        for topic, text, ids in batch.pack(((r.id, r.topic, r.payload) for r in taken), compact=compact):
+            kind = "event alone" if alone else f"{topics.parse(topic)[1][:-1]} batches"
+            size = publish_size(topic, text, row_id=batch.ids_property(ids), dictionary=compact)
+            total, messages = kinds.get(kind, (0, 0))
+            kinds[kind] = (total + size, messages + 1)
+    return kinds
+
+
+def batched_size(rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True) -> tuple[int, int]:
+    """PUBLISH bytes and messages of rows sent in the publisher's rounds (see :func:`batched_kinds`)."""
+    kinds = batched_kinds(rows, batch_s, compact=compact).values()
+    return sum(size for size, _ in kinds), sum(messages for _, messages in kinds)
+
+
+def event_versions(rows: list[outbox.OutboxRow]) -> dict[int, int]:
+    """``{versions: events}``: how many outbox rows (versions) each event has."""
+    per_event = Counter(json.loads(r.payload)["id"] for r in rows if "/events/" in r.topic)
+    return dict(sorted(Counter(per_event.values()).items()))
+
+
+def _drop(data: dict[str, Any], path: tuple[str, ...]) -> None:
+    node: Any = data
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
+def field_costs(rows: list[outbox.OutboxRow], batch_s: float) -> list[tuple[int, str]]:
+    """``(compressed bytes, field)`` of the track batches' fields, dearest first: the bytes saved without it."""
+    batches = [
+        [json.loads(compact.compact(r.topic, r.payload)) for r in taken if "/tracks/" in r.topic]
+        for taken in rounds(rows, batch_s)
+    ]
+    batches = [b for b in batches if b]
+
+    def size(drop: tuple[str, ...] | None) -> int:
+        total = 0
+        for items in batches:
+            if drop is not None:
+                items = [json.loads(json.dumps(item)) for item in items]
+                for item in items:
+                    _drop(item, drop)
+            text = batch.envelope(json.dumps(item, separators=(",", ":")) for item in items)
+            total += len(wire.encode(text, dictionary=True)[0])
+        return total
+
+    fields: dict[tuple[str, ...], None] = {}
+    for item in (i for b in batches for i in b):
+        fields.update({("path",): None, ("thumbnail_jpeg",): None})
+        for key, value in item["record"].items():
+            fields[("record", key)] = None
+            if key == "appearance" and isinstance(value, dict):
+                fields.update({("record", "appearance", k): None for k in value})
+    whole = size(None)
+    costs = [(whole - size(f), ".".join(f[1:] if f[0] == "record" else f)) for f in fields]
+    return sorted((c for c in costs if c[0] > 0), reverse=True)
 
 
 def _thinned(payload: str) -> str:
@@ -215,7 +294,9 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
             thumbs += len(image or "")
             full_json = message.model_copy(update={"thumbnail_jpeg": image}).model_dump_json()
             with_thumbnail += publish_size(row.topic, full_json, row_id=row.id)
-    batched, messages = batched_size(rows, batch_s)
+    kinds = batched_kinds(rows, batch_s)
+    batched, messages = sum(s for s, _ in kinds.values()), sum(m for _, m in kinds.values())
+    legacy, legacy_messages = batched_size(rows, batch_s, compact=False)
     thin = [
         dataclasses.replace(r, payload=_thinned(r.payload)) if topics.parse(r.topic)[1] == "tracks" else r for r in rows
     ]
@@ -227,6 +308,15 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
         track_bytes_thumbnail=with_thumbnail,
         batched_bytes=batched,
         messages=messages,
+        legacy_bytes=legacy,
+        legacy_messages=legacy_messages,
+        kinds=kinds,
+        versions=event_versions(rows),
+        fields=field_costs(rows, batch_s) if counts["tracks"] else [],
+        event_items=sum(
+            sum("/events/" in row[1] for row in compact.newest_versions([(r.id, r.topic, r.payload) for r in t])[0])
+            for t in rounds(rows, batch_s)
+        ),
         thinned_bytes=batched_size(thin, batch_s)[0],
         plain_bytes=plain,
         plain_track_bytes=plain_tracks,
@@ -238,6 +328,12 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
 
 def hourly_overhead(config: Config) -> tuple[int, int]:
     """Bytes and packets an hour besides the outbox: heartbeats, two camera states, keep-alive pings."""
+    parts = hourly_parts(config)
+    return sum(size for size, _ in parts.values()), sum(packets for _, packets in parts.values())
+
+
+def hourly_parts(config: Config) -> dict[str, tuple[int, int]]:
+    """``{what: (bytes, packets)}`` an hour besides the outbox: heartbeats, camera states, keep-alive pings."""
     assert config.hub is not None
     version, sha = active_detector(config.detector)
     now = datetime.now(UTC)
@@ -256,7 +352,7 @@ def hourly_overhead(config: Config) -> tuple[int, int]:
         for state in ("connecting", "live")
     )
     pings = 3600 // KEEPALIVE_S
-    return heartbeat + states + pings * PINGREQ, beats + 2 + pings
+    return {"heartbeats": (heartbeat, beats), "camera states": (states, 2), "PINGREQs": (pings * PINGREQ, pings)}
 
 
 def write_config(folder: Path, *, fps: float, min_dwell: float, heartbeat_s: float | None, tracks: bool) -> Path:
@@ -381,6 +477,29 @@ def main() -> None:
     )
     per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
     report("hub.tracks: false (events only)", events_only, scale, overhead, video_hour)
+    before = full.legacy_packet_bytes * scale + overhead
+    before_events = events_only.legacy_packet_bytes * scale + overhead
+    print(
+        f"the same rows as the release before sent them (full items, every version, no preset dictionary): "
+        f"{human(before)} per camera-hour (ratio {video_hour / before:.0f}x); events only {human(before_events)} "
+        f"(ratio {video_hour / before_events:.0f}x)"
+    )
+    where = [(kind, size * scale, messages * scale) for kind, (size, messages) in sorted(full.kinds.items())]
+    where.append(("PUBACKs", PUBACK * full.messages * scale, full.messages * scale))
+    where += [(what, float(size), float(n)) for what, (size, n) in hourly_parts(edge_config).items()]
+    print(
+        "where the bytes go, per camera-hour: "
+        + ", ".join(f"{kind} {human(size)} ({n:.0f} packets, {100 * size / per_hour:.0f} %)" for kind, size, n in where)
+    )
+    versions = sum(full.versions.values())
+    print(
+        f"event versions: {versions} events, {full.events} rows ("
+        + ", ".join(f"{n} with {v}" for v, n in full.versions.items())
+        + f"); {full.event_items} sent (an event's older versions waiting in one batch with a newer one are left out)"
+    )
+    if full.fields:
+        costs = ", ".join(f"{name} {human(size * scale)}" for size, name in full.fields[:12])
+        print(f"a track record's fields in the batches, the compressed bytes each costs per camera-hour: {costs}")
     single = full.unbatched_bytes * scale + overhead
     print(
         f"the same rows one per message (a hub that does not read batches): {human(single)} per camera-hour "

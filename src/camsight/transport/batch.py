@@ -8,7 +8,10 @@ keys and values of many records cost little: the bytes upstream drop several-fol
 
 An edge sends batches only to hubs that read them: each hub process says so with the MQTT 5 user
 property ``reads`` = ``batch`` on its retained presence message (:data:`READS`); while any hub present
-does not, the edge sends one row per message as before, and a hub reads both.
+does not, the edge sends one row per message as before, and a hub reads both. To hubs that read the
+compact forms too (:mod:`camsight.transport.compact`), ``pack(..., compact=True)``: the items are
+compact, and of an event's versions among the rows only the newest goes; the ids of the rows it replaces
+follow the items' ids in the ``outbox`` property, so that the hub confirms them with it.
 
 Example:
     >>> rows = [(1, "camsight/s/events/gate", '{"id": "a"}'), (2, "camsight/s/events/gate", '{"id": "b"}')]
@@ -22,6 +25,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from camsight.transport import compact as compact_forms
+
 SCHEMA_VERSION = 1
 """Version of the batch envelope."""
 READS = ("reads", "batch")
@@ -33,15 +38,26 @@ MAX_ROWS = 100
 
 
 def pack(
-    rows: Iterable[tuple[int, str, str]], *, max_text: int = MAX_TEXT, max_rows: int = MAX_ROWS
+    rows: Iterable[tuple[int, str, str]],
+    *,
+    max_text: int = MAX_TEXT,
+    max_rows: int = MAX_ROWS,
+    compact: bool = False,
 ) -> list[tuple[str, str, tuple[int, ...]]]:
     """``(topic, batch JSON text, row ids)`` for ``(row id, topic, payload)`` rows, in the order given.
 
-    One batch per topic; more when a topic's rows exceed ``max_text`` or ``max_rows``.
+    One batch per topic; more when a topic's rows exceed ``max_text`` or ``max_rows``. ``compact``: the
+    compact forms, each event's newest version only (the row ids of the versions it replaces follow the
+    items' ids).
     """
+    taken = list(rows)
+    replaced: dict[int, list[int]] = {}
+    if compact:
+        taken, replaced = compact_forms.newest_versions(taken)
+        taken = [(row_id, topic, compact_forms.compact(topic, payload)) for row_id, topic, payload in taken]
     by_topic: dict[str, list[list[tuple[int, str]]]] = {}
     sizes: dict[str, int] = {}
-    for row_id, topic, payload in rows:
+    for row_id, topic, payload in taken:
         chunks = by_topic.setdefault(topic, [[]])
         if chunks[-1] and (sizes[topic] + len(payload) > max_text or len(chunks[-1]) >= max_rows):
             chunks.append([])
@@ -49,7 +65,11 @@ def pack(
         chunks[-1].append((row_id, payload))
         sizes[topic] = sizes.get(topic, 0) + len(payload) + 1
     return [
-        (topic, envelope(p for _, p in chunk), tuple(i for i, _ in chunk))
+        (
+            topic,
+            envelope(p for _, p in chunk),
+            tuple(i for i, _ in chunk) + tuple(r for i, _ in chunk for r in replaced.get(i, ())),
+        )
         for topic, chunks in by_topic.items()
         for chunk in chunks
     ]

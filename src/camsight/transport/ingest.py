@@ -17,7 +17,10 @@ its last will clears it. Edges send only while some hub is present.
 A message may be a batch of rows of one topic (:mod:`camsight.transport.batch`; the hub says it reads
 them with the ``reads`` = ``batch`` user property on its presence): each item is checked and stored as a
 message of its own would be (a bad item is refused and counted, the others stored), and all the rows
-listed are confirmed together once every item was handled.
+listed are confirmed together once every item was handled. The hub reads the compact forms too
+(:mod:`camsight.transport.compact`; it says so with ``reads`` = ``compact-1``): fields at their default
+left out, a track message of version 2 with its path packed (stored unpacked, as the edge stored it),
+payloads compressed with the preset dictionary of :mod:`~camsight.transport.wire`.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from camsight.store import edges_repo, events_repo
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import Store
-from camsight.transport import batch, mqtt, topics, wire
+from camsight.transport import batch, compact, mqtt, topics, wire
 from camsight.transport.messages import MAX_PAYLOAD, CameraStatus, EdgeStatus, TrackMessage
 
 log = logging.getLogger(__name__)
@@ -121,7 +124,7 @@ class Ingest:
             return
         self.state = "subscribed"
         props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        props.UserProperty = [batch.READS]
+        props.UserProperty = [batch.READS, compact.READS]
         client.publish(self._presence, b"online", qos=1, retain=True, properties=props)
 
     def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
@@ -224,10 +227,10 @@ class Ingest:
             )
 
     def _track(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
-        if version != 1:
-            raise Refused(f"unknown version: track message schema_version {version!r} (this hub knows 1)")
+        if version not in (1, 2):
+            raise Refused(f"unknown version: track message schema_version {version!r} (this hub knows 1, 2)")
         message = _valid(lambda: TrackMessage.model_validate(data), "track")
-        record = message.record
+        record = message.full_record()
         _same_place(site, camera, record.site, record.camera)
         thumbnail = self._thumbnail(
             record.site, record.camera, record.id, message.thumbnail_jpeg, at_edge=bool(record.thumbnail)

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from camsight.core.records import TrackRecord
+from camsight.transport import path as paths
 
 MAX_PAYLOAD = 256 * 1024
 """Largest message a hub accepts, bytes (a track with its thumbnail is a few kilobytes)."""
@@ -22,12 +23,49 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class TrackMessage(_Frozen):
-    """A finished track for the hub: its record and a small masked, blurred thumbnail."""
+class PackedPath(_Frozen):
+    """A record's path as whole numbers, each after the first the change from the one before.
 
-    schema_version: Literal[1] = Field(default=1, description="Version of this message format.")
-    record: TrackRecord = Field(description="The track record, as stored at the edge.")
+    Times in hundredths of a second, x and y in ten-thousandths of the frame (the precision the edge
+    stores them with, so nothing is lost): ``t: [180, 20, 20]`` is 1.8 s, 2.0 s, 2.2 s.
+    """
+
+    t: tuple[int, ...] = Field(description="Times, hundredths of a second (the first; then changes).")
+    x: tuple[int, ...] = Field(description="x of the bottom-centre point, ten-thousandths of the frame width.")
+    y: tuple[int, ...] = Field(description="y of the bottom-centre point, ten-thousandths of the frame height.")
+
+    @model_validator(mode="after")
+    def _same_length(self) -> PackedPath:
+        if not len(self.t) == len(self.x) == len(self.y):
+            raise ValueError("t, x and y have one value per path sample each")
+        return self
+
+
+class TrackMessage(_Frozen):
+    """A finished track for the hub: its record and a small masked, blurred thumbnail.
+
+    Version 1 carries the record as stored. Version 2 (sent to hubs that read the compact forms, see
+    :mod:`camsight.transport.compact`) may carry the record's path packed (:attr:`path`, the record's own
+    path then empty); :meth:`full_record` gives the record back either way.
+    """
+
+    schema_version: Literal[1, 2] = Field(default=1, description="Version of this message format (2: packed path).")
+    record: TrackRecord = Field(description="The track record, as stored at the edge (v2: its path maybe packed).")
+    path: PackedPath | None = Field(default=None, description="v2: the record's path, packed; none: in the record.")
     thumbnail_jpeg: str | None = Field(default=None, description="JPEG, base64, longest side 160 px; or none.")
+
+    @model_validator(mode="after")
+    def _path_once(self) -> TrackMessage:
+        if self.path is not None and (self.schema_version < 2 or self.record.path):
+            raise ValueError("a packed path comes only in version 2, with the record's own path empty")
+        return self
+
+    def full_record(self) -> TrackRecord:
+        """The record as the edge stored it (its path unpacked when it came packed)."""
+        if self.path is None:
+            return self.record
+        path = paths.unpack((self.path.t, self.path.x, self.path.y))
+        return self.record.model_copy(update={"path": path})
 
 
 class CameraStatus(_Frozen):

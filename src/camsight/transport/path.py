@@ -41,3 +41,47 @@ def simplify(path: Path, *, tolerance: float = TOLERANCE) -> Path:
             keep[at] = True
             spans += [(a, at), (at, b)]
     return tuple(p for p, k in zip(path, keep, strict=True) if k)
+
+
+Packed = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+TIME_STEP = 0.01
+"""Unit of a packed path's times, seconds (a record's path times are rounded to hundredths)."""
+PLACE_STEP = 0.0001
+"""Unit of a packed path's x and y, frame shares (a record's path places are rounded to four decimals)."""
+
+
+def _deltas(values: list[int]) -> tuple[int, ...]:
+    return tuple(v - (values[i - 1] if i else 0) for i, v in enumerate(values))
+
+
+def _sums(deltas: tuple[int, ...], step: float) -> list[float]:
+    total, out = 0, []
+    for d in deltas:
+        total += d
+        out.append(total / round(1 / step))
+    return out
+
+
+def pack(path: Path) -> Packed | None:
+    """``path`` as three columns of whole numbers, or None when that would not give ``path`` back exactly.
+
+    Times in hundredths, x and y in ten-thousandths; each value after the first is the change from the one
+    before (small numbers, which compress well).
+
+    Example:
+        >>> pack(((1.8, 0.5, 0.25), (2.0, 0.5012, 0.2499)))
+        ((180, 20), (5000, 12), (2500, -1))
+        >>> unpack(((180, 20), (5000, 12), (2500, -1)))
+        ((1.8, 0.5, 0.25), (2.0, 0.5012, 0.2499))
+        >>> pack(((1.8, 0.123456, 0.5),)) is None
+        True
+    """
+    columns = [[round(p[k] / step) for p in path] for k, step in ((0, TIME_STEP), (1, PLACE_STEP), (2, PLACE_STEP))]
+    packed: Packed = (_deltas(columns[0]), _deltas(columns[1]), _deltas(columns[2]))
+    return packed if unpack(packed) == path else None
+
+
+def unpack(packed: Packed) -> Path:
+    """The path :func:`pack` packed."""
+    t, x, y = packed
+    return tuple(zip(_sums(t, TIME_STEP), _sums(x, PLACE_STEP), _sums(y, PLACE_STEP), strict=True))

@@ -13,7 +13,8 @@ Rows go several to a message when every hub present reads batches (:mod:`camsigh
 one batch per topic per publish round, its rows' ids in the ``outbox`` user property; the hub confirms
 them all once it stored them, and each row is deleted only then. An event's first version (a live
 alert) is sent at once; other rows wait until the oldest of them is ``batch_s`` old (or a batch is
-full), so that they travel together.
+full), so that they travel together. While every hub present reads the compact forms as well
+(:mod:`camsight.transport.compact`), the batches carry those, compressed with the preset dictionary.
 
 The edge publishes only while a hub announces itself online (a retained message each hub process sets
 once it has subscribed, cleared by its last will): after a broker restart nothing is sent before a hub
@@ -40,7 +41,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from camsight.store.errors import writing
-from camsight.transport import batch, mqtt, outbox, topics, wire
+from camsight.transport import batch, compact, mqtt, outbox, topics, wire
 from camsight.transport.messages import CameraStatus, EdgeStatus
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,10 @@ class Publisher:
         self._lock = threading.RLock()
         self._sent_at: dict[int, float] = {}  # row id -> when it was last sent, until the hub confirms it
         self._confirmed: list[int] = []
+        self._deleting: set[int] = set()  # confirmed rows being deleted (by either thread): not sent again
         self._hubs: set[str] = set()
         self._batching_hubs: set[str] = set()  # the hubs present that read batches
+        self._compact_hubs: set[str] = set()  # the hubs present that read the compact forms
         self._topics: dict[int, str] = {}  # message id -> topic, until the broker answers
         self._cameras: dict[str, tuple[str, str | None]] = {}  # camera -> (state, reason) to announce
         self._cameras_sent: dict[str, tuple[str, str | None]] = {}
@@ -163,6 +166,7 @@ class Publisher:
             self._answers.clear()
             self._hubs.clear()
             self._batching_hubs.clear()
+            self._compact_hubs.clear()
         wanted = [(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)]
         client.subscribe(wanted + ([(topics.MODELS, 1)] if self.on_model is not None else []))
         self.state, self.problem = "connected", None
@@ -205,12 +209,12 @@ class Publisher:
         if message.topic.startswith(topics.HUB_PRESENCE + "/"):
             hub = message.topic[len(topics.HUB_PRESENCE) + 1 :]
             props = getattr(message, "properties", None)
-            reads = batch.READS in [tuple(p) for p in (getattr(props, "UserProperty", None) or [])]
+            said = [tuple(p) for p in (getattr(props, "UserProperty", None) or [])]
+            online = message.payload == b"online"
             with self._lock:
-                (self._hubs.add if message.payload == b"online" else self._hubs.discard)(hub)
-                (self._batching_hubs.add if message.payload == b"online" and reads else self._batching_hubs.discard)(
-                    hub
-                )
+                (self._hubs.add if online else self._hubs.discard)(hub)
+                (self._batching_hubs.add if online and batch.READS in said else self._batching_hubs.discard)(hub)
+                (self._compact_hubs.add if online and compact.READS in said else self._compact_hubs.discard)(hub)
             return
         try:
             ids = [int(i) for i in json.loads(message.payload)["ids"]]
@@ -249,6 +253,12 @@ class Publisher:
         with self._lock:
             return bool(self._hubs) and self._hubs == self._batching_hubs
 
+    @property
+    def compact(self) -> bool:
+        """Whether every hub process present reads batches and the compact forms (then batches carry those)."""
+        with self._lock:
+            return bool(self._hubs) and self._hubs == self._batching_hubs == self._compact_hubs
+
     def _run(self) -> None:
         while not self._stop.is_set():
             if not self._connected.wait(timeout=POLL_S):
@@ -272,7 +282,7 @@ class Publisher:
         with self._lock:
             waiting = {i for i, at in self._sent_at.items() if now - at < self.resend_s}
             room = self.in_flight - len(waiting)
-            done = set(self._confirmed)  # confirmed since the last deletion: stored at the hub, not sent again
+            done = set(self._confirmed) | self._deleting  # stored at the hub and not yet deleted: not sent again
         if room <= 0:
             return False
         with self.engine.connect() as conn:
@@ -280,17 +290,18 @@ class Publisher:
         rows = [r for r in taken if r.id not in waiting and r.id not in done][:room]
         if not rows:
             return False
-        if self.batching:
+        small = self.compact  # implies batching
+        if small or self.batching:
             rows = self._due(rows, room)
             if not rows:
                 return False
-            messages = batch.pack((r.id, r.topic, r.payload) for r in rows)
+            messages = batch.pack(((r.id, r.topic, r.payload) for r in rows), compact=small)
         else:
             messages = [(r.topic, r.payload, (r.id,)) for r in rows]
         for topic, payload, ids in messages:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             props.UserProperty = [("outbox", batch.ids_property(ids)), ("edge", self.client_id)]
-            data, props.ContentType = wire.encode(payload)
+            data, props.ContentType = wire.encode(payload, dictionary=small)
             self._publish(topic, data, props)
             with self._lock:
                 for row_id in ids:
@@ -341,9 +352,14 @@ class Publisher:
     def _delete_confirmed(self) -> None:
         with self._lock:
             done, self._confirmed = self._confirmed, []
+            self._deleting.update(done)
         if done:
-            with writing(self.engine) as conn:
-                self.acknowledged += outbox.delete(conn, ids=done)
+            try:
+                with writing(self.engine) as conn:
+                    self.acknowledged += outbox.delete(conn, ids=done)
+            finally:
+                with self._lock:
+                    self._deleting.difference_update(done)
 
     def _heartbeat(self) -> None:
         if time.monotonic() - self._beat >= self.heartbeat_s:

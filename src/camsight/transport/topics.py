@@ -13,7 +13,8 @@ topic                                      payload                              
 =========================================  =====================================  ======  =========
 
 Events and track records may also travel several to a message (a batch, :mod:`camsight.transport.batch`)
-to hubs that say they read them.
+to hubs that say they read them, and in their compact forms (:mod:`camsight.transport.compact`) to hubs
+that read those.
 
 With ``home_assistant:`` configured, an edge also announces its live cameras to Home Assistant (MQTT
 discovery under ``homeassistant/``, states under ``camsight/{site}/ha/``): see

@@ -7,6 +7,12 @@ A hub reads both, and payloads of edges that set no content type (older edges) a
 payload is inflated at most to :data:`~camsight.transport.messages.MAX_PAYLOAD` bytes: one that would be
 larger is refused (``too large``), so a small message cannot expand without bound.
 
+To hubs that read the compact forms (:mod:`camsight.transport.compact`) the edge compresses with a preset
+dictionary (:data:`DICTIONARY`, RFC 1950's FDICT: the zlib header names it by its Adler-32,
+:data:`DICTIONARY_ID`), so that even a message of one event need not spell out its keys: the content
+type stays ``application/json+zlib``; a reader inflates with ``zlib.decompressobj(zdict=DICTIONARY)``.
+The dictionary never changes (a new one would get a new id, and hubs would read both).
+
 Example:
     >>> data, kind = encode('{"schema_version": 1, "ids": [' + ", ".join(["1"] * 50) + "]}")
     >>> kind, decode(data, kind)[:20]
@@ -25,17 +31,75 @@ ZLIB = "application/json+zlib"
 """Content type of a payload sent as JSON text compressed with zlib (RFC 1950)."""
 LEVEL = 9
 """zlib level: payloads are small, the edge compresses each once."""
+_WORDS = (
+    # the rarer words first: zlib reaches the dictionary's end most cheaply
+    '"kind":"alert_budget","suppressed":3,"max_per_hour":60',
+    '"kind":"standing_query","query_id":"","query_name":"","query_version":1,"evidence":"',
+    '"kind":"erratic_vehicle","object_class":"car","reason":"","swings":2,"speed_change":0.',
+    '"kind":"wrong_way","object_class":"car","distance":0.',
+    '"kind":"crowd_forming","baseline":1,"count":4,"min_rise":3',
+    '"kind":"dispersal","count":2',
+    '"kind":"crowd","count":5,"min_people":4',
+    '"kind":"edge_dwell","dwell_s":1.0,"min_distance":0.',
+    '"kind":"person_down","fall_s":1.0,"down_s":2.0',
+    '"kind":"running","reason":"","speed":1.',
+    '"kind":"line_crossing","object_class":"person","direction":"in"',
+    '"kind":"zone_intrusion","object_class":"person"',
+    '"riding":"bicycle""riding":"motorcycle","heading_deg":180.0',
+    '"carried":{"backpack":0.5,"handbag":0.5,"suitcase":0.5,"umbrella":0.5}',
+    '"garments":{"vest":0.0,"dress":0.0,"jeans":1.0,"short sleeves":0.0,"long sleeves":1.0,"trousers":1.0,'
+    '"skirt":0.0,"shorts":0.0}',
+    '"red":0."orange":0."yellow":0."green":0."purple":0."pink":0."beige":0."light blue":0."navy":0.'
+    '"blue":0."brown":0."white":0."grey":0."black":0.',
+    '"object_class":"car""object_class":"bicycle""object_class":"person"',
+    '"posture":"sitting""posture":"lying""motion":"running""motion":"moving""motion":"walking","speed":0.0',
+    '"zones":["","events":["","track_ids":[1,2],"zone":"',
+    '{"schema_version":2,"record":{"schema_version":2,"id":"0123456789abcdef:1","site":"","camera":"",'
+    '"source":"rtsp://","source_id":"0123456789abcdef","tracker_id":1,"object_class":"person","start_s":0.0,'
+    '"end_s":1.0,"started_at":"2026-01-01T00:00:00.000000Z","ended_at":"2026-01-01T00:00:00.000000Z",'
+    '"frames":2,"confidence":0.8,"events":["0123456789abcdef01234567"],"thumbnail":"/0123456789abcdef/track-1.jpg",'
+    '"appearance":{"head":{"black":0.5,"grey":0.1},"upper":{"black":0.5,"white":0.2},"lower":{"blue":0.5,'
+    '"black":0.2},"headwear":0.0,"posture":"standing","postures":{"standing":1.0,"sitting":0.0},'
+    '"motion":"still","speed":0.01,"patterns":{"upper":{"plain":0.5,"striped":0.5,"checked":0.0,"floral":0.0},'
+    '"lower":{"plain":0.5,"striped":0.5,"checked":0.0,"floral":0.0}},"lightness":{"head":0.4,"upper":0.3,'
+    '"lower":0.2},"posed":true,"motion_s":{"walking":1.0,"still":1.0},"posture_s":{"standing":1.0},'
+    '"moment_s":{"walking":1.0,"still":1.0,"standing":1.0}}},"path":{"t":[0,20,20,20],"x":[5000,1,-1,0],'
+    '"y":[5000,1,-1,0]}}',
+    '{"schema_version": 1, "items": [',
+    '"status":"closed","end_s":1.0,"score":0.8,"dwell_s":1.0',
+    '{"schema_version":2,"kind":"loitering","id":"0123456789abcdef01234567","site":"","rule":"","camera":"",'
+    '"source":"rtsp://","source_id":"0123456789abcdef","track_ids":[1],"start_s":1.0,"end_s":1.0,'
+    '"started_at":"2026-01-01T00:00:00.000000Z","score":0.8,"snapshot":"/0123456789abcdef/event-',
+)
+DICTIONARY = "".join(_WORDS).encode()
+"""zlib's preset dictionary for the compact forms: their keys and common values (never changes)."""
+DICTIONARY_ID = 3343726972
+"""Adler-32 of :data:`DICTIONARY`: the DICTID a zlib header names it by."""
 
 
 class WireError(ValueError):
     """A payload that cannot be read: its reason starts with the hub's refusal kind (``too large``, ``malformed``)."""
 
 
-def encode(payload: str) -> tuple[bytes, str]:
-    """The bytes to publish for an outbox payload, and their content type (compressed only when smaller)."""
+def encode(payload: str, *, dictionary: bool = False) -> tuple[bytes, str]:
+    """The bytes to publish for an outbox payload, and their content type (compressed only when smaller).
+
+    ``dictionary``: compress with :data:`DICTIONARY` (only to hubs that read the compact forms).
+    """
     raw = payload.encode()
-    packed = zlib.compress(raw, LEVEL)
+    if dictionary:
+        deflater = zlib.compressobj(LEVEL, zdict=DICTIONARY)
+        packed = deflater.compress(raw) + deflater.flush()
+    else:
+        packed = zlib.compress(raw, LEVEL)
     return (packed, ZLIB) if len(packed) < len(raw) else (raw, JSON)
+
+
+def _dictionary_of(payload: bytes) -> int | None:
+    """The DICTID a zlib stream's header names (RFC 1950 FDICT), or None when it has none."""
+    if len(payload) >= 6 and payload[1] & 0x20:
+        return int.from_bytes(payload[2:6], "big")
+    return None
 
 
 def decode(payload: bytes, content_type: str | None) -> str:
@@ -51,7 +115,10 @@ def decode(payload: bytes, content_type: str | None) -> str:
             raise WireError("malformed: not UTF-8 text") from None
     if content_type != ZLIB:
         raise WireError(f"malformed: unknown content type {content_type[:60]!r} (this hub reads {JSON}, {ZLIB})")
-    inflater = zlib.decompressobj()
+    named = _dictionary_of(payload)
+    if named is not None and named != DICTIONARY_ID:
+        raise WireError(f"malformed: unknown zlib dictionary {named:08x} (this hub knows {DICTIONARY_ID:08x})")
+    inflater = zlib.decompressobj(zdict=DICTIONARY) if named is not None else zlib.decompressobj()
     try:
         text = inflater.decompress(payload, MAX_PAYLOAD + 1)
     except zlib.error:

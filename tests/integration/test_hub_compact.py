@@ -1,0 +1,177 @@
+"""The compact forms through a real Mosquitto into a real hub on PostgreSQL: the same store, search and all.
+
+Three real clips are analysed (real detector and describer) by an edge whose hub no broker answers, so
+its outbox keeps every row; a loitering rule of 1 s with ``hub.event_update_s: 0`` writes every version
+of its events (sent as a backlog, an event's versions travel in one batch). The same outbox then goes
+twice, to two hub stores: once to a hub of this release (compact forms: defaults left out, packed paths
+in track messages of version 2, an event's newest version per batch, zlib with the preset dictionary)
+and once while a hub process of the release before is present too (it reads batches, not the compact
+forms: full items of version 1, every version, no dictionary). Both hub stores hold exactly what the
+edge stored (every track record, every event's last version), and the same searches give the same results.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+import sqlalchemy as sa
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+import pg
+from camsight.apps.analyze import Analyzer
+from camsight.config import Config
+from camsight.core.records import TrackRecord
+from camsight.events.models import AnyEvent
+from camsight.services import search
+from camsight.services.actor import Actor
+from camsight.sources import SourceSpec
+from camsight.store import connect, events_repo, list_tracks, open_store
+from camsight.store.schema import outbox, track_features
+from camsight.transport import batch, topics
+from camsight.transport.ingest import Ingest
+from camsight.transport.mqtt import BrokerSettings
+from camsight.transport.publisher import Publisher
+from mqtt_broker import Broker
+from rtsp_helpers import DATA, wait_for
+
+CLIPS = ("intel_worker-zone-detection_preview.mp4", "intel_people-detection_preview.mp4", "gmdcsa24_s4_adl_19.mp4")
+SEARCHES = ("person", "person in black", "person standing still", "person walking", "person in a white top")
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    made = Broker(tmp_path / "broker")
+    made.start()
+    yield made
+    made.kill()
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An edge store with its outbox unsent: the clips analysed with site east and a hub no broker answers."""
+    folder = tmp_path_factory.mktemp("edge")
+    config = Config.model_validate(
+        {
+            "site": "east",
+            "hub": {"mqtt": "mqtt://127.0.0.1:1", "drain_timeout_s": 0, "event_update_s": 0},
+            "cameras": [{"id": "gate", "fps": 5, "rules": [{"kind": "loitering", "name": "stay", "min_dwell_s": 1}]}],
+        }
+    )
+    store = open_store(config, str(folder / "edge.db"))
+    analyzer = Analyzer(config, store)
+    for clip in CLIPS:
+        analyzer.analyze(SourceSpec(DATA / clip, "video"), config.cameras[0])
+    store.engine.dispose()
+    return folder / "edge.db"
+
+
+def _stored(url: str) -> tuple[dict[str, TrackRecord], dict[str, AnyEvent], list[tuple[Any, ...]]]:
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            tracks = {r.id: r for r in list_tracks(conn, limit=10**6)}
+            events = {e.id: e for e in events_repo.list_events(conn, limit=10**6)}
+            features = sorted(tuple(r) for r in conn.execute(sa.select(track_features)))
+        return tracks, events, features
+    finally:
+        engine.dispose()
+
+
+def _searches(url: str) -> list[list[tuple[str, float, tuple[str, ...]]]]:
+    engine = connect(url)
+    try:
+        with engine.begin() as conn:
+            return [
+                [
+                    (h.record.id, h.score, h.evidence)
+                    for h in search.search(
+                        conn, actor=Actor(name="test"), text=text, now=datetime.now(UTC), semantic=False, limit=50
+                    ).result.hits
+                ]
+                for text in SEARCHES
+            ]
+    finally:
+        engine.dispose()
+
+
+def _rows(db: Path) -> int:
+    engine = connect(str(db))
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _send(db: Path, broker: Broker, hub_url: str, *, old_hub_present: bool) -> tuple[Publisher, Ingest]:
+    """Send the whole outbox of ``db`` to a hub storing into ``hub_url``; returns the stopped edge and hub.
+
+    Each hub is a group of its own: what one had not yet acknowledged to the broker when it stopped is not
+    given to the next.
+    """
+    group = "old-present" if old_hub_present else "compact-only"
+    ingest = Ingest(open_store(Config(), hub_url), BrokerSettings.parse(broker.url), group=group, instance="1")
+    ingest.start()
+    old = paho.Client(CallbackAPIVersion.VERSION2, client_id="old-hub", protocol=paho.MQTTv5)
+    old.connect("127.0.0.1", broker.port)
+    old.loop_start()
+    presence = topics.presence_topic("camsight-hub", "old")
+    edge = Publisher(connect(str(db)), BrokerSettings.parse(broker.url), site="east", client_id="edge-east")
+    try:
+        wait_for(lambda: ingest.state == "subscribed", 30, "the hub to subscribe")
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props.UserProperty = [batch.READS]  # a hub of the release before: batches, not the compact forms
+        said = b"online" if old_hub_present else b""
+        old.publish(presence, said, qos=1, retain=True, properties=props).wait_for_publish(timeout=10)
+        edge.start()
+        wait_for(lambda: edge.hub_online and edge.batching, 30, "the edge to see the hubs")
+        assert edge.compact is not old_hub_present
+        assert edge.drain(120), "the outbox did not drain"
+    finally:
+        edge.stop()
+        old.publish(presence, b"", qos=1, retain=True).wait_for_publish(timeout=10)
+        old.disconnect()
+        old.loop_stop()
+        ingest.stop()
+    return edge, ingest
+
+
+def test_a_hub_stores_and_finds_the_same_from_compact_forms_as_from_full_ones(
+    tmp_path: Path, edge: Path, broker: Broker, postgres_server: str
+) -> None:
+    at_edge_tracks, at_edge_events, _ = _stored(str(edge))
+    rows = _rows(edge)
+    versions = rows - len(at_edge_tracks)
+    assert len(at_edge_tracks) >= 3
+    assert versions > len(at_edge_events)  # every version of every event waits in the outbox
+    copies = [tmp_path / "compact.db", tmp_path / "full.db"]
+    for copy in copies:
+        shutil.copyfile(edge, copy)
+    with pg.schema_url(postgres_server) as compact_url, pg.schema_url(postgres_server) as full_url:
+        small, small_hub = _send(copies[0], broker, compact_url, old_hub_present=False)
+        whole, whole_hub = _send(copies[1], broker, full_url, old_hub_present=True)
+        assert [_rows(c) for c in copies] == [0, 0]  # every row confirmed and deleted at the edge
+        assert small.sent >= rows
+        assert whole.sent >= rows
+        assert small_hub.refused == whole_hub.refused == {}
+        assert (whole_hub.accepted["events"], whole_hub.accepted["tracks"]) == (versions, len(at_edge_tracks))
+        assert small_hub.accepted["tracks"] == len(at_edge_tracks)
+        assert small_hub.accepted["events"] < versions  # an event's older versions left out of its batches
+        by_compact, by_full = _stored(compact_url), _stored(full_url)
+        assert by_compact == by_full  # tracks, events and the search index alike
+        tracks, events, _ = by_compact
+        assert events == at_edge_events  # every event, at its last version
+        assert set(tracks) == set(at_edge_tracks)
+        for track_id, record in at_edge_tracks.items():  # every field as the edge stored it; the hub's thumbnail
+            assert tracks[track_id] == record.model_copy(update={"thumbnail": tracks[track_id].thumbnail})
+        found = _searches(compact_url)
+        assert found == _searches(full_url)
+        assert found[0]  # "person" finds them

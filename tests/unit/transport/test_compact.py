@@ -1,0 +1,129 @@
+"""The compact forms a hub of this release reads: the same events and records back, in fewer bytes.
+
+The rows are the real outbox of tests/data/stores/edge-north.db (opencv_vtest.mp4 analysed with a
+loitering rule, thumbnails included); tests/integration/test_hub_compact.py sends a fresh analysis
+through a real broker into a real hub.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from pydantic import ValidationError
+
+from camsight.events.models import EVENT_ADAPTER
+from camsight.store import connect
+from camsight.store.schema import outbox
+from camsight.transport import batch, compact, wire
+from camsight.transport.messages import PackedPath, TrackMessage
+from camsight.transport.path import pack, unpack
+
+STORE = Path(__file__).resolve().parents[2] / "data" / "stores" / "edge-north.db"
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[tuple[int, str, str]]:
+    engine = connect(str(STORE))
+    with engine.connect() as conn:
+        taken = [
+            (int(r.id), str(r.topic), str(r.payload)) for r in conn.execute(sa.select(outbox).order_by(outbox.c.id))
+        ]
+    engine.dispose()
+    return taken
+
+
+def test_every_real_event_reads_back_exactly_from_its_compact_form(rows: list[tuple[int, str, str]]) -> None:
+    events = [(t, p) for _, t, p in rows if "/events/" in t]
+    assert len(events) >= 20
+    for topic, payload in events:
+        small = compact.compact(topic, payload)
+        assert EVENT_ADAPTER.validate_json(small) == EVENT_ADAPTER.validate_json(payload)
+        data = json.loads(small)
+        assert data["schema_version"] == 2
+        assert "kind" in data
+        assert "zone" not in data
+        assert len(small) < len(payload)
+
+
+def test_every_real_track_reads_back_exactly_from_its_version_2_message(rows: list[tuple[int, str, str]]) -> None:
+    tracks = [(t, p) for _, t, p in rows if "/tracks/" in t]
+    assert len(tracks) >= 50
+    for topic, payload in tracks:
+        sent = TrackMessage.model_validate_json(payload)
+        small = compact.compact(topic, payload)
+        data = json.loads(small)
+        assert data["schema_version"] == 2
+        assert data["record"]["schema_version"] == 2
+        assert "path" not in data["record"]
+        assert len(data["path"]["t"]) == len(sent.record.path)
+        back = TrackMessage.model_validate_json(small)
+        assert back.full_record() == sent.record  # every field, the path to the last digit
+        assert back.thumbnail_jpeg == sent.thumbnail_jpeg
+        assert len(small) < len(payload)
+
+
+def test_a_path_off_the_stored_grid_goes_unpacked_and_whole(rows: list[tuple[int, str, str]]) -> None:
+    topic, payload = next((t, p) for _, t, p in rows if "/tracks/" in t)
+    sent = TrackMessage.model_validate_json(payload)
+    odd = ((1.0, 0.123456, 0.5), (1.5, 0.2, 0.5))
+    assert pack(odd) is None
+    assert unpack(pack(sent.record.path) or ((), (), ())) == sent.record.path
+    message = sent.model_copy(update={"record": sent.record.model_copy(update={"path": odd})})
+    small = compact.compact(topic, message.model_dump_json())
+    assert "path" not in json.loads(small)
+    assert TrackMessage.model_validate_json(small).full_record().path == odd
+
+
+def test_a_packed_path_only_in_version_2_with_the_records_own_path_empty(rows: list[tuple[int, str, str]]) -> None:
+    sent = TrackMessage.model_validate_json(next(p for _, t, p in rows if "/tracks/" in t))
+    packed = PackedPath(t=(100,), x=(5000,), y=(5000,))
+    empty = sent.record.model_copy(update={"path": ()})
+    with pytest.raises(ValidationError, match="only in version 2"):
+        TrackMessage(schema_version=1, record=empty, path=packed)
+    with pytest.raises(ValidationError, match="only in version 2"):
+        TrackMessage(schema_version=2, record=sent.record, path=packed)
+    with pytest.raises(ValidationError, match="one value per path sample"):
+        PackedPath(t=(1, 2), x=(1,), y=(1,))
+
+
+def test_a_batch_carries_only_an_events_newest_version_and_the_ids_of_those_it_replaces(
+    rows: list[tuple[int, str, str]],
+) -> None:
+    events = [(i, t, p) for i, t, p in rows if "/events/" in t]
+    by_id: dict[str, list[int]] = {}
+    for row_id, _, payload in events:
+        by_id.setdefault(json.loads(payload)["id"], []).append(row_id)
+    assert any(len(v) > 1 for v in by_id.values())  # the chatty rule: several versions of some events
+    ((topic, text, ids),) = batch.pack(events, compact=True)
+    items = json.loads(text)["items"]
+    assert len(items) == len(by_id)  # one item per event
+    assert sorted(ids) == sorted(i for i, _, _ in events)  # every row confirmed with its batch
+    newest = {json.loads(p)["id"]: EVENT_ADAPTER.validate_json(p) for _, _, p in events}  # rows in order
+    assert {e["id"]: EVENT_ADAPTER.validate_python(e) for e in items} == newest
+    # the first ids are the items', in order: each the newest row of its event; the replaced rows follow
+    assert [max(by_id[e["id"]]) for e in items] == list(ids[: len(items)])
+    ((_, plain, plain_ids),) = batch.pack(events)  # to hubs that do not read compact forms: every row as it is
+    assert json.loads(plain)["items"] == [json.loads(p) for _, _, p in events]
+    assert plain_ids == tuple(i for i, _, _ in events)
+
+
+def test_the_preset_dictionary_never_changes_and_payloads_with_it_or_without_decode(
+    rows: list[tuple[int, str, str]],
+) -> None:
+    assert zlib.adler32(wire.DICTIONARY) == wire.DICTIONARY_ID == 3343726972
+    topic, payload = next((t, p) for _, t, p in rows if "/events/" in t)
+    small = compact.compact(topic, payload)
+    with_dictionary, kind = wire.encode(small, dictionary=True)
+    without, _ = wire.encode(small)
+    assert kind == wire.ZLIB
+    assert with_dictionary[1] & 0x20
+    assert len(with_dictionary) < 0.8 * len(without)
+    assert wire.decode(with_dictionary, wire.ZLIB) == wire.decode(without, wire.ZLIB) == small
+    deflater = zlib.compressobj(9, zdict=b"another dictionary")
+    other = deflater.compress(small.encode()) + deflater.flush()
+    with pytest.raises(wire.WireError, match="malformed: unknown zlib dictionary"):
+        wire.decode(other, wire.ZLIB)
