@@ -221,6 +221,53 @@ def pale_blue(names: NDArray[np.int8], lab: Lab) -> NDArray[np.int8]:
     return out
 
 
+DARK_NAMES: tuple[str, ...] = ("black", "navy")
+"""Names of dark pixels: on a vehicle, its windows, tyres, shadow and the inside of an open door or boot."""
+BODY_CLUSTER_FROM = 0.15
+"""Least share of a vehicle's box that its largest white or chromatic patch covers for that to be its body."""
+SURROUNDINGS_FROM = 0.2
+"""Share of a crop's margin from which a colour is the surroundings', not a vehicle body's."""
+
+
+def body_cluster(names: NDArray[np.int8], margin: NDArray[np.int8] | None = None) -> tuple[str, float] | None:
+    """The name and share of the largest patch of one white or chromatic name in a vehicle's box (2-D names).
+
+    A patch is an 8-connected group of pixels of one name (``light blue`` counts as ``blue``). The
+    :data:`DARK_NAMES` are left out (windows, tyres, shadow, the inside of an open door or boot are dark
+    on every car), and so is
+    grey: the road and the pavement around and under a car, and the shaded parts of a light body, are
+    grey, so a grey patch says nothing about the body; nor does a colour making up
+    :data:`SURROUNDINGS_FROM` of ``margin`` (the crop's pixels around the box: a lawn or a white car
+    beside). ``None`` when the largest patch is under
+    :data:`BODY_CLUSTER_FROM` of the box. Measured over whole boxes of real tracks (MEVA a1c9/c4f6,
+    intel person-bicycle-car, the Commons night clip): the white SUV with its boot open 0.20-0.22 per crop
+    (0.11 in one; white is at most 0.13 of its margin), white and silver cars 0.06-0.17, the red car
+    0.12-0.15, a dark slate-blue sedan 0.10-0.17; black and dark cars (a dark grey and a dark blue pickup
+    among them) at most 0.04, night cars' headlights 0.02-0.04 each; a lawn behind a dark car was 0.16
+    before the margin rule (it is 0.39 of that crop's margin).
+    """
+    if names.size == 0:
+        return None
+    basic = names.copy()
+    basic[names == _IDX["light blue"]] = _IDX["blue"]
+    around = np.zeros(len(FINE_NAMES))
+    if margin is not None and margin.size:
+        shown = margin.copy()
+        shown[margin == _IDX["light blue"]] = _IDX["blue"]
+        around = count_names(shown) / margin.size
+    best: tuple[str, float] | None = None
+    for index in np.unique(basic):
+        name = FINE_NAMES[int(index)]
+        if name in DARK_NAMES or name == "grey" or around[index] >= SURROUNDINGS_FROM:
+            continue
+        count, _, stats, _ = cv2.connectedComponentsWithStats((basic == index).astype(np.uint8), connectivity=8)
+        if count > 1:
+            share = float(stats[1:, cv2.CC_STAT_AREA].max()) / names.size
+            if best is None or share > best[1]:
+                best = (name, share)
+    return best if best is not None and best[1] >= BODY_CLUSTER_FROM else None
+
+
 def count_names(names: NDArray[np.int8], weights: NDArray[np.float32] | None = None) -> NDArray[np.float64]:
     """Pixel counts (or weight sums) per index of :data:`FINE_NAMES`."""
     w = None if weights is None else weights.ravel()

@@ -13,8 +13,11 @@ What is computed, and how:
   unless that would drop over 60% of the band (a grey shirt before a grey wall). The head band's
   background is also sampled beside the head, at its own rows; skin- and blond-hair-coloured pixels are
   left out of the head's colours, which therefore describe hats and dark or grey hair only. Vehicles use
-  the middle of their box (windows, tyres and road mostly fall outside it), stored as ``upper``. Shares
-  are averaged over the crops, weighted by crop quality; names under 10% are left out.
+  the middle of their box (windows, tyres and road mostly fall outside it), stored as ``upper``; when the
+  whole box holds a patch of one white or chromatic colour covering 15% of it, that is the body, and the
+  band's dark (black, navy) pixels, such as the inside of an open boot, are left out
+  (:func:`vehicle_body`). Shares are averaged over the crops, weighted by crop quality; names under 10%
+  are left out.
 * **Body parts from pose** (when MediaPipe is installed, :mod:`camsight.perception.pose`): on the best
   ``pose_crops`` (2) crops of a person at least 120 px tall and not lying, the head region is pose's head
   box, the upper body its torso box (less 10% on each side) and upper arms, the lower body its thighs and
@@ -513,7 +516,8 @@ class AppearanceDescriber:
             )
             colours = self._person(crops, by_t, portraits)
         else:
-            colours = self._object(crops, VEHICLE_BAND if object_class in VEHICLES else OTHER_BAND)
+            vehicle = object_class in VEHICLES
+            colours = self._object(crops, VEHICLE_BAND if vehicle else OTHER_BAND, vehicle=vehicle)
         return colours.model_copy(
             update={
                 "carried": carried,
@@ -533,10 +537,14 @@ class AppearanceDescriber:
         """The body parts of a crop's person from pose (crop pixels), ``None`` without pose or when not found."""
         return None if self.pose is None else self.pose.estimate(crop.image, crop.box)
 
-    def _object(self, crops: Sequence[Crop], band: Band) -> Appearance:
+    def _object(self, crops: Sequence[Crop], band: Band, *, vehicle: bool = False) -> Appearance:
         acc = _Accumulator()
         for crop in crops:
-            acc.add("upper", _Picture.of(crop).band(band)[0], crop.quality)
+            pic = _Picture.of(crop)
+            names = pic.band(band)[0]
+            if vehicle:
+                names = vehicle_body(pic, names)
+            acc.add("upper", names, crop.quality)
         return Appearance(upper=acc.named("upper", self.min_share))
 
     def _person(
@@ -577,6 +585,30 @@ class AppearanceDescriber:
             lightness=acc.prefixed("light:"),
             posed=posed,
         )
+
+
+MIN_BODY_PIXELS = 10
+"""A vehicle's band keeps its dark pixels when fewer than this many others remain."""
+
+
+def vehicle_body(pic: _Picture, names: NDArray[np.int8]) -> NDArray[np.int8]:
+    """A vehicle band's names less its dark (black, navy) pixels when the box has a large white or chromatic patch.
+
+    Windows, tyres, the shadow and the inside of an open door or boot are dark on every car; when the
+    whole box (not only the band) holds a patch of one white or chromatic colour covering at least
+    :data:`~camsight.perception.colour.BODY_CLUSTER_FROM` of it (:func:`~camsight.perception.colour.body_cluster`),
+    that is the body, and the band's dark pixels are not (a colour common around the box, such as a lawn,
+    is not taken for the body). A black or dark car has no such patch (its light pixels are the grey road
+    and small highlights), nor has a car at night (headlights are small), so its band is named as it is.
+    People never come here.
+    """
+    rows, cols = _slices(pic.box, (0.0, 1.0, 0.0, 1.0), pic.names.shape)
+    outside = np.ones(pic.names.shape, dtype=bool)
+    outside[rows, cols] = False
+    if colour.body_cluster(pic.names[rows, cols], pic.names[outside]) is None:
+        return names
+    body = names[~np.isin(names, [colour.FINE_NAMES.index(n) for n in colour.DARK_NAMES])]
+    return body if body.size >= MIN_BODY_PIXELS else names
 
 
 def head_and_shoulders(box: Box, frame_size: tuple[int, int]) -> bool:
