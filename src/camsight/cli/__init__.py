@@ -53,7 +53,11 @@ _SETTINGS: dict[str, Any] = {"pretty_exceptions_enable": False, "add_completion"
 def load_command(name: str) -> Any:
     """The click command (or group) ``camsight NAME`` runs, built from its module as Typer would build it."""
     module, attribute = COMMANDS[name]
-    target = getattr(importlib.import_module(f"camsight.cli.{module}"), attribute)
+    try:
+        target = getattr(importlib.import_module(f"camsight.cli.{module}"), attribute)
+    except KeyboardInterrupt:  # Ctrl-C while a command's imports load: one line, as in camsight.__main__.run
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
     holder = typer.Typer(**_SETTINGS)
     if isinstance(target, typer.Typer):
         holder.add_typer(target, name=name)

@@ -95,3 +95,36 @@ def test_a_mistyped_command_is_still_suggested() -> None:
     result = CliRunner().invoke(app, ["analyse", "x.mp4"])
     assert result.exit_code == 2
     assert "Did you mean 'analyze'?" in result.output
+
+
+# A KeyboardInterrupt where the analyze command's module would be imported: Ctrl-C in the first second of
+# `camsight analyze`, now that the command's imports load after the command line has started.
+INTERRUPTED_COMMAND_IMPORT = """
+import sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "camsight.cli.analyze":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["camsight", "analyze", "x.mp4"]
+from camsight.__main__ import run
+run()
+"""
+
+
+def test_ctrl_c_while_the_command_is_imported_exits_130_with_one_line() -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_COMMAND_IMPORT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 130
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == "interrupted"
