@@ -13,10 +13,13 @@ as ``/work/shared/peer/README.md`` says; skipped with a note where it is missing
 ``--peer-clips``, ultralytics' own ``track()`` loop on the same ONNX file (``peer_track.py``, timed
 after its model is loaded) against the wall time of the whole ``python -m camsight analyze CLIP``
 process run right after it, and decode-only at the same rate. Prints, per clip, the peer's and
-camsight's wall times, ``camsight/peer`` (how many times faster camsight is) and camsight's share of
-decode-only speed. Timings on a shared machine are noisy: each ratio is taken within one run.
+camsight's wall times, ``camsight/peer`` (how many times faster camsight is), camsight's share of
+decode-only speed, its CPU seconds and the events it stored. ``--src DIR`` (repeatable) says whose
+sources are timed: ``--src /work/main/src --src src`` times main and this checkout after the same peer
+run. Timings on a shared machine are noisy: each ratio is taken within one run.
 
 Usage: python bench/throughput.py [DATA_DIR] [--clips a.mp4,b.mp4] [--fps 5] [--peer DIR] [--peer-clips ...]
+       [--only-peer] [--src DIR ...]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import argparse
 import os
 import re
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -128,28 +132,42 @@ def run_peer(python: Path, script: Path, clip: Path, stride: int) -> float:
     return float(found.group(1))
 
 
-def run_camsight_process(clip: Path, config: Path | None) -> tuple[float, str]:
-    """Wall seconds of a whole ``camsight analyze`` process (imports, model load, analysis, store)."""
+def run_camsight_process(clip: Path, config: Path | None, src: Path) -> tuple[float, float, Counter[str]]:
+    """A whole ``camsight analyze`` process (imports, model load, analysis, store) of the sources in ``src``.
+
+    Returns its wall seconds, its CPU seconds (user + system: steadier than wall time on a busy machine)
+    and the events it stored, by kind (read from its store afterwards, so the timed command is unchanged).
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "camsight", "analyze", str(clip), "--db", str(Path(tmp) / "peer.db")]
+        db = Path(tmp) / "peer.db"
+        cmd = [sys.executable, "-m", "camsight", "analyze", str(clip), "--db", str(db)]
         if config is not None:
             cmd += ["--config", str(config)]
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        env = {**os.environ, "PYTHONPATH": str(src) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False, env=env)
         wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"camsight analyze failed: {(done.stderr or done.stdout)[-300:]}")
-    return wall, done.stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            raise RuntimeError(f"camsight analyze failed: {(done.stderr or done.stdout)[-300:]}")
+        with sqlite3.connect(db) as conn:
+            kinds: Counter[str] = Counter(dict(conn.execute("SELECT kind, count(*) FROM events GROUP BY kind")))
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, kinds
 
 
-def peer_comparison(data: Path, peer: Path, clips: list[str], fps: float) -> None:
+def peer_comparison(data: Path, peer: Path, clips: list[str], fps: float, srcs: list[Path]) -> None:
+    """The peer's track() loop, then a whole camsight process per source folder, on each clip."""
     python = peer_python(peer)
     script = next((p for p in PEER_SCRIPT_CANDIDATES if p.exists()), None)
     if python is None or script is None:
         print(f"peer: skipped (no ultralytics virtualenv at {peer}, or no peer_track.py; see bench/throughput.py)")
         return
-    print(f"{'peer clip':42} {'peer s':>7} {'camsight s':>10} {'camsight/peer':>13} {'decode s':>8} {'of decode':>9}")
+    print(
+        f"{'peer clip':42} {'peer s':>7} {'camsight s':>10} {'camsight/peer':>13} {'decode s':>8} {'of decode':>9} "
+        f"{'cpu s':>6}  events{'  (sources)' if len(srcs) > 1 else ''}"
+    )
     for name in clips:
         clip = find(data, name)
         if clip is None:
@@ -157,15 +175,16 @@ def peer_comparison(data: Path, peer: Path, clips: list[str], fps: float) -> Non
             continue
         with av_open(clip) as rate:
             stride = max(1, round(rate / fps))
-        config = ROOT / "src/camsight/demo/demo.yaml" if name.startswith("intel_one-by-one") else None
         peer_s = run_peer(python, script, clip, stride)
-        ours_s, _ = run_camsight_process(clip, config)
-        _, decode_s = decode_only(clip, fps)
-        print(
-            f"{name:42} {peer_s:7.1f} {ours_s:10.1f} {peer_s / ours_s:12.2f}x {decode_s:8.1f} "
-            f"{decode_s / ours_s * 100:8.0f}%"
-        )
-        sys.stdout.flush()
+        for src in srcs:
+            config = src / "camsight/demo/demo.yaml" if name.startswith("intel_one-by-one") else None
+            ours_s, cpu_s, kinds = run_camsight_process(clip, config, src)
+            _, decode_s = decode_only(clip, fps)
+            print(
+                f"{name:42} {peer_s:7.1f} {ours_s:10.1f} {peer_s / ours_s:12.2f}x {decode_s:8.1f} "
+                f"{decode_s / ours_s * 100:8.0f}% {cpu_s:6.1f}  {dict(kinds)}{f'  ({src})' if len(srcs) > 1 else ''}"
+            )
+            sys.stdout.flush()
 
 
 class av_open:  # noqa: N801 - a tiny context manager named for what it does
@@ -193,9 +212,17 @@ def main() -> None:
     parser.add_argument("--peer", type=Path, default=Path.home() / ".cache" / "camsight-peer")
     parser.add_argument("--peer-clips", default=",".join(PEER_CLIPS))
     parser.add_argument("--only-peer", action="store_true", help="run the peer comparison only")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        action="append",
+        help="camsight source folder whose whole `camsight analyze` process the peer is compared with; repeat it "
+        "to time several checkouts right after the same peer run (default: this checkout's src)",
+    )
     args = parser.parse_args()
+    srcs = [p.resolve() for p in args.src] if args.src else [ROOT / "src"]
     if args.only_peer:
-        peer_comparison(args.data, args.peer, args.peer_clips.split(","), args.fps)
+        peer_comparison(args.data, args.peer, args.peer_clips.split(","), args.fps, srcs)
         return
     detector = OnnxDetector(Config().detector)
     header = (
@@ -223,7 +250,7 @@ def main() -> None:
         sys.stdout.flush()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS of this process): {peak_mb:.0f} MB")
-    peer_comparison(args.data, args.peer, args.peer_clips.split(","), args.fps)
+    peer_comparison(args.data, args.peer, args.peer_clips.split(","), args.fps, srcs)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ from camsight.events.models import AnyEvent
 from camsight.events.notify import Notifier
 from camsight.events.sinks import Published
 from camsight.perception.detect import Detector, OnnxDetector
+from camsight.perception.pose import preload as preload_pose
 from camsight.services.cameras import effective_camera
 from camsight.sources.rtsp import Backoff, DropQueue, LiveStream, redact_url
 from camsight.store import recordings as rec
@@ -220,6 +221,7 @@ class CameraWorker:
             site=self.site,
             describer=make_describer(self.config),
         )
+        preload_pose()  # now, not at the first tall person mid-stream (frames would be dropped meanwhile)
         self.notifier = make_notifier(self.config, self.store, self.camera)
         ha = self.config.home_assistant
         if ha is not None and ha.enabled:

@@ -12,16 +12,18 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from camsight.config import Config, load_config
 from camsight.errors import CamsightError
 from camsight.services.actor import Actor, os_actor
-from camsight.store.handle import Store, open_store
+
+if TYPE_CHECKING:  # the config and the store are imported by the commands that open them (see load, store_for)
+    from camsight.config import Config
+    from camsight.store.handle import Store
 
 console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
 console_err = Console(stderr=True, highlight=False, markup=False, width=None if sys.stderr.isatty() else 160)
@@ -52,11 +54,15 @@ def error_line(message: str) -> Text:
 
 def load(config_path: Path | None) -> Config:
     """Load the config (or the defaults)."""
+    from camsight.config import load_config
+
     return load_config(config_path)
 
 
 def store_for(config: Config, db: str | None) -> Store:
     """Open the store (upgrading an older one, with a backup first) and say so when it changed."""
+    from camsight.store.handle import open_store
+
     store = open_store(config, db)
     if store.upgraded is not None and not store.upgraded.fresh:
         console_err.print(store.upgraded.describe(store.paths.database))

@@ -3,6 +3,8 @@
 MediaPipe 0.10.14 bundles BlazePose's ``pose_landmark_full`` model, so nothing is downloaded: the
 optional extra ``pose`` installs it (see DEVELOPERS.md for installing it beside numpy 2). When it is not
 installed, :func:`make_estimator` returns ``None`` and callers keep the fixed fractions of the box.
+MediaPipe is imported, and the model made, only when the first crop tall enough for it comes (once
+per process: :func:`make_estimator` shares one estimator).
 
 Only people whose box is at least :data:`MIN_POSE_HEIGHT_PX` (120 px) tall are run through the model:
 below that BlazePose's 256x256 input is mostly upscaled blur and its joints wander. A result is kept
@@ -132,18 +134,16 @@ def available() -> bool:
 class PoseEstimator:
     """BlazePose (full) on single crops; one model per estimator, calls serialised (it is not thread-safe).
 
+    The model is made (and MediaPipe imported) on the first crop at least ``min_height_px`` tall, not here.
+
     Args:
         min_height_px: Boxes shorter than this are not estimated (``None`` is returned).
     """
 
     def __init__(self, *, min_height_px: float = MIN_POSE_HEIGHT_PX) -> None:
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        import mediapipe as mp  # type: ignore[import-untyped]  # no type information shipped
-
         self.min_height_px = min_height_px
-        self._pose: Any = mp.solutions.pose.Pose(
-            static_image_mode=True, model_complexity=1, enable_segmentation=False, smooth_landmarks=False
-        )
+        self._pose: Any = None
+        """The MediaPipe model, made on the first crop tall enough for it (see :meth:`_model`)."""
         self._lock = threading.Lock()
         self._recent: list[tuple[NDArray[np.uint8], Box, BodyParts | None]] = []
         self.calls = 0
@@ -206,7 +206,7 @@ class PoseEstimator:
         with self._lock, warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # protobuf's deprecation notice, on every call
             self.calls += 1
-            result = self._pose.process(rgb)
+            result = self._model().process(rgb)
         if result.pose_landmarks is None:
             return None
         landmarks = result.pose_landmarks.landmark
@@ -215,9 +215,37 @@ class PoseEstimator:
         del result, landmarks  # the landmarks go no further than the caller, which keeps only boxes
         return points, seen
 
+    def _model(self) -> Any:
+        """The model, imported and made on first use (called under the lock).
+
+        MediaPipe's import and the model's set-up take about a second and a half, which a run that never
+        sees a person tall enough for pose (or a command that never describes anyone) does not pay.
+        """
+        if self._pose is None:
+            os.environ.setdefault("GLOG_minloglevel", "2")
+            import mediapipe as mp  # type: ignore[import-untyped]  # no type information shipped
+
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=True, model_complexity=1, enable_segmentation=False, smooth_landmarks=False
+            )
+        return self._pose
+
+    def load(self) -> None:
+        """Make the model now rather than on the first crop tall enough (see :func:`preload`)."""
+        with self._lock:
+            self._model()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been made (MediaPipe imported): not before the first crop tall enough."""
+        return self._pose is not None
+
     def close(self) -> None:
-        """Free the model."""
-        self._pose.close()
+        """Free the model (if it was made)."""
+        with self._lock:
+            if self._pose is not None:
+                self._pose.close()
+                self._pose = None
 
 
 def parts_from_landmarks(
@@ -307,3 +335,14 @@ def make_estimator() -> PoseEstimator | None:
         if "default" not in _SHARED:
             _SHARED["default"] = PoseEstimator() if available() else None
         return _SHARED["default"]
+
+
+def preload() -> None:
+    """Make the shared estimator's model now, when MediaPipe is installed.
+
+    A live camera calls this as it starts: made on first use, the model's second or so of set-up would
+    come mid-stream, at the first person tall enough, while frames queue up and are dropped.
+    """
+    estimator = make_estimator()
+    if estimator is not None:
+        estimator.load()

@@ -9,7 +9,10 @@ bending over to pick up a jar at frame 60, seated on the bed at frame 260).
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,3 +173,50 @@ def test_head_blur_falls_back_to_the_box_rule(
     scale = out.shape[0] / crop.shape[0]
     hx, hy = round((head[0] - box[0] + inner[0]) * scale), round((head[1] - box[1] + inner[1]) * scale)
     assert changed[hy - 2 : hy + 3, hx - 2 : hx + 3].mean() > 0.9
+
+
+def test_mediapipe_is_imported_on_the_first_crop_tall_enough(
+    pose: PoseEstimator, detector: OnnxDetector, photo: Callable[[str], Image]
+) -> None:
+    """In a fresh process: making the shared estimator and asking about a short box import nothing; the first
+    tall crop imports MediaPipe, makes the model once, and finds the same parts as a long-lived estimator."""
+    image = photo("intel_one-by-one_t130s.jpg")
+    box = person(detector, image)
+    crop, inner = crop_box(image, box)
+    expected = pose.estimate(crop, inner)
+    assert expected is not None
+    short = (inner[0], inner[1], inner[2], inner[1] + MIN_POSE_HEIGHT_PX - 1)
+    script = f"""
+import json, sys
+import cv2
+from camsight.perception.pose import make_estimator
+from camsight.perception.tracklog import crop_box
+image = cv2.imread({str(DATA / "photos" / "intel_one-by-one_t130s.jpg")!r}, cv2.IMREAD_COLOR)
+crop, inner = crop_box(image, {box!r})
+estimator = make_estimator()
+seen = {{"made": "mediapipe" in sys.modules or estimator.loaded}}
+seen["short"] = estimator.estimate(crop, {short!r})
+seen["after_short"] = "mediapipe" in sys.modules or estimator.loaded
+parts = estimator.estimate(crop, inner)
+seen["loaded"] = "mediapipe" in sys.modules and estimator.loaded and make_estimator() is estimator
+seen["torso"] = parts.torso
+seen["calls"] = estimator.calls
+print("SEEN=" + json.dumps(seen))
+"""
+    src = Path(__file__).resolve().parents[3] / "src"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(src)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(next(x for x in done.stdout.splitlines() if x.startswith("SEEN=")).removeprefix("SEEN="))
+    assert seen["made"] is False
+    assert seen["short"] is None
+    assert seen["after_short"] is False
+    assert seen["loaded"] is True
+    assert seen["calls"] == 1
+    assert seen["torso"] == pytest.approx(list(expected.torso))
