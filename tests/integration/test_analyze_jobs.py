@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from camsight.apps.jobs import Job, run_jobs
 from camsight.config import parse_config
 from camsight.sources import expand_paths
@@ -35,13 +37,13 @@ def camsight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_two_clips_analysed_as_two_jobs_store_both_files_events(tmp_path: Path) -> None:
+@pytest.mark.parametrize("detector", [[], ["--shared-detector"]], ids=["a model each", "shared detector"])
+def test_two_clips_analysed_as_two_jobs_store_both_files_events(tmp_path: Path, detector: list[str]) -> None:
     cfg = tmp_path / "rules.yaml"
     cfg.write_text(RULES)
     db = str(tmp_path / "jobs.db")
-    result = camsight(
-        "analyze", *map(str, CLIPS), "--config", str(cfg), "--db", db, "--jobs", "2", "--json", cwd=tmp_path
-    )
+    args = ["analyze", *map(str, CLIPS), "--config", str(cfg), "--db", db, "--jobs", "2", "--json", *detector]
+    result = camsight(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     found = [json.loads(line) for line in result.stdout.splitlines()]

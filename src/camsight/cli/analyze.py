@@ -49,6 +49,14 @@ JobsOption = Annotated[
         help="Files analysed at once, each job a process with a model of its own (about 350 MB each).",
     ),
 ]
+SharedDetectorOption = Annotated[
+    bool,
+    typer.Option(
+        "--shared-detector",
+        help="With --jobs: one detector process detects for every job instead of a model in each "
+        "(bench/analyze_jobs.py compares the two).",
+    ),
+]
 
 
 class Interrupted(CamsightError):
@@ -180,13 +188,19 @@ def _notes(cam: CameraConfig, note: str | None, as_json: bool) -> None:
 
 
 def run_analysis(
-    paths: list[Path], config: Config, store: Store, camera: str | None, as_json: bool, jobs: int = 1
+    paths: list[Path],
+    config: Config,
+    store: Store,
+    camera: str | None,
+    as_json: bool,
+    jobs: int = 1,
+    shared_detector: bool = False,
 ) -> tuple[list[SourceResult], list[str]]:
     """Analyse every source with a progress bar (``jobs`` at once); returns results and the problems met."""
     specs = expand_paths(paths)
     cameras = [pick_camera(config, spec, camera) for spec in specs]  # refuse before anything is analysed
     if jobs > 1 and len(specs) > 1:
-        return _run_jobs(specs, cameras, config, store, as_json, jobs)
+        return _run_jobs(specs, cameras, config, store, as_json, jobs, shared_detector)
     analyzer = Analyzer(config, store)
     results: list[SourceResult] = []
     problems: list[str] = []
@@ -220,6 +234,7 @@ def _run_jobs(
     store: Store,
     as_json: bool,
     jobs: int,
+    shared_detector: bool,
 ) -> tuple[list[SourceResult], list[str]]:
     """The sources analysed ``jobs`` at once (:mod:`camsight.apps.jobs`), a bar per file and one for all."""
     from camsight.apps.jobs import Job, run_jobs
@@ -240,7 +255,10 @@ def _run_jobs(
             bar.update(overall, completed=sum(done))
 
         try:
-            for finished in run_jobs(work, config, store.paths.database, workers=jobs, tick=tick):
+            found_jobs = run_jobs(
+                work, config, store.paths.database, workers=jobs, tick=tick, shared_detector=shared_detector
+            )
+            for finished in found_jobs:
                 done[finished.index] = 1.0
                 bar.update(tasks[finished.index], completed=1.0)
                 bar.update(overall, completed=sum(done))
@@ -266,11 +284,12 @@ def analyze_command(
     camera: CameraOption = None,
     as_json: JsonOption = False,
     jobs: JobsOption = 1,
+    shared_detector: SharedDetectorOption = False,
 ) -> None:
     """Analyse video files and stills: detect, track, apply the rules, store events and tracks."""
     cfg = load(config)
     store = store_for(cfg, db)
-    results, problems = run_analysis(paths, cfg, store, camera, as_json, jobs)
+    results, problems = run_analysis(paths, cfg, store, camera, as_json, jobs, shared_detector)
     print_found([e for r in results for e in r.events.values()], as_json=as_json)
     print_summary(results)
     send_to_hub(cfg, store)
