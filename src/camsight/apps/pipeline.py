@@ -7,6 +7,7 @@ I/O itself: the drive loop (:mod:`camsight.apps.drive`) hands the results to the
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,14 @@ from camsight.perception.motion import MotionGate, Reason
 from camsight.perception.pose import make_estimator
 from camsight.perception.posture import PosePostures
 from camsight.perception.privacy import apply_masks
-from camsight.perception.regions import Region, inside, plan_regions, predict_boxes
+from camsight.perception.regions import (
+    Region,
+    full_frame_cost,
+    inside,
+    plan_regions,
+    predict_boxes,
+    regions_cost,
+)
 from camsight.perception.track import Tracker
 from camsight.perception.tracklog import Describer, TrackLog, TrackState
 from camsight.rules.base import Rule, RuleContext
@@ -60,13 +68,15 @@ class RegionStats:
     region_passes: int = 0
     regions: int = 0
     held: int = 0
+    input_px: int = 0
+    """Detector input pixels of every pass together (the cost, independent of the machine's load)."""
 
     def describe(self) -> str:
         """One line: full-frame and region passes, regions per region pass."""
         per = self.regions / self.region_passes if self.region_passes else 0.0
         return (
             f"full-frame passes {self.full_frame}, region passes {self.region_passes} ({per:.1f} regions each, "
-            f"{self.held} stationary boxes held)"
+            f"{self.held} stationary boxes held; {self.input_px / 1e6:.1f} M detector input px)"
         )
 
 
@@ -91,6 +101,9 @@ STATIONARY_SIGHTINGS = 3
 STABLE_SIGHTINGS = 3
 """Detector passes in a row a track must have been seen in to count as stable (the cadence rule)."""
 
+FED_BACK_IOU = 0.99
+"""A tracked box overlapping a held box fed back to the tracker this much is that box, not a new sighting."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Seen:
@@ -103,6 +116,8 @@ class _Seen:
     class_id: int
     unmoved: int
     sightings: int
+    found_t: float
+    """When the detector itself last found it (not its held box fed back to the tracker)."""
 
     @property
     def stationary(self) -> bool:
@@ -187,6 +202,7 @@ class CameraPipeline:
         # between them. A blob's box carries its trail, and region passes, prediction and the cadence
         # split a wrong-way event on intel_car-detection.mp4 in two.
         self._plain = camera.motion_objects is not None
+        self._fed_back = np.zeros((0, 4), np.float32)
         self._held_t = 0.0
         self._prev_pass_t = -1.0
         self._masks: list[tuple[Point, ...]] = [tuple((x, y) for x, y in mask) for mask in camera.masks]
@@ -240,9 +256,10 @@ class CameraPipeline:
             reason = gated.reason
             if reason == "still" and self._unconfirmed and not self._plain:
                 reason = "tracking"  # a new object needs a second sighting in a row for the tracker to take it
-        run = self.still or reason != "still"
+        refresh = not self.still and reason == "still" and self._changing(frame)
+        run = self.still or reason != "still" or refresh
         t1 = time.perf_counter()
-        dets = self._detect(frame, reason, now) if run else Detections.empty()
+        dets = self._detect(frame, reason, now, refresh=refresh) if run else Detections.empty()
         if run and not self.still and self.camera.motion_objects is not None:
             blobs = self.gate.moving_boxes(self.camera.motion_object_min_area)
             dets = with_motion_objects(dets, blobs, CLASS_IDS[self.camera.motion_objects])
@@ -277,17 +294,33 @@ class CameraPipeline:
         self.stats.tracks += len(finished)
         return StepResult(frame=frame, detections=tracked, detected=dets, events=events, finished=finished)
 
-    def _detect(self, frame: Frame, reason: Reason, now: float) -> Detections:
+    def _changing(self, frame: Frame) -> bool:
+        """The refresh rule: some tracked object's box moves inside (``regions.refresh_share`` of it, or more).
+
+        The motion gate skips a frame when the motion stays inside the tracked boxes; the boxes are then
+        held (moved by their velocity). A person who bends, turns or reaches in place changes shape
+        without moving their centre, and the held box stops matching them; a region pass re-finds them
+        at their own pixels.
+        """
+        share = self.config.detector.regions.refresh_share
+        mask = self.gate.last_moving_mask
+        if self._plain or not self.config.detector.regions.enabled or not share or mask is None:
+            return False
+        return bool(len(self._held)) and bool((moving_shares(mask, self._held.xyxy, frame.width) >= share).any())
+
+    def _detect(self, frame: Frame, reason: Reason, now: float, *, refresh: bool = False) -> Detections:
         """One detector pass: on regions around motion and the objects last seen, or on the full frame.
 
         The full frame is run for a still picture, when regions are off, when the gate has nothing to
         go on (``first``, ``keyframe``, ``disabled``), when ``regions.full_frame_s`` has passed since the
-        last full-frame pass, and when the regions would cost nearly as much as the full frame
-        (:func:`~camsight.perception.regions.plan_regions`).
+        last full-frame pass (not on a ``refresh`` pass, one the gate would have skipped), and when the
+        regions would cost nearly as much as the full frame (:func:`~camsight.perception.regions.plan_regions`).
         """
         rc = self.config.detector.regions
         regions = None
+        self._fed_back = np.zeros((0, 4), np.float32)
         due = self._last_full is None or now - self._last_full >= rc.full_frame_s or now < self._last_full
+        due = due and not refresh
         if not (self.still or self._plain or not rc.enabled or reason in FULL_FRAME_REASONS or due):
             boxes = self._interest_boxes(frame, now)
             regions = plan_regions(
@@ -302,13 +335,16 @@ class CameraPipeline:
         stats = self.stats.regions
         if regions is None:
             stats.full_frame += 1
+            stats.input_px += full_frame_cost(frame.width, frame.height, self.config.detector.input_size)
             self._last_full = now
             return self.detector.detect(frame)
         stats.region_passes += 1
         stats.regions += len(regions)
+        stats.input_px += regions_cost(regions)
         found = self.detector.detect_regions(frame, regions)
         held = self._held_boxes(regions)
         stats.held += len(held)
+        self._fed_back = held.xyxy
         return concat(found, held) if len(held) else found
 
     def _stable(self) -> bool:
@@ -360,8 +396,19 @@ class CameraPipeline:
         return np.concatenate([p.reshape(-1, 4) for p in parts]).astype(np.float32)
 
     def _held_boxes(self, regions: Sequence[Region]) -> Detections:
-        """The stationary tracks no region holds whole, as detections at their last box and score."""
-        held = [s for s in self._seen.values() if s.stationary and not any(inside(s.box, r) for r in regions)]
+        """The stationary tracks no region holds whole, as detections at their last box and score.
+
+        Only those the detector itself found since the last full-frame pass: a box fed back to the
+        tracker keeps its track alive, so one the full frame no longer shows would otherwise stay as a
+        ghost (on intel_one-by-one a visitor who walked off fast left one, and the next visitor at the
+        same spot took over its track and raised no loitering event of their own).
+        """
+        last_full = self._last_full if self._last_full is not None else -math.inf
+        held = [
+            s
+            for s in self._seen.values()
+            if s.stationary and s.found_t >= last_full and not any(inside(s.box, r) for r in regions)
+        ]
         if not held:
             return Detections.empty()
         return Detections.from_arrays(
@@ -373,6 +420,7 @@ class CameraPipeline:
     def _remember(self, dets: Detections, tracked: Detections, now: float) -> None:
         """Keep where each tracked object was seen (how fast it moved, since when it stands still)."""
         keep_s = self.config.tracker.lost_track_s
+        fed_back = self._fed_back
         for box, tid, conf, cls in zip(
             tracked.xyxy, tracked.tracker_id, tracked.confidence, tracked.class_id, strict=True
         ):
@@ -380,6 +428,8 @@ class CameraPipeline:
             velocity = np.zeros(2, np.float32)
             unmoved = 0
             sightings = old.sightings + 1 if old is not None and old.t == self._prev_pass_t else 1
+            held = bool(len(fed_back)) and float(box_iou(box[None], fed_back).max()) >= FED_BACK_IOU
+            found_t = old.found_t if held and old is not None else now
             if old is not None and now > old.t:
                 moved = (box[:2] + box[2:]) / 2 - (old.box[:2] + old.box[2:]) / 2
                 velocity = (moved / (now - old.t)).astype(np.float32)
@@ -388,7 +438,7 @@ class CameraPipeline:
                 if still and old.stationary:
                     box = old.box  # a stationary box stays where it settled (no creep from small jitter)
             self._seen[int(tid)] = _Seen(
-                np.asarray(box, np.float32).copy(), now, velocity, float(conf), int(cls), unmoved, sightings
+                np.asarray(box, np.float32).copy(), now, velocity, float(conf), int(cls), unmoved, sightings, found_t
             )
         for tid in [k for k, v in self._seen.items() if now - v.t > keep_s or now < v.t]:
             del self._seen[tid]
@@ -461,6 +511,19 @@ def min_frames(states: Sequence[TrackState], *, still: bool, confirm_frames: int
     """Drop tracks too short to be real (see :func:`min_sightings`)."""
     need = min_sightings(still=still, confirm_frames=confirm_frames)
     return [s for s in states if len(s.observations) >= need]
+
+
+def moving_shares(mask: NDArray[np.bool_], xyxy: NDArray[np.float32], frame_w: int) -> NDArray[np.float64]:
+    """Share (0..1) of each full-frame box's pixels that move in the gate's small moving ``mask``."""
+    scale = mask.shape[1] / frame_w
+    h, w = mask.shape
+    out = np.zeros(len(xyxy))
+    for i, (x1, y1, x2, y2) in enumerate(np.asarray(xyxy, np.float64).reshape(-1, 4)):
+        c1, r1 = min(w, max(0, int(x1 * scale))), min(h, max(0, int(y1 * scale)))
+        c2, r2 = min(w, max(c1, math.ceil(x2 * scale))), min(h, max(r1, math.ceil(y2 * scale)))
+        cell = mask[r1:r2, c1:c2]
+        out[i] = float(np.count_nonzero(cell)) / cell.size if cell.size else 0.0
+    return out
 
 
 def concat(a: Detections, b: Detections) -> Detections:

@@ -491,10 +491,10 @@ class RegionConfig(Model):
     """Region detection: run the detector on crops around motion and tracked objects, not the whole frame."""
 
     enabled: bool = Field(
-        default=False,
-        description="Detect in square crops around moving and tracked objects (at their own pixels); "
-        "false (the default: on the dev clips it was no faster, and a live stream then raised one loitering "
-        "event fewer than the same file) runs every detection on the full frame.",
+        default=True,
+        description="Detect in square crops around moving and tracked objects (at their own pixels), and "
+        "refresh tracked objects that change shape on frames the motion gate skips; false runs every "
+        "detection on the full frame, only on the frames the gate lets through.",
     )
     min_side: int = Field(
         default=320, ge=64, le=1920, multiple_of=32, description="Smallest region side, px (a multiple of 32)."
@@ -515,6 +515,14 @@ class RegionConfig(Model):
         le=60,
         description="Run a full-frame pass at least this often while regions are used, seconds, so still "
         "objects no region covers are found; 0 makes every pass a full-frame one.",
+    )
+    refresh_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="On a frame the motion gate would skip, run a region pass when at least this share of a "
+        "tracked object's box moves (a person bending or turning in place: a held box goes stale); 0 turns "
+        "it off.",
     )
 
 
