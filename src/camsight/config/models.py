@@ -517,7 +517,7 @@ class RegionConfig(Model):
         "objects no region covers are found; 0 makes every pass a full-frame one.",
     )
     refresh_share: float = Field(
-        default=0.2,
+        default=0.0,
         ge=0,
         le=1,
         description="On a frame the motion gate would skip, run a region pass when at least this share of a "
