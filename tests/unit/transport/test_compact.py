@@ -9,31 +9,14 @@ from __future__ import annotations
 
 import json
 import zlib
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from pydantic import ValidationError
 
 from camsight.events.models import EVENT_ADAPTER
-from camsight.store import connect
-from camsight.store.schema import outbox
 from camsight.transport import batch, compact, wire
 from camsight.transport.messages import PackedPath, TrackMessage
 from camsight.transport.path import pack, unpack
-
-STORE = Path(__file__).resolve().parents[2] / "data" / "stores" / "edge-north.db"
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[tuple[int, str, str]]:
-    engine = connect(str(STORE))
-    with engine.connect() as conn:
-        taken = [
-            (int(r.id), str(r.topic), str(r.payload)) for r in conn.execute(sa.select(outbox).order_by(outbox.c.id))
-        ]
-    engine.dispose()
-    return taken
 
 
 def test_every_real_event_reads_back_exactly_from_its_compact_form(rows: list[tuple[int, str, str]]) -> None:

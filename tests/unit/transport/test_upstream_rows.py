@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 import sqlalchemy as sa
 
 from camsight.core.records import TrackRecord
@@ -19,19 +18,6 @@ from camsight.store.schema import outbox
 from camsight.transport import batch, wire
 from camsight.transport.outbox import OutboxWriter
 from camsight.transport.path import simplify
-
-STORE = Path(__file__).resolve().parents[2] / "data" / "stores" / "edge-north.db"
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[tuple[int, str, str]]:
-    engine = connect(str(STORE))
-    with engine.connect() as conn:
-        taken = [
-            (int(r.id), str(r.topic), str(r.payload)) for r in conn.execute(sa.select(outbox).order_by(outbox.c.id))
-        ]
-    engine.dispose()
-    return taken
 
 
 def _without_thumbnail(payload: str) -> str:
