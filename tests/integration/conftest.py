@@ -1,4 +1,4 @@
-"""Fixtures for the tests against a real RTSP server (see tests/rtsp_helpers.py)."""
+"""Fixtures shared by the integration tests: a real RTSP server (tests/rtsp_helpers.py), a real Mosquitto."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mqtt_broker import Broker
 from rtsp_helpers import RtspServer, gstreamer_missing
 
 
@@ -34,3 +35,12 @@ def servers(gstreamer: None) -> Iterator[Callable[..., RtspServer]]:
     yield make
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A Mosquitto of the test's own on a free port, killed (-9) at the end."""
+    made = Broker(tmp_path / "broker")
+    made.start()
+    yield made
+    made.kill()

@@ -51,14 +51,6 @@ STORES = DATA / "stores"
 SHORT_CLIP = DATA / "intel_people-detection_preview.mp4"
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    made = Broker(tmp_path / "broker")
-    made.start()
-    yield made
-    made.kill()
-
-
 def _edge_copy(tmp_path: Path, site: str) -> Path:
     """A private copy of the edge store of ``site`` (north or south) with its unsent outbox."""
     folder = tmp_path / site

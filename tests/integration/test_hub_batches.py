@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
-import pytest
 import sqlalchemy as sa
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -29,14 +27,6 @@ from camsight.transport.mqtt import BrokerSettings
 from camsight.transport.publisher import Publisher
 from mqtt_broker import Broker
 from rtsp_helpers import DATA, wait_for
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    made = Broker(tmp_path / "broker")
-    made.start()
-    yield made
-    made.kill()
 
 
 def _copy(tmp_path: Path, site: str) -> Path:

@@ -13,7 +13,6 @@ edge stored (every track record, every event's last version), and the same searc
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,14 +43,6 @@ from rtsp_helpers import DATA, wait_for
 
 CLIPS = ("intel_worker-zone-detection_preview.mp4", "intel_people-detection_preview.mp4", "gmdcsa24_s4_adl_19.mp4")
 SEARCHES = ("person", "person in black", "person standing still", "person walking", "person in a white top")
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    made = Broker(tmp_path / "broker")
-    made.start()
-    yield made
-    made.kill()
 
 
 @pytest.fixture(scope="module")

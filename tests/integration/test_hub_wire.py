@@ -12,7 +12,6 @@ import json
 import logging
 import shutil
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -35,14 +34,6 @@ from rtsp_helpers import DATA, wait_for
 
 ROWS = 6
 """Event rows and track rows taken from each edge's outbox."""
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    made = Broker(tmp_path / "broker")
-    made.start()
-    yield made
-    made.kill()
 
 
 def _rows(tmp_path: Path, site: str) -> list[tuple[str, str]]:

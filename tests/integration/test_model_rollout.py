@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 import camsight
 from camsight.config.models import HubConfig
@@ -31,14 +30,6 @@ from mqtt_broker import Broker
 from rtsp_helpers import DEMO, RtspServer, free_port, live_config, running, wait_for
 
 SRC = Path(camsight.__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    made = Broker(tmp_path / "broker")
-    made.start()
-    yield made
-    made.kill()
 
 
 def _cli(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
