@@ -86,6 +86,7 @@ from camsight.core.records import Appearance, Motion, Posture
 from camsight.perception import attributes, colour
 from camsight.perception.pose import BodyParts, PoseEstimator, box_mask, make_estimator, segment_mask
 from camsight.perception.posture import UPRIGHT_ASPECT, bounded_posture, cut_edges, is_upright
+from camsight.perception.privacy import cut_sides
 from camsight.perception.tracklog import Box, Crop, Sighting, crop_box
 from camsight.rules.running import SPEED_WINDOW_S
 
@@ -360,7 +361,7 @@ def moment_speeds(
     inside = np.ones(len(every), dtype=bool)
     if frame_size is not None:  # as Sighting.touches_border, with its 2 px margin
         w, h = frame_size
-        inside = (every[:, 0] > 2.0) & (every[:, 1] > 2.0) & (every[:, 2] < w - 2.0) & (every[:, 3] < h - 2.0)
+        inside = np.asarray(~cut_sides(every, (h, w), border=0.0, min_px=2.0).any(axis=1), dtype=bool)
     keep = np.flatnonzero(inside).tolist()
     if len(keep) < 3:
         return speeds

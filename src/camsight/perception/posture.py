@@ -44,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 from camsight.core.detections import PERSON, Detections
 from camsight.core.records import Posture
 from camsight.perception.pose import PoseEstimator
+from camsight.perception.privacy import cut_sides
 from camsight.perception.tracklog import crop_box
 
 LYING_ASPECT = 0.8
@@ -114,11 +115,9 @@ BORDER_MIN_PX = 4.0
 
 def cut_edges(box_xyxy: Sequence[float] | NDArray[np.floating], frame_size: tuple[int, int]) -> frozenset[str]:
     """The edges of the frame ``(width, height)`` that cut the box: some of ``top``, ``bottom``, ``left``, ``right``."""
-    x1, y1, x2, y2 = (float(v) for v in box_xyxy)
     width, height = frame_size
-    mx, my = max(BORDER_MIN_PX, BORDER_SHARE * width), max(BORDER_MIN_PX, BORDER_SHARE * height)
-    edges = {"top": y1 <= my, "bottom": y2 >= height - my, "left": x1 <= mx, "right": x2 >= width - mx}
-    return frozenset(edge for edge, cut in edges.items() if cut)
+    cut = cut_sides(np.asarray(box_xyxy), (height, width), border=BORDER_SHARE, min_px=BORDER_MIN_PX)[0]
+    return frozenset(edge for edge, at in zip(("left", "top", "right", "bottom"), cut, strict=True) if at)
 
 
 def bounded_posture(

@@ -82,17 +82,19 @@ Shape = tuple[int, int]
 """An image's ``(height, width)``."""
 
 
-def cut_sides(xyxy: NDArray[np.float32], shape: Shape, *, border: float = BORDER) -> NDArray[np.bool_]:
-    """Which sides ``(N, 4)`` of each box (left, top, right, bottom) are at the frame's border."""
+def cut_sides(
+    xyxy: NDArray[np.floating] | Sequence[float], shape: Shape, *, border: float = BORDER, min_px: float = 0.0
+) -> NDArray[np.bool_]:
+    """Which sides ``(N, 4)`` of each box (left, top, right, bottom) are at the frame's border.
+
+    A side is at the border within ``border`` of the frame's width or height, and never less than
+    ``min_px`` pixels.
+    """
     height, width = shape
     boxes = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
+    mx, my = max(min_px, border * width), max(min_px, border * height)
     return np.stack(
-        [
-            boxes[:, 0] <= border * width,
-            boxes[:, 1] <= border * height,
-            boxes[:, 2] >= (1 - border) * width,
-            boxes[:, 3] >= (1 - border) * height,
-        ],
+        [boxes[:, 0] <= mx, boxes[:, 1] <= my, boxes[:, 2] >= width - mx, boxes[:, 3] >= height - my],
         axis=1,
     )
 
