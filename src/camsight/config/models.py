@@ -492,9 +492,8 @@ class RegionConfig(Model):
 
     enabled: bool = Field(
         default=True,
-        description="Detect in square crops around moving and tracked objects (at their own pixels), and "
-        "refresh tracked objects that change shape on frames the motion gate skips; false runs every "
-        "detection on the full frame, only on the frames the gate lets through.",
+        description="Detect in square crops around moving and tracked objects (at their own pixels); false "
+        "runs every detection on the full frame, only on the frames the gate lets through.",
     )
     min_side: int = Field(
         default=320, ge=64, le=1920, multiple_of=32, description="Smallest region side, px (a multiple of 32)."
