@@ -2,7 +2,7 @@
 
 Three real clips are analysed (real detector and describer) by an edge whose hub no broker answers, so
 its outbox keeps every row; a loitering rule of 1 s with ``hub.event_update_s: 0`` writes every version
-of its events (sent as a backlog, an event's versions travel in one batch). The same outbox then goes
+of its events (sent as one backlog, an event's versions travel in one batch). The same outbox then goes
 twice, to two hub stores: once to a hub of this release (compact forms: defaults left out, packed paths
 in track messages of version 2, an event's newest version per batch, zlib with the preset dictionary)
 and once while a hub process of the release before is present too (it reads batches, not the compact
@@ -115,7 +115,16 @@ def _send(db: Path, broker: Broker, hub_url: str, *, old_hub_present: bool) -> t
     old.connect("127.0.0.1", broker.port)
     old.loop_start()
     presence = topics.presence_topic("camsight-hub", "old")
-    edge = Publisher(connect(str(db)), BrokerSettings.parse(broker.url), site="east", client_id="edge-east")
+    # The whole backlog in one take, whatever its age: with the default batch_s an outbox younger than it
+    # sends the events' first versions at once as live alerts, apart from the versions that follow them.
+    edge = Publisher(
+        connect(str(db)),
+        BrokerSettings.parse(broker.url),
+        site="east",
+        client_id="edge-east",
+        batch_s=0,
+        in_flight=100_000,
+    )
     try:
         wait_for(lambda: ingest.state == "subscribed", 30, "the hub to subscribe")
         props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
