@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -287,6 +288,25 @@ def test_a_search_shows_the_query_and_a_result_plays(browser: Any, site: Site) -
     page.wait_for_function("v => v.readyState >= 2 && v.duration > 0", arg=video, timeout=120_000)
     assert page.is_hidden("#player .clip-error")
     site.shot(page, "search-playing")
+
+
+def test_a_timed_result_plays_from_the_moment_that_matched(browser: Any, site: Site) -> None:
+    """The visitor walks in and then stands: "standing still" plays her clip from when she stood."""
+    page = _log_in(browser, site, "ana")
+    page.goto(site.url + "/search?q=" + urllib.parse.quote("person standing still"))
+    first = page.locator(".hit").first
+    moment = first.locator(".moment").inner_text()
+    assert moment.startswith("matched at "), moment
+    first.locator("button.hit-play").click()
+    video = page.wait_for_selector("#player video")
+    start = float(video.get_attribute("data-start") or "0")
+    assert start >= 0.3, "she stood still only after walking in"
+    page.wait_for_function(
+        "v => v.readyState >= 2 && v.duration > 0 && v.played.length > 0", arg=video, timeout=120_000
+    )
+    assert page.evaluate("v => v.played.start(0)", video) >= start - 0.1  # it began playing there, not at 0
+    assert "the moment that matched" in page.inner_text("#player figcaption")
+    site.shot(page, "search-from-the-moment")
 
 
 def test_an_alert_marked_false_is_stored(browser: Any, site: Site) -> None:

@@ -158,3 +158,22 @@ def test_motion_and_posture_are_timed_from_the_tracks_own_moments(db: Path) -> N
     assert fall.record.appearance is not None
     assert fall.record.appearance.posture_s["lying"] >= 1.0
     assert any(e.startswith("posture: lying ") and " s of " in e for e in fall.evidence), fall.evidence
+
+
+def test_a_posture_hit_points_at_the_moment_he_lay_down_and_a_colour_hit_at_none(db: Path) -> None:
+    """The man of the fall clip stood first: the hit's moment is when his longest stretch lying began."""
+    engine = connect(str(db))
+    with engine.begin() as conn:
+        fall = search(conn, parse("person lying on the floor", semantic=False), limit=1).hits[0]
+    assert Path(fall.record.source).name == "gmdcsa24_s1_fall_14.mp4"
+    assert fall.record.appearance is not None
+    assert fall.at_s == fall.record.appearance.moment_s["lying"]
+    assert fall.record.start_s + 1.0 <= fall.at_s < fall.record.end_s  # not the start of the track: he stood
+    assert fall.offset_s == round(fall.at_s - fall.record.start_s, 2)
+    result = CliRunner().invoke(app, ["search", "someone lying on the floor", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[0])["at_s"] == fall.at_s
+    table = CliRunner().invoke(app, ["search", "someone lying on the floor", "--db", str(db)])
+    assert f"matched at {fall.at_s:.1f} s" in table.stdout
+    colour = CliRunner().invoke(app, ["search", "worker in a yellow hard hat", "--db", str(db), "--json"])
+    assert json.loads(colour.stdout.splitlines()[0])["at_s"] is None  # a colour is not timed

@@ -74,6 +74,14 @@ class SearchHit(BaseModel):
     play_url: str = Field(description="GET this for the track's clip (MP4, heads blurred).")
     complete: bool = Field(default=True, description="Whether it matched every part of the query; false: partial.")
     missing: list[str] = Field(default_factory=list, description="Parts of the query it did not match.")
+    at_s: float | None = Field(
+        default=None,
+        description="Seconds into the source of the moment that matched (an event of the kind asked for, the "
+        "longest stretch in the asked posture or motion); null when the query asked for nothing timed.",
+    )
+    clip_offset_s: float = Field(
+        default=0.0, description="Where that moment is in the clip at play_url, seconds from its start (seek there)."
+    )
 
 
 class SearchAnswer(BaseModel):
@@ -110,6 +118,8 @@ def _hit(hit: Hit) -> SearchHit:
         play_url=track_clip_url(record.id),
         complete=hit.complete,
         missing=list(hit.missing),
+        at_s=hit.at_s,
+        clip_offset_s=hit.offset_s,
     )
 
 

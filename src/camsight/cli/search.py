@@ -61,6 +61,7 @@ def _row(hit: Hit, media: MediaStore) -> dict[str, Any]:
         "source_id": record.source_id,
         "start_s": record.start_s,
         "end_s": record.end_s,
+        "at_s": hit.at_s,
         "started_at": record.started_at.isoformat(),
         "ended_at": record.ended_at.isoformat(),
         "object_class": record.object_class,
@@ -94,7 +95,8 @@ def print_results(result: SearchResult, media: MediaStore, *, as_json: bool, utc
             str(row["rank"]) if hit.complete else f"{row['rank']}\npartial",
             f"{row['score']:.2f}",
             f"{row['camera']}\n{where}",
-            f"{when(hit.record.started_at, utc=utc)}\n@ {row['start_s']:.1f}-{row['end_s']:.1f} s",
+            f"{when(hit.record.started_at, utc=utc)}\n@ {row['start_s']:.1f}-{row['end_s']:.1f} s"
+            + (f"\nmatched at {hit.at_s:.1f} s" if hit.at_s is not None else ""),
             row["object_class"],
             "\n".join(evidence) or "-",
             row["thumbnail"] or "-",

@@ -46,8 +46,9 @@ from camsight.search import features as feat
 from camsight.search.cache import Block, Columns, FeatureCache
 from camsight.search.clip_embedder import ClipEmbedder
 from camsight.search.query import Query
-from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, parts, total, unmatched
+from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, matched_moment, parts, total, unmatched
 from camsight.store import embeddings as emb_store
+from camsight.store.schema import events as event_table
 from camsight.store.schema import tracks as track_table
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,38 @@ def _clip_scores(
     return {i: float(r) / max(1, len(have) - 1) for i, r in zip(have, ranks, strict=True)}
 
 
+def _event_starts(conn: sa.Connection, query: Query, records: Sequence[TrackRecord]) -> dict[str, dict[str, float]]:
+    """``{track id: {event kind: earliest start_s}}`` of the records' events of the kinds the query asks for.
+
+    A track's events are found as the index finds them (:mod:`camsight.search.index_writer`): by the
+    events' track ids within the track's source, and by the event ids the record lists.
+    """
+    if not query.behaviours or not records:
+        return {}
+    e = event_table.c
+    stmt = sa.select(e.id, e.kind, e.source_id, e.start_s, e.track_ids).where(
+        e.source_id.in_(sorted({r.source_id for r in records})), e.kind.in_(query.behaviours)
+    )
+    by_track: dict[str, dict[str, float]] = {}
+    by_event: dict[str, tuple[str, float]] = {}
+
+    def note(key: str, kind: str, start_s: float) -> None:
+        mine = by_track.setdefault(key, {})
+        mine[kind] = min(start_s, mine.get(kind, start_s))
+
+    for event_id, kind, source_id, start_s, track_ids in conn.execute(stmt):
+        by_event[event_id] = (kind, float(start_s))
+        for n in track_ids or ():
+            note(f"{source_id}:{n}", kind, float(start_s))
+    for record in records:
+        for event_id in record.events:
+            if event_id in by_event:
+                note(record.id, *by_event[event_id])
+    return {r.id: by_track[r.id] for r in records if r.id in by_track}
+
+
 def _hits(
+    conn: sa.Connection,
     query: Query,
     order: list[tuple[str, float]],
     rows: dict[str, Any],
@@ -268,6 +300,7 @@ def _hits(
     present = [(i, s) for i, s in order if i in rows and i in records]
     if not present:
         return []
+    starts = _event_starts(conn, query, [records[i] for i, _ in present])
     ops = NumpyOps.from_rows([rows[i] for i, _ in present])
     query_parts = parts(query, ops)
     hits = []
@@ -286,6 +319,7 @@ def _hits(
                 parts=part_scores,
                 complete=not missing,
                 missing=missing,
+                at_s=matched_moment(query, records[track_id], starts.get(track_id)),
             )
         )
     return hits
@@ -367,5 +401,5 @@ def search(
         rows, records = _load(conn, [i for i, _ in order])
     more = len(order) > limit
     return SearchResult(
-        query=query, hits=_hits(query, order[:limit], rows, records, offset, clip), offset=offset, more=more
+        query=query, hits=_hits(conn, query, order[:limit], rows, records, offset, clip), offset=offset, more=more
     )

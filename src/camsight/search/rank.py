@@ -408,6 +408,57 @@ class Hit(BaseModel):
     missing: tuple[str, ...] = Field(
         default=(), description="Parts of the query it did not match (no evidence, or evidence against)."
     )
+    at_s: float | None = Field(
+        default=None,
+        description="Seconds into the source of the moment that matched (see matched_moment); None: the "
+        "query asked for nothing timed, so the whole track.",
+    )
+
+    @property
+    def offset_s(self) -> float:
+        """Seconds from the start of the track (and of its clip) to the moment that matched; 0 when none."""
+        return 0.0 if self.at_s is None else round(max(0.0, self.at_s - self.record.start_s), 2)
+
+
+def matched_moment(query: Query, record: TrackRecord, event_starts: Mapping[str, float] | None = None) -> float | None:
+    """Seconds into the source where what the query asked for was seen, within the track; None if not timed.
+
+    In order: the start of the track's first event of a kind the query asked for (``event_starts``: the
+    track's events, kind -> earliest start); the start of the longest stretch in the asked posture; of
+    the asked motions, the start of the longest stretch of the one the track spent most time in
+    (:attr:`~camsight.core.records.Appearance.moment_s`). A colour, a garment or a zone is not timed.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> from camsight.core.records import Appearance
+        >>> t = datetime(2026, 12, 1, tzinfo=UTC)
+        >>> app = Appearance(motion_s={"walking": 4.0, "running": 1.0}, moment_s={"walking": 2.0, "running": 9.5})
+        >>> record = TrackRecord(id="s:1", site="x", camera="c", source="f.mp4", source_id="s", tracker_id=1,
+        ...     object_class="person", start_s=1.0, end_s=12.0, started_at=t, ended_at=t, frames=50,
+        ...     confidence=0.8, appearance=app)
+        >>> matched_moment(Query(object_classes=("person",), motion=("running",)), record)
+        9.5
+        >>> matched_moment(Query(object_classes=("person",), motion=("walking", "running")), record)
+        2.0
+        >>> matched_moment(Query(object_classes=("person",)), record) is None
+        True
+    """
+    found: float | None = None
+    starts = event_starts or {}
+    asked_events = [starts[k] for k in query.behaviours if k in starts]
+    app = record.appearance
+    moments = app.moment_s if app is not None else {}
+    if asked_events:
+        found = min(asked_events)
+    elif query.posture and query.posture in moments:
+        found = moments[query.posture]
+    elif query.motion and app is not None:
+        timed = [m for m in query.motion if m in moments]
+        if timed:
+            found = moments[max(timed, key=lambda m: app.motion_s.get(m, 0.0))]
+    if found is None:
+        return None
+    return min(max(found, record.start_s), record.end_s)
 
 
 def _seen_colours(record: TrackRecord, region: str) -> str:
@@ -540,6 +591,7 @@ def rank_records(
                 parts=part_scores,
                 complete=not missing,
                 missing=missing,
+                at_s=matched_moment(query, records[i]),
             )
         )
     return hits

@@ -3,7 +3,9 @@
 A search is a plain GET form (``/search?q=...``: bookmarkable, the back button works) answered by
 :func:`camsight.services.search.search` (operators and admins; the account's cameras only; audited).
 Each result shows the track's thumbnail from ``/api/media/thumbnails/{track_id}``; choosing one loads
-the player (``/search/play``), a video element on the track's clip ``/api/tracks/{id}/clip.mp4``.
+the player (``/search/play``), a video element on the track's clip ``/api/tracks/{id}/clip.mp4``,
+started at the moment that matched (:attr:`camsight.search.rank.Hit.at_s`: an event asked for, the
+longest stretch in the asked posture or motion) with a media fragment ``#t=``.
 The pages search with the same :class:`~camsight.api.search_routes.SearchSetup` as ``GET /api/search``
 (one copy of the index per process, the configured embedder, the word mapping on or off).
 """
@@ -25,6 +27,8 @@ from camsight.web.layout import fragment, show
 
 PAGE_SIZE = 24
 """Results per page (a grid of 4 × 6 on a laptop)."""
+MAX_CLIP_OFFSET_S = 86_400.0
+"""Latest start into a clip the player accepts (a track lasts a day at most)."""
 
 
 def make_router(setup: SearchSetup) -> APIRouter:
@@ -61,9 +65,16 @@ def make_router(setup: SearchSetup) -> APIRouter:
         return show(user, "search.html", active="/search", text=text, outcome=outcome)
 
     @router.get("/search/play")
-    def play(user: Page, track: Annotated[str, Query(min_length=1, max_length=200)]) -> HTMLResponse:
-        """The player for one result: the track's clip (masked and blurred by the API that serves it)."""
+    def play(
+        user: Page,
+        track: Annotated[str, Query(min_length=1, max_length=200)],
+        at: Annotated[float, Query(ge=0, le=MAX_CLIP_OFFSET_S)] = 0.0,
+    ) -> HTMLResponse:
+        """The player for one result: the track's clip (masked and blurred by the API that serves it).
+
+        ``at``: seconds into the clip to start from, the moment that matched the search.
+        """
         require(user, "operator", "play tracks")
-        return fragment(user, "_player.html", track=track)
+        return fragment(user, "_player.html", track=track, at=round(at, 2))
 
     return router

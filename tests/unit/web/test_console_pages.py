@@ -115,6 +115,16 @@ def test_the_player_plays_the_tracks_clip(login: Login) -> None:
     assert 'src="/api/tracks/src-gate%3A1/clip.mp4"' in fragment
 
 
+def test_the_player_starts_at_the_moment_that_matched_and_refuses_a_bad_one(login: Login) -> None:
+    client = login("oper")
+    fragment = client.get("/search/play", params={"track": "src-gate:1", "at": "3.456"}).text
+    assert 'src="/api/tracks/src-gate%3A1/clip.mp4#t=3.46"' in fragment
+    assert "from 3.5 s in" in fragment
+    for bad in ("-1", "nan", "1e9", "soon"):
+        answer = client.get("/search/play", params={"track": "src-gate:1", "at": bad})
+        assert answer.status_code == 422, (bad, answer.status_code)
+
+
 def test_the_camera_page_has_the_editor_for_admins_and_playback_for_operators(login: Login) -> None:
     admin = login("admin1").get("/cameras/gate").text
     operator = login("oper").get("/cameras/gate").text
