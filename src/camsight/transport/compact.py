@@ -1,8 +1,10 @@
 """Compact forms of the outbox's payloads for hubs that read them: the same events and records, fewer bytes.
 
-A hub process that reads them says so on its presence message (MQTT 5 user property ``reads`` =
-``compact-1``, :data:`READS`). While every hub process present does, an edge's batches
-(:func:`camsight.transport.batch.pack` with ``compact=True``) carry:
+A hub process that reads them says so on its presence message (MQTT 5 user property ``reads``): a hub of
+this release says ``compact-2`` (:data:`READS`) and ``compact-1`` (:data:`READS_1`: it reads the forms of
+the release before too). While every hub process present says ``compact-2``, an edge's batches
+(:func:`camsight.transport.batch.pack` with ``compact=True``) carry form 2; else (a hub that reads only
+``compact-1``, or none) they carry the full forms, as to any hub that reads batches. Form 1 is:
 
 - events (``schema_version`` 2, as before) and track records without the fields that are at their
   default (none, empty, ``status`` open, ...); ``schema_version`` and ``kind`` always stay;
@@ -12,8 +14,20 @@ A hub process that reads them says so on its presence message (MQTT 5 user prope
   older versions' rows are confirmed with it;
 - compressed with the preset dictionary :data:`camsight.transport.wire.DICTIONARY`.
 
-Nothing is lost: a compact form goes only when read back as the hub reads it, it gives exactly the event
-or record the edge stored (else the row's payload goes as it is). The edge's outbox keeps the full form.
+Form 2 is form 1 without what the hub derives exactly from the topic and the edge's naming rules, which
+:func:`expand` puts back before the models read it: ``site`` (always left out: its absence says form 2)
+and ``camera`` (the topic's); ``source_id`` when it is the id a file source gets
+(:func:`camsight.store.sources_repo.source_id` of the stored path); an event's ``id`` when it is the one
+its rule gives it (``event_id`` of its fields, its first track or else its kind as the key), its
+``snapshot`` when it is ``<camera>/<source_id>/event-<id>.jpg``, its ``end_s`` when it equals
+``start_s``; a record's ``id`` when it is ``<source_id>:<tracker_id>``, its ``thumbnail`` when it is
+``<camera>/<source_id>/track-<tracker_id>.jpg`` and its ``ended_at`` when it is ``started_at`` plus
+``end_s - start_s`` to the microsecond. A ``snapshot``, ``thumbnail`` or ``source_id`` that differs is
+written, ``null`` or ``""`` included.
+
+Nothing is lost: a compact form goes only when read back as the hub reads it (:func:`expand`, then the
+model), it gives exactly the event or record the edge stored (else the row's payload goes as it is). The
+edge's outbox keeps the full form.
 
 Example:
     >>> event = (
@@ -22,23 +36,37 @@ Example:
     ...     '"started_at":"2026-12-01T09:00:00Z","score":0.5,"status":"open","snapshot":null,'
     ...     '"kind":"loitering","dwell_s":1.0}'
     ... )
-    >>> compact("camsight/s/events/c", event)
+    >>> compact("camsight/s/events/c", event, form=1)
     '{"schema_version":2,"kind":"loitering","id":"e1","site":"s","rule":"r","camera":"c","source":"f.mp4","start_s":1.0,"end_s":1.0,"started_at":"2026-12-01T09:00:00Z","score":0.5,"dwell_s":1.0}'
+    >>> small = compact("camsight/s/events/c", event)
+    >>> small
+    '{"schema_version":2,"kind":"loitering","id":"e1","rule":"r","source":"f.mp4","start_s":1.0,"started_at":"2026-12-01T09:00:00Z","score":0.5,"dwell_s":1.0,"source_id":"","snapshot":null}'
+    >>> back = expand("events", "s", "c", json.loads(small))
+    >>> EVENT_ADAPTER.validate_python(back) == EVENT_ADAPTER.validate_json(event)
+    True
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
-from camsight.events.models import EVENT_ADAPTER
+from camsight.events.models import EVENT_ADAPTER, event_id
 from camsight.transport import path as paths
+from camsight.transport import topics
 from camsight.transport.messages import PackedPath, TrackMessage
 
-READS = ("reads", "compact-1")
-"""The user property on a hub's presence message that says it reads these compact forms."""
+READS = ("reads", "compact-2")
+"""The user property on a hub's presence message that says it reads the compact forms of this release."""
+READS_1 = ("reads", "compact-1")
+"""What hubs reading only the first compact forms (no fields left out that the topic or naming rules give) say."""
+HUB_READS = (READS_1, READS)
+"""What a hub of this release says it reads: both (it reads the first compact forms of older edges too)."""
 Row = tuple[int, str, str]
 """``(outbox row id, topic, payload)``."""
 
@@ -47,14 +75,133 @@ def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def _event(payload: str) -> str:
+def _source_id(site: str, source: str) -> str:
+    """The id :func:`camsight.store.sources_repo.source_id` gives a source already in its stored form."""
+    return hashlib.sha256(f"{site}|{source}".encode()).hexdigest()[:16]
+
+
+def _event_key(data: dict[str, Any]) -> str:
+    """The id an event of these fields gets (its first track, else its kind: see ``rules.shared.event_fields``)."""
+    tracks = data.get("track_ids") or ()
+    key = tracks[0] if tracks else data.get("kind")
+    return event_id(
+        data["site"],
+        data["source_id"],
+        data["camera"],
+        data["source"],
+        data["rule"],
+        data["kind"],
+        key,
+        round(float(data["start_s"]), 2),
+    )
+
+
+def _snapshot(data: dict[str, Any]) -> str:
+    return f"{data['camera']}/{data['source_id']}/event-{data['id']}.jpg"
+
+
+def _thumbnail(data: dict[str, Any]) -> str:
+    return f"{data['camera']}/{data['source_id']}/track-{data['tracker_id']}.jpg"
+
+
+def _ended_at(data: dict[str, Any]) -> str:
+    started = datetime.fromisoformat(str(data["started_at"]).replace("Z", "+00:00"))
+    ended = started + timedelta(seconds=float(data["end_s"]) - float(data["start_s"]))
+    return ended.isoformat().replace("+00:00", "Z")
+
+
+def _restore(data: dict[str, Any], site: str, camera: str | None, *, track: bool) -> dict[str, Any]:
+    """``data`` (an event or a track record in the compact form 2) with what it left out put back."""
+    out = {"site": site, **({"camera": camera} if camera is not None else {}), **data}
+    if "source_id" not in out and isinstance(out.get("source"), str):
+        out["source_id"] = _source_id(site, out["source"])
+    with contextlib.suppress(KeyError, TypeError, ValueError):  # not derivable: the model says what is missing
+        if track:
+            out.setdefault("id", f"{out['source_id']}:{out['tracker_id']}")
+            out.setdefault("thumbnail", _thumbnail(out))
+            out.setdefault("ended_at", _ended_at(out))
+        else:
+            out.setdefault("end_s", out["start_s"])
+            out.setdefault("id", _event_key(out))
+            out.setdefault("snapshot", _snapshot(out))
+    return out
+
+
+def expand(kind: str, site: str, camera: str | None, data: dict[str, Any]) -> dict[str, Any]:
+    """A received event or track message as the models read it: the compact form 2's left-out fields restored.
+
+    ``kind``, ``site`` and ``camera`` are the topic's (:func:`camsight.transport.topics.parse`). A form 2
+    says so by having no ``site`` (every other form has one): the site and camera are the topic's, and
+    what the edge's naming rules give is computed as the edge does. Anything else is returned unchanged.
+    """
+    if kind == "events" and "site" not in data:
+        return _restore(data, site, camera, track=False)
+    record = data.get("record")
+    if kind == "tracks" and isinstance(record, dict) and "site" not in record:
+        return {**data, "record": _restore(record, site, camera, track=True)}
+    return data
+
+
+def _leave_out(data: dict[str, Any], full: dict[str, Any], derived: dict[str, Any]) -> None:
+    """Drop from ``data`` the fields whose value in ``full`` equals what ``derived`` gives; write the others."""
+    for key, value in derived.items():
+        if full.get(key) == value:
+            data.pop(key, None)
+        else:
+            data[key] = full.get(key)
+
+
+def _small_event(topic: str, data: dict[str, Any], full: dict[str, Any]) -> dict[str, Any]:
+    site, _, camera = topics.parse(topic)
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        _leave_out(
+            data,
+            full,
+            {
+                "source_id": _source_id(site, full["source"]),
+                "id": _event_key(full),
+                "snapshot": _snapshot(full),
+                "end_s": full["start_s"],
+            },
+        )
+    if full["site"] == site and full["camera"] == camera:
+        data.pop("site")
+        data.pop("camera")
+    return data
+
+
+def _small_record(topic: str, data: dict[str, Any], full: dict[str, Any]) -> dict[str, Any]:
+    site, _, camera = topics.parse(topic)
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        _leave_out(
+            data,
+            full,
+            {
+                "source_id": _source_id(site, full["source"]),
+                "id": f"{full['source_id']}:{full['tracker_id']}",
+                "thumbnail": _thumbnail(full),
+                "ended_at": _ended_at(full),
+            },
+        )
+    if full["site"] == site and full["camera"] == camera:
+        data.pop("site")
+        data.pop("camera")
+    return data
+
+
+def _event(topic: str, payload: str, form: int) -> str:
     event = EVENT_ADAPTER.validate_json(payload)
-    data = event.model_dump(mode="json", exclude_defaults=True)
-    text = _dumps({"schema_version": event.schema_version, "kind": event.kind, **data})
-    return text if EVENT_ADAPTER.validate_python(json.loads(text)) == event else payload
+    data = {"schema_version": event.schema_version, "kind": event.kind}
+    data.update(event.model_dump(mode="json", exclude_defaults=True))
+    if form >= 2:
+        data = _small_event(topic, data, event.model_dump(mode="json"))
+    text = _dumps(data)
+    site, kind, camera = topics.parse(topic)
+    back = expand(kind, site, camera, json.loads(text))
+    return text if EVENT_ADAPTER.validate_python(back) == event else payload
 
 
-def _track(payload: str) -> str:
+def _track(topic: str, payload: str, form: int) -> str:
     sent = TrackMessage.model_validate_json(payload)
     record = sent.full_record()
     packed = paths.pack(record.path) if record.path else None
@@ -66,18 +213,24 @@ def _track(payload: str) -> str:
     )
     data = message.model_dump(mode="json", exclude_defaults=True)
     data["record"] = {"schema_version": record.schema_version, **data["record"]}
+    if form >= 2:
+        data["record"] = _small_record(topic, data["record"], message.record.model_dump(mode="json"))
     text = _dumps({"schema_version": 2, **data})
-    back = TrackMessage.model_validate(json.loads(text))
+    site, kind, camera = topics.parse(topic)
+    back = TrackMessage.model_validate(expand(kind, site, camera, json.loads(text)))
     return text if (back.full_record(), back.thumbnail_jpeg) == (record, sent.thumbnail_jpeg) else payload
 
 
-def compact(topic: str, payload: str) -> str:
-    """The compact form of an outbox row's payload (an event or a track message); other payloads unchanged."""
+def compact(topic: str, payload: str, *, form: int = 2) -> str:
+    """The compact form of an outbox row's payload (an event or a track message); other payloads unchanged.
+
+    ``form``: 2 (this release's, :data:`READS`) or 1 (hubs that say only :data:`READS_1`).
+    """
     try:
         if "/events/" in topic:
-            return _event(payload)
+            return _event(topic, payload, form)
         if "/tracks/" in topic:
-            return _track(payload)
+            return _track(topic, payload, form)
     except (ValidationError, ValueError):  # not a payload this edge wrote: it goes as it is
         return payload
     return payload

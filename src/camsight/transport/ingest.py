@@ -124,7 +124,7 @@ class Ingest:
             return
         self.state = "subscribed"
         props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        props.UserProperty = [batch.READS, compact.READS]
+        props.UserProperty = [batch.READS, *compact.HUB_READS]
         client.publish(self._presence, b"online", qos=1, retain=True, properties=props)
 
     def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
@@ -206,6 +206,7 @@ class Ingest:
         return kind, stored
 
     def _one(self, kind: str, site: str, camera: str | None, data: dict[str, Any]) -> None:
+        data = compact.expand(kind, site, camera, data)  # the compact form 2's left-out fields, as the edge had them
         version = data.get("schema_version")
         if kind == "events":
             self._event(site, camera, data, version)
