@@ -3,11 +3,13 @@
 Three real clips are analysed (real detector and describer) by an edge whose hub no broker answers, so
 its outbox keeps every row; a loitering rule of 1 s with ``hub.event_update_s: 0`` writes every version
 of its events (sent as one backlog, an event's versions travel in one batch). The same outbox then goes
-twice, to two hub stores: once to a hub of this release (compact forms: defaults left out, packed paths
-in track messages of version 2, an event's newest version per batch, zlib with the preset dictionary)
-and once while a hub process of the release before is present too (it reads batches, not the compact
-forms: full items of version 1, every version, no dictionary). Both hub stores hold exactly what the
-edge stored (every track record, every event's last version), and the same searches give the same results.
+three times, to three hub stores: once to a hub of this release (compact form 2: defaults and what the
+topic and the edge's naming rules give left out, packed paths in track messages of version 2, an event's
+newest version per batch, zlib with the preset dictionary), once while a hub process that reads only
+compact form 1 (the release before) is present too, and once while one that reads batches and no compact
+forms is: to both the edge sends full items of version 1, every version, no dictionary. Every hub store
+holds exactly what the edge stored (every track record, every event's last version), and the same
+searches give the same results.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from camsight.services.actor import Actor
 from camsight.sources import SourceSpec
 from camsight.store import connect, events_repo, list_tracks, open_store
 from camsight.store.schema import outbox, track_features
-from camsight.transport import batch, topics
+from camsight.transport import batch, compact, topics
 from camsight.transport.ingest import Ingest
 from camsight.transport.mqtt import BrokerSettings
 from camsight.transport.publisher import Publisher
@@ -102,13 +104,15 @@ def _rows(db: Path) -> int:
         engine.dispose()
 
 
-def _send(db: Path, broker: Broker, hub_url: str, *, old_hub_present: bool) -> tuple[Publisher, Ingest]:
+def _send(db: Path, broker: Broker, hub_url: str, *, old_hub: list[tuple[str, str]] | None) -> tuple[Publisher, Ingest]:
     """Send the whole outbox of ``db`` to a hub storing into ``hub_url``; returns the stopped edge and hub.
 
+    ``old_hub``: what a hub process of an earlier release present too says it reads; none: no such hub.
     Each hub is a group of its own: what one had not yet acknowledged to the broker when it stopped is not
     given to the next.
     """
-    group = "old-present" if old_hub_present else "compact-only"
+    old_hub_present = old_hub is not None
+    group = f"old-{len(old_hub)}" if old_hub is not None else "compact-only"
     ingest = Ingest(open_store(Config(), hub_url), BrokerSettings.parse(broker.url), group=group, instance="1")
     ingest.start()
     old = paho.Client(CallbackAPIVersion.VERSION2, client_id="old-hub", protocol=paho.MQTTv5)
@@ -128,7 +132,7 @@ def _send(db: Path, broker: Broker, hub_url: str, *, old_hub_present: bool) -> t
     try:
         wait_for(lambda: ingest.state == "subscribed", 30, "the hub to subscribe")
         props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        props.UserProperty = [batch.READS]  # a hub of the release before: batches, not the compact forms
+        props.UserProperty = old_hub or [batch.READS]  # a hub of a release before: not compact form 2
         said = b"online" if old_hub_present else b""
         old.publish(presence, said, qos=1, retain=True, properties=props).wait_for_publish(timeout=10)
         edge.start()
@@ -152,21 +156,27 @@ def test_a_hub_stores_and_finds_the_same_from_compact_forms_as_from_full_ones(
     versions = rows - len(at_edge_tracks)
     assert len(at_edge_tracks) >= 3
     assert versions > len(at_edge_events)  # every version of every event waits in the outbox
-    copies = [tmp_path / "compact.db", tmp_path / "full.db"]
+    copies = [tmp_path / "compact.db", tmp_path / "full.db", tmp_path / "beside-compact-1.db"]
     for copy in copies:
         shutil.copyfile(edge, copy)
-    with pg.schema_url(postgres_server) as compact_url, pg.schema_url(postgres_server) as full_url:
-        small, small_hub = _send(copies[0], broker, compact_url, old_hub_present=False)
-        whole, whole_hub = _send(copies[1], broker, full_url, old_hub_present=True)
-        assert [_rows(c) for c in copies] == [0, 0]  # every row confirmed and deleted at the edge
-        assert small.sent >= rows
-        assert whole.sent >= rows
-        assert small_hub.refused == whole_hub.refused == {}
-        assert (whole_hub.accepted["events"], whole_hub.accepted["tracks"]) == (versions, len(at_edge_tracks))
+    with (
+        pg.schema_url(postgres_server) as compact_url,
+        pg.schema_url(postgres_server) as full_url,
+        pg.schema_url(postgres_server) as beside_url,
+    ):
+        small, small_hub = _send(copies[0], broker, compact_url, old_hub=None)
+        whole, whole_hub = _send(copies[1], broker, full_url, old_hub=[batch.READS])
+        # a hub process of the release before reads compact form 1 only: the edge sends it no form 2
+        beside, beside_hub = _send(copies[2], broker, beside_url, old_hub=[batch.READS, compact.READS_1])
+        assert [_rows(c) for c in copies] == [0, 0, 0]  # every row confirmed and deleted at the edge
+        assert min(small.sent, whole.sent, beside.sent) >= rows
+        assert small_hub.refused == whole_hub.refused == beside_hub.refused == {}
+        for hub in (whole_hub, beside_hub):  # full items, every version
+            assert (hub.accepted["events"], hub.accepted["tracks"]) == (versions, len(at_edge_tracks))
         assert small_hub.accepted["tracks"] == len(at_edge_tracks)
         assert small_hub.accepted["events"] < versions  # an event's older versions left out of its batches
         by_compact, by_full = _stored(compact_url), _stored(full_url)
-        assert by_compact == by_full  # tracks, events and the search index alike
+        assert by_compact == by_full == _stored(beside_url)  # tracks, events and the search index alike
         tracks, events, _ = by_compact
         assert events == at_edge_events  # every event, at its last version
         assert set(tracks) == set(at_edge_tracks)

@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import json
 import zlib
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from camsight.events.models import EVENT_ADAPTER
-from camsight.transport import batch, compact, wire
+from camsight.events.models import EVENT_ADAPTER, AnyEvent
+from camsight.transport import batch, compact, topics, wire
 from camsight.transport.messages import PackedPath, TrackMessage
 from camsight.transport.path import pack, unpack
+
+
+def _hub_reads(topic: str, text: str) -> dict[str, Any]:
+    """A received item as the hub's models read it (:func:`camsight.transport.compact.expand` first)."""
+    site, kind, camera = topics.parse(topic)
+    return compact.expand(kind, site, camera, json.loads(text))
+
+
+def _event(topic: str, text: str) -> AnyEvent:
+    return EVENT_ADAPTER.validate_python(_hub_reads(topic, text))
+
+
+def _track(topic: str, text: str) -> TrackMessage:
+    return TrackMessage.model_validate(_hub_reads(topic, text))
 
 
 def test_every_real_event_reads_back_exactly_from_its_compact_form(rows: list[tuple[int, str, str]]) -> None:
@@ -24,12 +39,13 @@ def test_every_real_event_reads_back_exactly_from_its_compact_form(rows: list[tu
     assert len(events) >= 20
     for topic, payload in events:
         small = compact.compact(topic, payload)
-        assert EVENT_ADAPTER.validate_json(small) == EVENT_ADAPTER.validate_json(payload)
+        assert _event(topic, small) == EVENT_ADAPTER.validate_json(payload)
         data = json.loads(small)
         assert data["schema_version"] == 2
         assert "kind" in data
-        assert "zone" not in data
-        assert len(small) < len(payload)
+        assert not {"zone", "site", "camera", "snapshot"} & set(data)
+        assert len(small) < len(compact.compact(topic, payload, form=1)) < len(payload)
+        assert EVENT_ADAPTER.validate_json(compact.compact(topic, payload, form=1)) == _event(topic, small)
 
 
 def test_every_real_track_reads_back_exactly_from_its_version_2_message(rows: list[tuple[int, str, str]]) -> None:
@@ -41,12 +57,14 @@ def test_every_real_track_reads_back_exactly_from_its_version_2_message(rows: li
         data = json.loads(small)
         assert data["schema_version"] == 2
         assert data["record"]["schema_version"] == 2
-        assert "path" not in data["record"]
+        assert not {"path", "site", "camera", "id", "thumbnail", "ended_at", "source_id"} & set(data["record"])
         assert len(data["path"]["t"]) == len(sent.record.path)
-        back = TrackMessage.model_validate_json(small)
+        back = _track(topic, small)
         assert back.full_record() == sent.record  # every field, the path to the last digit
         assert back.thumbnail_jpeg == sent.thumbnail_jpeg
-        assert len(small) < len(payload)
+        form_1 = compact.compact(topic, payload, form=1)
+        assert TrackMessage.model_validate_json(form_1).full_record() == sent.record
+        assert len(small) < len(form_1) < len(payload)
 
 
 def test_a_path_off_the_stored_grid_goes_unpacked_and_whole(rows: list[tuple[int, str, str]]) -> None:
@@ -58,7 +76,7 @@ def test_a_path_off_the_stored_grid_goes_unpacked_and_whole(rows: list[tuple[int
     message = sent.model_copy(update={"record": sent.record.model_copy(update={"path": odd})})
     small = compact.compact(topic, message.model_dump_json())
     assert "path" not in json.loads(small)
-    assert TrackMessage.model_validate_json(small).full_record().path == odd
+    assert _track(topic, small).full_record().path == odd
 
 
 def test_a_packed_path_only_in_version_2_with_the_records_own_path_empty(rows: list[tuple[int, str, str]]) -> None:
@@ -86,9 +104,10 @@ def test_a_batch_carries_only_an_events_newest_version_and_the_ids_of_those_it_r
     assert len(items) == len(by_id)  # one item per event
     assert sorted(ids) == sorted(i for i, _, _ in events)  # every row confirmed with its batch
     newest = {json.loads(p)["id"]: EVENT_ADAPTER.validate_json(p) for _, _, p in events}  # rows in order
-    assert {e["id"]: EVENT_ADAPTER.validate_python(e) for e in items} == newest
+    read = [EVENT_ADAPTER.validate_python(compact.expand("events", "north", "gate", e)) for e in items]
+    assert {e.id: e for e in read} == newest
     # the first ids are the items', in order: each the newest row of its event; the replaced rows follow
-    assert [max(by_id[e["id"]]) for e in items] == list(ids[: len(items)])
+    assert [max(by_id[e.id]) for e in read] == list(ids[: len(items)])
     ((_, plain, plain_ids),) = batch.pack(events)  # to hubs that do not read compact forms: every row as it is
     assert json.loads(plain)["items"] == [json.loads(p) for _, _, p in events]
     assert plain_ids == tuple(i for i, _, _ in events)
@@ -110,3 +129,59 @@ def test_the_preset_dictionary_never_changes_and_payloads_with_it_or_without_dec
     other = deflater.compress(small.encode()) + deflater.flush()
     with pytest.raises(wire.WireError, match="malformed: unknown zlib dictionary"):
         wire.decode(other, wire.ZLIB)
+
+
+def test_what_the_naming_rules_do_not_give_goes_as_it_is_and_reads_back(rows: list[tuple[int, str, str]]) -> None:
+    topic, payload = next((t, p) for _, t, p in rows if "/events/" in t)
+    event = EVENT_ADAPTER.validate_json(payload)
+    odd: list[dict[str, Any]] = [
+        {"snapshot": None},
+        {"snapshot": "elsewhere/event.jpg"},
+        {"source_id": ""},
+        {"id": "0123456789abcdef01234567"},
+        {"status": "closed", "end_s": event.start_s + 2.5},
+    ]
+    for change in odd:
+        changed = event.model_copy(update=change)
+        small = compact.compact(topic, changed.model_dump_json())
+        assert "site" not in json.loads(small)
+        assert set(change) - {"status"} <= set(json.loads(small))  # written, null and "" included
+        assert _event(topic, small) == changed
+    track_topic, track_payload = next((t, p) for _, t, p in rows if "/tracks/" in t)
+    record = TrackMessage.model_validate_json(track_payload).record
+    for change in (
+        {"thumbnail": None},
+        {"ended_at": record.ended_at.replace(microsecond=(record.ended_at.microsecond + 1) % 10**6)},
+        {"id": "another:1"},
+    ):
+        message = TrackMessage(record=record.model_copy(update=change))
+        small = compact.compact(track_topic, message.model_dump_json())
+        assert set(change) <= set(json.loads(small)["record"])
+        assert _track(track_topic, small).full_record() == message.record
+
+
+def test_an_event_of_another_site_or_camera_goes_whole_and_is_refused_as_before(
+    rows: list[tuple[int, str, str]],
+) -> None:
+    topic, payload = next((t, p) for _, t, p in rows if "/events/" in t)
+    for other in ("camsight/south/events/gate", "camsight/north/events/door"):
+        small = compact.compact(other, payload)
+        assert {"site", "camera"} <= set(json.loads(small))  # not form 2: the hub sees whose it is
+        assert compact.expand("events", *topics.parse(other)[::2], json.loads(small)) == json.loads(small)
+
+
+def test_the_forms_of_the_release_before_read_unchanged(rows: list[tuple[int, str, str]]) -> None:
+    """A hub of this release reads what edges of the release before send it (form 1, full forms) as they are."""
+    for _, topic, payload in rows:
+        for text in (payload, compact.compact(topic, payload, form=1)):
+            assert _hub_reads(topic, text) == json.loads(text)
+    event = next(p for _, t, p in rows if "/events/" in t)
+    no_snapshot = EVENT_ADAPTER.validate_json(event).model_copy(update={"snapshot": None})
+    form_1 = compact.compact("camsight/north/events/gate", no_snapshot.model_dump_json(), form=1)
+    assert "snapshot" not in json.loads(form_1)  # form 1: absent is the default
+    assert _event("camsight/north/events/gate", form_1).snapshot is None
+
+
+def test_a_hub_says_it_reads_both_compact_forms() -> None:
+    assert compact.HUB_READS == (("reads", "compact-1"), ("reads", "compact-2"))
+    assert compact.READS == ("reads", "compact-2")  # what an edge of this release needs of every hub present
