@@ -15,11 +15,13 @@ to a hub that reads batches (:mod:`camsight.transport.batch`): the rows are repl
 times (an event version's ``end_s``, a track record's ``end_s``; a live camera's source time is wall
 time) through the publisher's rounds: an event's first version (a live alert) goes at once, the other
 rows when the oldest waiting is ``hub.batch_s`` old or a batch is full; each round is one batch message
-per topic, in the compact forms the publisher sends to hubs of this release (:mod:`camsight.transport.compact`:
-defaults left out, packed paths, an event's newest version in a batch only, zlib with the preset dictionary).
-The same rows as the release before sent them (full items, every version, no dictionary), one row per
-message (a hub that does not read batches), with thumbnails (``hub.thumbnails: true``, read from the edge's
-media) and uncompressed are printed too, and where the bytes go: per kind of message (event alone, event
+per topic, in the compact form 2 the publisher sends to hubs of this release (:mod:`camsight.transport.compact`:
+defaults and what the topic and the edge's naming rules give left out, packed paths, an event's newest
+version in a batch only, zlib with the preset dictionary, content type ``zlib``). The same rows as the
+release before sent them (compact form 1, content type ``application/json+zlib``), as sent to a hub that
+reads batches and no compact forms (full items, every version, no dictionary), one row per message (a hub
+that does not read batches), with thumbnails (``hub.thumbnails: true``, read from the edge's media) and
+uncompressed are printed too, and where the bytes go: per kind of message (event alone, event
 batches, track batches, PUBACKs, heartbeats, camera states, pings), the versions sent per event, and what
 each field of a track record costs in the batches (the compressed bytes saved without it).
 
@@ -95,7 +97,13 @@ def _varint_len(n: int) -> int:
 
 
 def publish_size(
-    topic: str, payload: str, *, row_id: int | str | None, compress: bool = True, dictionary: bool = False
+    topic: str,
+    payload: str,
+    *,
+    row_id: int | str | None,
+    compress: bool = True,
+    dictionary: bool = False,
+    long_type: bool = False,
 ) -> int:
     """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it.
 
@@ -103,14 +111,16 @@ def publish_size(
     sends it (a batch: ``row_id`` is its ids, comma-separated), its payload through
     :func:`camsight.transport.wire.encode` (zlib when smaller, with its MQTT 5 content type);
     ``compress=False`` sizes it as JSON text without a content type (the edges before); ``dictionary``:
-    compressed with the preset dictionary (to hubs that read the compact forms).
+    compressed with the preset dictionary (to hubs that read the compact forms), declared ``zlib`` (to hubs
+    that read form 2) or, ``long_type``, ``application/json+zlib`` (as the release before declared it).
     """
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     data = payload.encode()
     if row_id is not None:
         props.UserProperty = [("outbox", str(row_id)), ("edge", CLIENT_ID)]
     if compress:  # rows, heartbeats and camera states alike
-        data, props.ContentType = wire.encode(payload, dictionary=dictionary)
+        data, kind = wire.encode(payload, dictionary=dictionary)
+        props.ContentType = wire.ZLIB if long_type and kind == wire.ZLIB_SHORT else kind
     remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
     return 1 + _varint_len(remaining) + remaining
 
@@ -128,6 +138,8 @@ class Outbox:
     messages: int
     legacy_bytes: int
     legacy_messages: int
+    before_bytes: int
+    before_messages: int
     kinds: dict[str, tuple[int, int]]
     versions: dict[int, int]
     fields: list[tuple[int, str]]
@@ -151,8 +163,13 @@ class Outbox:
 
     @property
     def legacy_packet_bytes(self) -> int:
-        """The same rows as the release before sent them: batches of full items, every version, no dictionary."""
+        """The same rows to a hub that reads batches and no compact forms: full items, every version, no dictionary."""
         return self.legacy_bytes + PUBACK * self.legacy_messages
+
+    @property
+    def before_packet_bytes(self) -> int:
+        """The same rows as the release before sent them: compact form 1, ``application/json+zlib``."""
+        return self.before_bytes + PUBACK * self.before_messages
 
     @property
     def unbatched_bytes(self) -> int:
@@ -192,26 +209,32 @@ def rounds(rows: list[outbox.OutboxRow], batch_s: float) -> list[list[outbox.Out
     return done + ([waiting] if waiting else [])
 
 
-def batched_kinds(rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True) -> dict[str, tuple[int, int]]:
+def batched_kinds(
+    rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True, form: int = 2
+) -> dict[str, tuple[int, int]]:
     """``{kind: (PUBLISH bytes, messages)}`` of rows sent in the publisher's rounds, a batch per topic per round.
 
     Kinds: ``event alone`` (a live alert, sent at once), ``event batches``, ``track batches``.
-    ``compact``: as to hubs of this release (compact forms, preset dictionary), else as the release before.
+    ``compact``: as to hubs of this release (compact form 2, preset dictionary, content type ``zlib``; ``form``
+    1: as the release before sent them), else as to a hub that reads batches and no compact forms.
     """
     kinds: dict[str, tuple[int, int]] = {}
     for taken in rounds(rows, batch_s):
         alone = len(taken) == 1 and batch.urgent(taken[0].topic, taken[0].payload)
-        for topic, text, ids in batch.pack(((r.id, r.topic, r.payload) for r in taken), compact=compact):
+        for topic, text, ids in batch.pack(((r.id, r.topic, r.payload) for r in taken), compact=compact, form=form):
             kind = "event alone" if alone else f"{topics.parse(topic)[1][:-1]} batches"
-            size = publish_size(topic, text, row_id=batch.ids_property(ids), dictionary=compact)
+            ids_text = batch.ids_property(ids)
+            size = publish_size(topic, text, row_id=ids_text, dictionary=compact, long_type=form < 2)
             total, messages = kinds.get(kind, (0, 0))
             kinds[kind] = (total + size, messages + 1)
     return kinds
 
 
-def batched_size(rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True) -> tuple[int, int]:
+def batched_size(
+    rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True, form: int = 2
+) -> tuple[int, int]:
     """PUBLISH bytes and messages of rows sent in the publisher's rounds (see :func:`batched_kinds`)."""
-    kinds = batched_kinds(rows, batch_s, compact=compact).values()
+    kinds = batched_kinds(rows, batch_s, compact=compact, form=form).values()
     return sum(size for size, _ in kinds), sum(messages for _, messages in kinds)
 
 
@@ -297,6 +320,7 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
     kinds = batched_kinds(rows, batch_s)
     batched, messages = sum(s for s, _ in kinds.values()), sum(m for _, m in kinds.values())
     legacy, legacy_messages = batched_size(rows, batch_s, compact=False)
+    before, before_messages = batched_size(rows, batch_s, form=1)
     thin = [
         dataclasses.replace(r, payload=_thinned(r.payload)) if topics.parse(r.topic)[1] == "tracks" else r for r in rows
     ]
@@ -310,6 +334,8 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
         messages=messages,
         legacy_bytes=legacy,
         legacy_messages=legacy_messages,
+        before_bytes=before,
+        before_messages=before_messages,
         kinds=kinds,
         versions=event_versions(rows),
         fields=field_costs(rows, batch_s) if counts["tracks"] else [],
@@ -477,12 +503,19 @@ def main() -> None:
     )
     per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
     report("hub.tracks: false (events only)", events_only, scale, overhead, video_hour)
-    before = full.legacy_packet_bytes * scale + overhead
-    before_events = events_only.legacy_packet_bytes * scale + overhead
+    before = full.before_packet_bytes * scale + overhead
+    before_events = events_only.before_packet_bytes * scale + overhead
     print(
-        f"the same rows as the release before sent them (full items, every version, no preset dictionary): "
+        f"the same rows as the release before sent them (compact form 1, content type {wire.ZLIB}): "
         f"{human(before)} per camera-hour (ratio {video_hour / before:.0f}x); events only {human(before_events)} "
         f"(ratio {video_hour / before_events:.0f}x)"
+    )
+    legacy = full.legacy_packet_bytes * scale + overhead
+    legacy_events = events_only.legacy_packet_bytes * scale + overhead
+    print(
+        f"the same rows to a hub that reads batches and no compact forms, or only form 1 (full items, every "
+        f"version, no preset dictionary): {human(legacy)} per camera-hour (ratio {video_hour / legacy:.0f}x); "
+        f"events only {human(legacy_events)} (ratio {video_hour / legacy_events:.0f}x)"
     )
     where = [(kind, size * scale, messages * scale) for kind, (size, messages) in sorted(full.kinds.items())]
     where.append(("PUBACKs", PUBACK * full.messages * scale, full.messages * scale))

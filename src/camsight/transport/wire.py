@@ -10,8 +10,10 @@ larger is refused (``too large``), so a small message cannot expand without boun
 To hubs that read the compact forms (:mod:`camsight.transport.compact`) the edge compresses with a preset
 dictionary (:data:`DICTIONARY`, RFC 1950's FDICT: the zlib header names it by its Adler-32,
 :data:`DICTIONARY_ID`), so that even a message of one event need not spell out its keys: the content
-type stays ``application/json+zlib``; a reader inflates with ``zlib.decompressobj(zdict=DICTIONARY)``.
-The dictionary never changes (a new one would get a new id, and hubs would read both).
+type is ``application/json+zlib``, or to hubs that read compact form 2 the same said shorter,
+:data:`ZLIB_SHORT` (``zlib``: 17 bytes less in every packet); a reader inflates with
+``zlib.decompressobj(zdict=DICTIONARY)``. The dictionary never changes (a new one would get a new id, and
+hubs would read both).
 
 Example:
     >>> data, kind = encode('{"schema_version": 1, "ids": [' + ", ".join(["1"] * 50) + "]}")
@@ -29,6 +31,8 @@ JSON = "application/json"
 """Content type of a payload sent as JSON text."""
 ZLIB = "application/json+zlib"
 """Content type of a payload sent as JSON text compressed with zlib (RFC 1950)."""
+ZLIB_SHORT = "zlib"
+"""The same content type, shorter: what an edge declares to hubs that read compact form 2 (in every packet)."""
 LEVEL = 9
 """zlib level: payloads are small, the edge compresses each once."""
 _WORDS = (
@@ -84,7 +88,8 @@ class WireError(ValueError):
 def encode(payload: str, *, dictionary: bool = False) -> tuple[bytes, str]:
     """The bytes to publish for an outbox payload, and their content type (compressed only when smaller).
 
-    ``dictionary``: compress with :data:`DICTIONARY` (only to hubs that read the compact forms).
+    ``dictionary``: compress with :data:`DICTIONARY` and declare it :data:`ZLIB_SHORT` (only to hubs that read
+    compact form 2).
     """
     raw = payload.encode()
     if dictionary:
@@ -92,7 +97,9 @@ def encode(payload: str, *, dictionary: bool = False) -> tuple[bytes, str]:
         packed = deflater.compress(raw) + deflater.flush()
     else:
         packed = zlib.compress(raw, LEVEL)
-    return (packed, ZLIB) if len(packed) < len(raw) else (raw, JSON)
+    if len(packed) >= len(raw):
+        return raw, JSON
+    return packed, ZLIB_SHORT if dictionary else ZLIB
 
 
 def _dictionary_of(payload: bytes) -> int | None:
@@ -113,8 +120,10 @@ def decode(payload: bytes, content_type: str | None) -> str:
             return payload.decode()
         except UnicodeDecodeError:
             raise WireError("malformed: not UTF-8 text") from None
-    if content_type != ZLIB:
-        raise WireError(f"malformed: unknown content type {content_type[:60]!r} (this hub reads {JSON}, {ZLIB})")
+    if content_type not in (ZLIB, ZLIB_SHORT):
+        raise WireError(
+            f"malformed: unknown content type {content_type[:60]!r} (this hub reads {JSON}, {ZLIB}, {ZLIB_SHORT})"
+        )
     named = _dictionary_of(payload)
     if named is not None and named != DICTIONARY_ID:
         raise WireError(f"malformed: unknown zlib dictionary {named:08x} (this hub knows {DICTIONARY_ID:08x})")
