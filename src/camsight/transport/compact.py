@@ -22,7 +22,9 @@ its rule gives it (``event_id`` of its fields, its first track or else its kind 
 ``snapshot`` when it is ``<camera>/<source_id>/event-<id>.jpg``, its ``end_s`` when it equals
 ``start_s``; a record's ``id`` when it is ``<source_id>:<tracker_id>``, its ``thumbnail`` when it is
 ``<camera>/<source_id>/track-<tracker_id>.jpg`` and its ``ended_at`` when it is ``started_at`` plus
-``end_s - start_s`` to the microsecond. A ``snapshot``, ``thumbnail`` or ``source_id`` that differs is
+``end_s - start_s`` to the microsecond; and of a packed path, the first time is said relative to the
+record's ``start_s`` (0 when the path starts there), and times one constant step apart go as that step
+(``"dt": 20`` instead of ``"t"``). A ``snapshot``, ``thumbnail`` or ``source_id`` that differs is
 written, ``null`` or ``""`` included.
 
 Nothing is lost: a compact form goes only when read back as the hub reads it (:func:`expand`, then the
@@ -138,8 +140,33 @@ def expand(kind: str, site: str, camera: str | None, data: dict[str, Any]) -> di
         return _restore(data, site, camera, track=False)
     record = data.get("record")
     if kind == "tracks" and isinstance(record, dict) and "site" not in record:
-        return {**data, "record": _restore(record, site, camera, track=True)}
+        out = {**data, "record": _restore(record, site, camera, track=True)}
+        with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):  # else the model says what is wrong
+            out["path"] = _times_back(data["path"], float(record["start_s"]))
+        return out
     return data
+
+
+def _first_time(start_s: float) -> int:
+    """A path's first time as :func:`camsight.transport.path.pack` gives it when the path starts at ``start_s``."""
+    return round(start_s / paths.TIME_STEP)
+
+
+def _times(path: dict[str, Any], start_s: float) -> dict[str, Any]:
+    """A packed path's times in form 2: the first relative to the record's start; a constant step as ``dt``."""
+    t = path["t"]
+    first = t[0] - _first_time(start_s)
+    if first == 0 and len(t) > 2 and len(set(t[1:])) == 1:
+        return {"dt": t[1], "x": path["x"], "y": path["y"]}
+    return {**path, "t": [first, *t[1:]]}
+
+
+def _times_back(path: dict[str, Any], start_s: float) -> dict[str, Any]:
+    """The packed path of form 1 from that of form 2 (:func:`_times`)."""
+    if "dt" in path:
+        rest = {k: v for k, v in path.items() if k != "dt"}
+        return {"t": [_first_time(start_s)] + [path["dt"]] * (len(path["x"]) - 1), **rest}
+    return {**path, "t": [path["t"][0] + _first_time(start_s), *path["t"][1:]]}
 
 
 def _leave_out(data: dict[str, Any], full: dict[str, Any], derived: dict[str, Any]) -> None:
@@ -215,6 +242,8 @@ def _track(topic: str, payload: str, form: int) -> str:
     data["record"] = {"schema_version": record.schema_version, **data["record"]}
     if form >= 2:
         data["record"] = _small_record(topic, data["record"], message.record.model_dump(mode="json"))
+        if "path" in data:
+            data["path"] = _times(data["path"], record.start_s)
     text = _dumps({"schema_version": 2, **data})
     site, kind, camera = topics.parse(topic)
     back = TrackMessage.model_validate(expand(kind, site, camera, json.loads(text)))

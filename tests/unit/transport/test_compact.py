@@ -58,7 +58,8 @@ def test_every_real_track_reads_back_exactly_from_its_version_2_message(rows: li
         assert data["schema_version"] == 2
         assert data["record"]["schema_version"] == 2
         assert not {"path", "site", "camera", "id", "thumbnail", "ended_at", "source_id"} & set(data["record"])
-        assert len(data["path"]["t"]) == len(sent.record.path)
+        assert len(data["path"]["x"]) == len(sent.record.path)
+        assert data["path"].get("t", [0])[0] == 0  # the first time is the record's start: said relative to it
         back = _track(topic, small)
         assert back.full_record() == sent.record  # every field, the path to the last digit
         assert back.thumbnail_jpeg == sent.thumbnail_jpeg
@@ -186,3 +187,20 @@ def test_the_forms_of_the_release_before_read_unchanged(rows: list[tuple[int, st
 def test_a_hub_says_it_reads_both_compact_forms() -> None:
     assert compact.HUB_READS == (("reads", "compact-1"), ("reads", "compact-2"))
     assert compact.READS == ("reads", "compact-2")  # what an edge of this release needs of every hub present
+
+
+def test_a_paths_times_in_form_2_are_a_step_when_constant_else_relative_to_the_start(
+    rows: list[tuple[int, str, str]],
+) -> None:
+    topic, payload = next((t, p) for _, t, p in rows if "/tracks/" in t)
+    record = TrackMessage.model_validate_json(payload).record
+    start = record.start_s
+    for path, form_2 in (
+        (((start, 0.5, 0.5), (start + 0.2, 0.51, 0.5), (start + 0.4, 0.52, 0.5)), {"dt": 20}),
+        (((start, 0.5, 0.5), (start + 0.2, 0.51, 0.5), (start + 0.6, 0.52, 0.5)), {"t": [0, 20, 40]}),
+        (((start + 0.4, 0.5, 0.5), (start + 0.6, 0.51, 0.5), (start + 0.8, 0.52, 0.5)), {"t": [40, 20, 20]}),
+    ):
+        changed = record.model_copy(update={"path": path})
+        small = compact.compact(topic, TrackMessage(record=changed).model_dump_json())
+        assert json.loads(small)["path"].items() >= form_2.items()
+        assert _track(topic, small).full_record() == changed
