@@ -347,6 +347,10 @@ def main() -> None:
                 f"outboxes: {expected.rows} messages from {len(SITES)} edges: {len(expected.events)} distinct events "
                 f"(with their versions) and {len(expected.tracks)} track records with thumbnails"
             )
+            print(
+                "note: the copied rows are made now, and an edge sends rows younger than its batch_s (60 s) only in "
+                "full batches (alerts at once): the first measurement cannot end before they are that old"
+            )
             for n in counts:
                 folder = Path(tmp) / f"run-{n}"
                 folder.mkdir()
