@@ -8,9 +8,10 @@ analysed at two sites, 115 unsent outbox rows each: event versions and track rec
 are copied and their outboxes multiplied up to ``--messages`` rows in all: copy ``k`` of a row is the
 same message with ``-k`` appended to its source id and event ids (so the track ids, ``<source id>:<n>``,
 change too), as if the clip had been analysed again as another source; the hub then stores new rows
-instead of upserting the same ones. A real Mosquitto (``tests/mqtt_broker.py``, in-memory defaults)
-runs on a free port, and PostgreSQL gets a fresh database per measurement, migrated before the hubs
-start and dropped after.
+instead of upserting the same ones. The copies are dated as the rows they copy (a backlog that waited
+for its hub: older than the edge's ``hub.batch_s``, so it goes in full batches at once). A real
+Mosquitto (``tests/mqtt_broker.py``, in-memory defaults) runs on a free port, and PostgreSQL gets a
+fresh database per measurement, migrated before the hubs start and dropped after.
 
 Measurement, for each count of hub processes: a fresh broker and database, N ``camsight hub``
 processes (one shared-subscription group, ``--port 0``), waited for until each announces itself; then
@@ -42,7 +43,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +121,8 @@ def prepare(folder: Path, messages: int) -> Expected:
                     made += [(r.topic, _copy_of(r.topic, r.payload, k)) for r in rows]
                     k += 1
                 made = made[:per_site]
-                now = datetime.now(UTC)
-                extra = [{"topic": t, "payload": p, "created_at": now} for t, p in made[len(rows) :]]
+                waiting_since = min(r.created_at for r in rows)  # a backlog: the copies as old as the rows they copy
+                extra = [{"topic": t, "payload": p, "created_at": waiting_since} for t, p in made[len(rows) :]]
                 for start in range(0, len(extra), 1000):
                     conn.execute(sa.insert(outbox_table), extra[start : start + 1000])
         finally:

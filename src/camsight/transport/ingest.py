@@ -6,7 +6,8 @@ the payload is the site of the topic (an edge may not speak for another). A bad 
 a logged reason and counted (:attr:`Ingest.refused`), never stops ingestion, and is acknowledged so the
 broker does not send it again. A good one is stored through the same tables and repositories as at the
 edge (events and tracks upserted by id, the search index written with them, the thumbnail saved in the
-hub's media folder) and acknowledged only after the commit: a hub killed mid-message gets it again.
+hub's media folder), in one transaction per message, and acknowledged only after the commit: a hub
+killed mid-message, or one whose database failed, gets the whole message again.
 
 After the commit the hub also confirms the message to the edge that sent it (the outbox row id and
 client id travel as MQTT 5 user properties; the confirmation goes to :func:`~.topics.ack_topic`): the
@@ -15,9 +16,10 @@ subscribed, each hub process sets its retained presence (:func:`~.topics.presenc
 its last will clears it. Edges send only while some hub is present.
 
 A message may be a batch of rows of one topic (:mod:`camsight.transport.batch`; the hub says it reads
-them with the ``reads`` = ``batch`` user property on its presence): each item is checked and stored as a
-message of its own would be (a bad item is refused and counted, the others stored), and all the rows
-listed are confirmed together once every item was handled. The hub reads the compact forms too
+them with the ``reads`` = ``batch`` user property on its presence): each item is checked as a message of
+its own would be (a bad item is refused and counted, never stopping the others), then every good item is
+stored in that one transaction (one statement per table, so a batch of 100 rows costs one commit, not 100),
+and all the rows listed are confirmed together after the commit. The hub reads the compact forms too
 (:mod:`camsight.transport.compact`; it says so with ``reads`` = ``compact-1``): fields at their default
 left out, a track message of version 2 with its path packed (stored unpacked, as the edge stored it),
 payloads compressed with the preset dictionary of :mod:`~camsight.transport.wire`.
@@ -32,14 +34,17 @@ import json
 import logging
 import threading
 from collections import Counter
-from typing import Any
+from collections.abc import Sequence
+from itertools import groupby
+from typing import Any, TypeAlias
 
 import numpy as np
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
-from camsight.events.models import EVENT_ADAPTER, SCHEMA_VERSION
+from camsight.core.records import TrackRecord
+from camsight.events.models import EVENT_ADAPTER, SCHEMA_VERSION, AnyEvent, EventBase
 from camsight.search.index_writer import store_tracks
 from camsight.store import edges_repo, events_repo
 from camsight.store import repository as repo
@@ -49,6 +54,9 @@ from camsight.transport import batch, compact, mqtt, topics, wire
 from camsight.transport.messages import MAX_PAYLOAD, CameraStatus, EdgeStatus, TrackMessage
 
 log = logging.getLogger(__name__)
+
+#: One checked item of a message, as :meth:`Ingest._one` makes it of the item's JSON object.
+Item: TypeAlias = AnyEvent | TrackRecord | CameraStatus | EdgeStatus
 
 
 class Refused(ValueError):
@@ -161,10 +169,12 @@ class Ingest:
     def handle(self, topic: str, payload: bytes, content_type: str | None = None) -> str:
         """Check and store one message (JSON, or zlib-compressed JSON: see :mod:`~camsight.transport.wire`).
 
-        A batch's items are stored one by one; a bad item is refused (logged, counted) and the rest stored.
+        A batch's items are checked one by one: a bad item is refused (logged, counted) and the rest stored,
+        all in one transaction. Returns the message's kind (``events``, ``tracks``, ``status``, ``edge``).
 
         Raises:
             Refused: The message is malformed, too large, of an unknown version, or speaks for another site.
+            StoreError: The database failed; nothing of the message is stored (it may be handled again).
         """
         return self._handle(topic, payload, content_type)[0]
 
@@ -182,7 +192,7 @@ class Ingest:
             raise Refused(str(exc)) from None
         data = _json(text.encode())
         if not batch.is_batch(data):
-            self._one(kind, site, camera, data)
+            self._store(site, [self._one(kind, site, camera, data)])
             return kind, 1
         if data.get("schema_version") != batch.SCHEMA_VERSION:
             raise Refused(
@@ -192,55 +202,88 @@ class Ingest:
         items = data.get("items")
         if not isinstance(items, list) or kind not in ("events", "tracks"):
             raise Refused("malformed: a batch has a list of items, of events or tracks")
-        stored = 0
-        for item in items:
-            try:
-                if not isinstance(item, dict):
-                    raise Refused("malformed: a batch item is not a JSON object")
-                self._one(kind, site, camera, item)
-                stored += 1
-            except Refused as why:
-                with self._lock:
-                    self.refused[str(why).split(":", 1)[0]] += 1
-                log.warning("hub: refused an item of a batch on %s: %s", topic, why)
-        return kind, stored
+        checked = [one for one in (self._item(topic, kind, site, camera, item) for item in items) if one is not None]
+        self._store(site, checked)
+        return kind, len(checked)
 
-    def _one(self, kind: str, site: str, camera: str | None, data: dict[str, Any]) -> None:
+    def _item(self, topic: str, kind: str, site: str, camera: str | None, item: object) -> Item | None:
+        """A batch's item checked, or None when it is refused (logged and counted here)."""
+        try:
+            if not isinstance(item, dict):
+                raise Refused("malformed: a batch item is not a JSON object")
+            return self._one(kind, site, camera, item)
+        except Refused as why:
+            with self._lock:
+                self.refused[str(why).split(":", 1)[0]] += 1
+            log.warning("hub: refused an item of a batch on %s: %s", topic, why)
+            return None
+
+    def _one(self, kind: str, site: str, camera: str | None, data: dict[str, Any]) -> Item:
+        """The one place an item's JSON object becomes a model: checked, nothing stored yet (raises Refused)."""
         data = compact.expand(kind, site, camera, data)  # the compact form 2's left-out fields, as the edge had them
         version = data.get("schema_version")
         if kind == "events":
-            self._event(site, camera, data, version)
-        elif kind == "tracks":
-            self._track(site, camera, data, version)
-        elif kind == "status":
-            self._status(site, camera, data, version)
-        else:
-            self._edge(site, data, version)
+            return self._event(site, camera, data, version)
+        if kind == "tracks":
+            return self._track(site, camera, data, version)
+        if kind == "status":
+            return self._status(site, camera, data, version)
+        return self._edge(site, data, version)
 
-    def _event(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
+    def _store(self, site: str, items: Sequence[Item]) -> None:
+        """Store a message's checked items in one transaction: all of them, or none when the database fails.
+
+        Events go through :func:`~camsight.store.events_repo.upsert_newer_events` in their order (one call
+        per run of items of one source), so a newer version wins within a batch as across messages; track
+        records in one upsert, their cameras once each, and the search index once for them all.
+        """
+        if not items:
+            return
+        run_id = f"hub:{site}"
+        events = [i for i in items if isinstance(i, EventBase)]
+        records = [i for i in items if isinstance(i, TrackRecord)]
+        with writing(self.store.engine) as conn:
+            for source_id, same_source in groupby(events, key=lambda e: e.source_id or f"{site}:{e.source}"):
+                events_repo.upsert_newer_events(conn, events=list(same_source), source_id=source_id, run_id=run_id)
+            if records:
+                for camera in dict.fromkeys(r.camera for r in records):
+                    repo.upsert_camera(conn, camera_id=camera, source=None, site=site)
+                repo.upsert_tracks(conn, records=records, run_id=run_id)
+                store_tracks(conn, records)
+            for item in items:
+                if isinstance(item, CameraStatus):
+                    repo.upsert_camera(conn, camera_id=item.camera, source=None, site=site)
+                    edges_repo.record_camera(
+                        conn, site=site, camera=item.camera, state=item.state, reason=item.reason, at=item.at
+                    )
+                elif isinstance(item, EdgeStatus):
+                    edges_repo.record_edge(
+                        conn,
+                        site=site,
+                        state=item.state,
+                        url=item.url,
+                        model=(item.model_version, item.model_sha256),
+                        model_problem=item.model_problem,
+                        at=item.at,
+                    )
+
+    def _event(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> AnyEvent:
         if version != SCHEMA_VERSION:
             raise Refused(f"unknown version: event schema_version {version!r} (this hub knows {SCHEMA_VERSION})")
-        event = _valid(lambda: EVENT_ADAPTER.validate_python(data), "event")
+        event: AnyEvent = _valid(lambda: EVENT_ADAPTER.validate_python(data), "event")
         _same_place(site, camera, event.site, event.camera)
-        with writing(self.store.engine) as conn:
-            events_repo.upsert_newer_events(
-                conn, events=[event], source_id=event.source_id or f"{site}:{event.source}", run_id=f"hub:{site}"
-            )
+        return event
 
-    def _track(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
+    def _track(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> TrackRecord:
         if version not in (1, 2):
             raise Refused(f"unknown version: track message schema_version {version!r} (this hub knows 1, 2)")
-        message = _valid(lambda: TrackMessage.model_validate(data), "track")
+        message: TrackMessage = _valid(lambda: TrackMessage.model_validate(data), "track")
         record = message.full_record()
         _same_place(site, camera, record.site, record.camera)
         thumbnail = self._thumbnail(
             record.site, record.camera, record.id, message.thumbnail_jpeg, at_edge=bool(record.thumbnail)
         )
-        record = record.model_copy(update={"thumbnail": thumbnail})
-        with writing(self.store.engine) as conn:
-            repo.upsert_camera(conn, camera_id=record.camera, source=None, site=record.site)
-            repo.upsert_tracks(conn, records=[record], run_id=f"hub:{site}")
-            store_tracks(conn, [record])
+        return record.model_copy(update={"thumbnail": thumbnail})
 
     def _thumbnail(self, site: str, camera: str, track_id: str, data: str | None, at_edge: bool) -> str | None:
         """Where the hub keeps the track's thumbnail: saved now when it came along.
@@ -263,32 +306,19 @@ class Ingest:
             raise Refused("bad thumbnail: not a JPEG")
         return self.store.media.save_jpeg(relpath, np.asarray(image, np.uint8))
 
-    def _status(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> None:
+    def _status(self, site: str, camera: str | None, data: dict[str, Any], version: object) -> CameraStatus:
         if version != 1:
             raise Refused(f"unknown version: camera status schema_version {version!r} (this hub knows 1)")
-        status = _valid(lambda: CameraStatus.model_validate(data), "camera status")
+        status: CameraStatus = _valid(lambda: CameraStatus.model_validate(data), "camera status")
         _same_place(site, camera, status.site, status.camera)
-        with writing(self.store.engine) as conn:
-            repo.upsert_camera(conn, camera_id=status.camera, source=None, site=site)
-            edges_repo.record_camera(
-                conn, site=site, camera=status.camera, state=status.state, reason=status.reason, at=status.at
-            )
+        return status
 
-    def _edge(self, site: str, data: dict[str, Any], version: object) -> None:
+    def _edge(self, site: str, data: dict[str, Any], version: object) -> EdgeStatus:
         if version != 1:
             raise Refused(f"unknown version: edge status schema_version {version!r} (this hub knows 1)")
-        status = _valid(lambda: EdgeStatus.model_validate(data), "edge status")
+        status: EdgeStatus = _valid(lambda: EdgeStatus.model_validate(data), "edge status")
         _same_place(site, None, status.site, None)
-        with writing(self.store.engine) as conn:
-            edges_repo.record_edge(
-                conn,
-                site=site,
-                state=status.state,
-                url=status.url,
-                model=(status.model_version, status.model_sha256),
-                model_problem=status.model_problem,
-                at=status.at,
-            )
+        return status
 
 
 def _json(payload: bytes) -> dict[str, Any]:
