@@ -20,9 +20,11 @@ them with the ``reads`` = ``batch`` user property on its presence): each item is
 its own would be (a bad item is refused and counted, never stopping the others), then every good item is
 stored in that one transaction (one statement per table, so a batch of 100 rows costs one commit, not 100),
 and all the rows listed are confirmed together after the commit. The hub reads the compact forms too
-(:mod:`camsight.transport.compact`; it says so with ``reads`` = ``compact-1``): fields at their default
-left out, a track message of version 2 with its path packed (stored unpacked, as the edge stored it),
-payloads compressed with the preset dictionary of :mod:`~camsight.transport.wire`.
+(:mod:`camsight.transport.compact`; it says so with ``reads`` = ``compact-1`` and ``compact-2``): fields
+at their default left out, a track message of version 2 with its path packed (stored unpacked, as the
+edge stored it), payloads compressed with the preset dictionary of :mod:`~camsight.transport.wire`; in
+form 2 also what the hub derives exactly (site and camera from the topic, ids and media paths from the
+edge's naming rules), restored by :func:`~camsight.transport.compact.expand` before an item is checked.
 """
 
 from __future__ import annotations
