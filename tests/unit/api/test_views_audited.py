@@ -113,7 +113,19 @@ def test_the_search_answer_has_the_contracts_shape(site: Site) -> None:
     assert set(found["query"]) == {"describe", "ignored_words", "unknown_words", "mapped_words", "notes"}
     assert {w["word"] for w in found["query"]["ignored_words"]} >= {"young", "woman"}
     hit = found["hits"][0]
-    assert set(hit) == {"rank", "score", "record", "evidence", "thumbnail_url", "play_url", "complete", "missing"}
+    assert set(hit) == {
+        "rank",
+        "score",
+        "record",
+        "evidence",
+        "thumbnail_url",
+        "play_url",
+        "complete",
+        "missing",
+        "at_s",
+        "clip_offset_s",
+    }
+    assert (hit["at_s"], hit["clip_offset_s"]) == (None, 0.0)  # a colour is not timed: the clip from its start
     assert hit["play_url"] == f"/api/tracks/{hit['record']['id']}/clip.mp4"
     assert hit["thumbnail_url"] == f"/api/media/thumbnails/{hit['record']['id']}"
 
