@@ -59,8 +59,14 @@ def server_errors(schema: Any, headers: dict[str, str]) -> list[str]:
         try:
             run()
         except Exception as exc:  # noqa: BLE001 - every operation is tried; all failures are reported
-            failures.append(f"{operation.method.upper()} {operation.path}: {str(exc).splitlines()[:6]}")
+            failures.append(f"{operation.method.upper()} {operation.path}: {_lines(exc)}")
     return failures
+
+
+def _lines(exc: BaseException) -> list[str]:
+    """The first lines of a failure and of each failure inside it (Hypothesis groups a flaky one's causes)."""
+    inner = getattr(exc, "exceptions", ())
+    return str(exc).splitlines()[:6] + [line for sub in inner for line in _lines(sub)]
 
 
 @pytest.mark.timeout(300)
