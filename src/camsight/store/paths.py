@@ -34,6 +34,16 @@ def folder_names(database: Path | None) -> tuple[str, str]:
     return f"{stem}-media", f"{stem}-recordings"
 
 
+def snapshot_path(camera: str, source_id: str, event_id: str) -> str:
+    """Where in the media folder an event's snapshot is saved (the hub derives it the same way)."""
+    return f"{camera}/{source_id}/event-{event_id}.jpg"
+
+
+def thumbnail_path(camera: str, source_id: str, tracker_id: int) -> str:
+    """Where in the media folder a track's thumbnail is saved (the hub derives it the same way)."""
+    return f"{camera}/{source_id}/track-{tracker_id}.jpg"
+
+
 def sqlite_file(database: str) -> Path | None:
     """The file of a SQLite store given as a path, or None (a URL or ``:memory:``)."""
     if "://" in database or database == ":memory:":

@@ -37,6 +37,7 @@ from camsight.perception.tracklog import thumbnail_image
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.media import MediaStore
+from camsight.store.paths import snapshot_path, thumbnail_path
 
 SNAPSHOT_MAX_SIDE = 960
 """Longest side of an event snapshot, pixels."""
@@ -66,8 +67,7 @@ def save_snapshot(
     if blur and len(people):
         dets = Detections.from_arrays(xyxy=people, confidence=np.ones(len(people)), class_id=np.full(len(people), 0))
         image = blur_heads(image, dets)
-    rel = f"{event.camera}/{source_id}/event-{event.id}.jpg"
-    return media.save_jpeg(rel, fit_within(image, SNAPSHOT_MAX_SIDE))
+    return media.save_jpeg(snapshot_path(event.camera, source_id, event.id), fit_within(image, SNAPSHOT_MAX_SIDE))
 
 
 def save_thumbnail(media: MediaStore, track: FinishedTrack, *, blur: bool) -> str | None:
@@ -77,7 +77,7 @@ def save_thumbnail(media: MediaStore, track: FinishedTrack, *, blur: bool) -> st
         return None
     image = thumbnail_image(crop, blur_head=blur and track.class_id == PERSON)
     ctx = track.context
-    return media.save_jpeg(f"{ctx.camera}/{ctx.source_id}/track-{track.tracker_id}.jpg", image)
+    return media.save_jpeg(thumbnail_path(ctx.camera, ctx.source_id, track.tracker_id), image)
 
 
 class StoreSink:

@@ -106,7 +106,11 @@ def source_id(uri: str, *, site: str | None = None) -> str:
         >>> source_id("clip.mp4", site="a") != source_id("clip.mp4", site="b")
         True
     """
-    key = source_key(uri)
+    return key_id(source_key(uri), site=site)
+
+
+def key_id(key: str, *, site: str | None = None) -> str:
+    """The id of a source already in its stored form (:func:`source_key`'s), such as a record's ``source``."""
     if site:
         key = f"{site}|{key}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]

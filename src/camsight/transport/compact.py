@@ -51,14 +51,16 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from camsight.events.models import EVENT_ADAPTER, event_id
+from camsight.store.paths import snapshot_path, thumbnail_path
+from camsight.store.sources_repo import key_id
 from camsight.transport import path as paths
 from camsight.transport import topics
 from camsight.transport.messages import PackedPath, TrackMessage
@@ -71,15 +73,12 @@ HUB_READS = (READS_1, READS)
 """What a hub of this release says it reads: both (it reads the first compact forms of older edges too)."""
 Row = tuple[int, str, str]
 """``(outbox row id, topic, payload)``."""
+Derive = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""What the hub derives of an item's fields (JSON form) at a site: ``{field: value}``."""
 
 
 def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
-def _source_id(site: str, source: str) -> str:
-    """The id :func:`camsight.store.sources_repo.source_id` gives a source already in its stored form."""
-    return hashlib.sha256(f"{site}|{source}".encode()).hexdigest()[:16]
 
 
 def _event_key(data: dict[str, Any]) -> str:
@@ -99,11 +98,11 @@ def _event_key(data: dict[str, Any]) -> str:
 
 
 def _snapshot(data: dict[str, Any]) -> str:
-    return f"{data['camera']}/{data['source_id']}/event-{data['id']}.jpg"
+    return snapshot_path(data["camera"], data["source_id"], data["id"])
 
 
 def _thumbnail(data: dict[str, Any]) -> str:
-    return f"{data['camera']}/{data['source_id']}/track-{data['tracker_id']}.jpg"
+    return thumbnail_path(data["camera"], data["source_id"], data["tracker_id"])
 
 
 def _ended_at(data: dict[str, Any]) -> str:
@@ -116,7 +115,7 @@ def _restore(data: dict[str, Any], site: str, camera: str | None, *, track: bool
     """``data`` (an event or a track record in the compact form 2) with what it left out put back."""
     out = {"site": site, **({"camera": camera} if camera is not None else {}), **data}
     if "source_id" not in out and isinstance(out.get("source"), str):
-        out["source_id"] = _source_id(site, out["source"])
+        out["source_id"] = key_id(site=site, key=out["source"])
     with contextlib.suppress(KeyError, TypeError, ValueError):  # not derivable: the model says what is missing
         if track:
             out.setdefault("id", f"{out['source_id']}:{out['tracker_id']}")
@@ -178,42 +177,35 @@ def _leave_out(data: dict[str, Any], full: dict[str, Any], derived: dict[str, An
             data[key] = full.get(key)
 
 
-def _small_event(topic: str, data: dict[str, Any], full: dict[str, Any]) -> dict[str, Any]:
+def _small(topic: str, data: dict[str, Any], full: dict[str, Any], derive: Derive) -> dict[str, Any]:
+    """``data`` (an event or a track record) in form 2: the site, camera and derived fields left out where equal."""
     site, _, camera = topics.parse(topic)
     with contextlib.suppress(KeyError, TypeError, ValueError):
-        _leave_out(
-            data,
-            full,
-            {
-                "source_id": _source_id(site, full["source"]),
-                "id": _event_key(full),
-                "snapshot": _snapshot(full),
-                "end_s": full["start_s"],
-            },
-        )
+        _leave_out(data, full, derive(site, full))
     if full["site"] == site and full["camera"] == camera:
         data.pop("site")
         data.pop("camera")
     return data
 
 
-def _small_record(topic: str, data: dict[str, Any], full: dict[str, Any]) -> dict[str, Any]:
-    site, _, camera = topics.parse(topic)
-    with contextlib.suppress(KeyError, TypeError, ValueError):
-        _leave_out(
-            data,
-            full,
-            {
-                "source_id": _source_id(site, full["source"]),
-                "id": f"{full['source_id']}:{full['tracker_id']}",
-                "thumbnail": _thumbnail(full),
-                "ended_at": _ended_at(full),
-            },
-        )
-    if full["site"] == site and full["camera"] == camera:
-        data.pop("site")
-        data.pop("camera")
-    return data
+def _event_derived(site: str, full: dict[str, Any]) -> dict[str, Any]:
+    """What the hub derives of an event: its source id, id and snapshot path from the naming rules, its end."""
+    return {
+        "source_id": key_id(site=site, key=full["source"]),
+        "id": _event_key(full),
+        "snapshot": _snapshot(full),
+        "end_s": full["start_s"],
+    }
+
+
+def _record_derived(site: str, full: dict[str, Any]) -> dict[str, Any]:
+    """What the hub derives of a track record: its source id, id and thumbnail path, and its wall end."""
+    return {
+        "source_id": key_id(site=site, key=full["source"]),
+        "id": f"{full['source_id']}:{full['tracker_id']}",
+        "thumbnail": _thumbnail(full),
+        "ended_at": _ended_at(full),
+    }
 
 
 def _event(topic: str, payload: str, form: int) -> str:
@@ -221,7 +213,7 @@ def _event(topic: str, payload: str, form: int) -> str:
     data = {"schema_version": event.schema_version, "kind": event.kind}
     data.update(event.model_dump(mode="json", exclude_defaults=True))
     if form >= 2:
-        data = _small_event(topic, data, event.model_dump(mode="json"))
+        data = _small(topic, data, event.model_dump(mode="json"), _event_derived)
     text = _dumps(data)
     site, kind, camera = topics.parse(topic)
     back = expand(kind, site, camera, json.loads(text))
@@ -241,7 +233,7 @@ def _track(topic: str, payload: str, form: int) -> str:
     data = message.model_dump(mode="json", exclude_defaults=True)
     data["record"] = {"schema_version": record.schema_version, **data["record"]}
     if form >= 2:
-        data["record"] = _small_record(topic, data["record"], message.record.model_dump(mode="json"))
+        data["record"] = _small(topic, data["record"], message.record.model_dump(mode="json"), _record_derived)
         if "path" in data:
             data["path"] = _times(data["path"], record.start_s)
     text = _dumps({"schema_version": 2, **data})
