@@ -16,6 +16,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -46,6 +49,13 @@ class Broker:
     @property
     def url(self) -> str:
         return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
+
+    def client(self, name: str) -> paho.Client:
+        """A plain MQTT 5 client of the test's own, connected (no TLS, no login) and looping."""
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=paho.MQTTv5)
+        client.connect("127.0.0.1", self.port)
+        client.loop_start()
+        return client
 
     def start(self) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"

@@ -26,11 +26,9 @@ import av
 import cv2
 import httpx
 import numpy as np
-import paho.mqtt.client as paho
 import pytest
 import sqlalchemy as sa
 import yaml
-from paho.mqtt.enums import CallbackAPIVersion
 
 import camsight
 from camsight.config import Config
@@ -327,13 +325,6 @@ def test_two_sites_and_two_hub_processes_store_every_event_once(
     assert {hit["site"] for hit in cli("search", "person", "--site", "north")} == {"north"}
 
 
-def _raw_client(broker: Broker) -> paho.Client:
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="intruder", protocol=paho.MQTTv5)
-    client.connect("127.0.0.1", broker.port)
-    client.loop_start()
-    return client
-
-
 def test_bad_messages_are_refused_with_a_reason_and_ingestion_goes_on(
     tmp_path: Path, broker: Broker, fresh_postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -347,7 +338,7 @@ def test_bad_messages_are_refused_with_a_reason_and_ingestion_goes_on(
     store = open_store(Config(), fresh_postgres_url)
     ingest = Ingest(store, BrokerSettings.parse(broker.url), instance="bad-input")
     ingest.start()
-    client = _raw_client(broker)
+    client = broker.client("intruder")
     try:
         wait_for(lambda: ingest.state == "subscribed", 30, "the hub to subscribe")
         bad = [

@@ -12,9 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import sqlalchemy as sa
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -47,13 +45,6 @@ def _ids(url: str, site: str) -> dict[str, set[str]]:
         engine.dispose()
 
 
-def _client(broker: Broker, name: str) -> paho.Client:
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=paho.MQTTv5)
-    client.connect("127.0.0.1", broker.port)
-    client.loop_start()
-    return client
-
-
 def _rows(db: Path) -> int:
     engine = connect(str(db))
     try:
@@ -83,7 +74,7 @@ def test_batches_go_only_to_hubs_that_read_them_and_every_row_arrives(
     rows = {"north": _rows(north), "south": _rows(south)}
     ingest = Ingest(open_store(Config(), fresh_postgres_url), BrokerSettings.parse(broker.url), instance="b")
     ingest.start()
-    old_hub = _client(broker, "old-hub")
+    old_hub = broker.client("old-hub")
     try:
         wait_for(lambda: ingest.state == "subscribed", 30, "the hub to subscribe")
         # a hub process of a release before batches is present too: one row per message for now
@@ -121,7 +112,7 @@ def test_a_bad_item_of_a_batch_is_refused_the_others_stored_and_all_confirmed(
     text = batch.envelope([good[0], json.dumps(wrong), good[1], good[2]])
     ingest = Ingest(open_store(Config(), fresh_postgres_url), BrokerSettings.parse(broker.url), instance="b")
     ingest.start()
-    client = _client(broker, "edge-x")
+    client = broker.client("edge-x")
     confirmed: list[Any] = []
     got = threading.Event()
 

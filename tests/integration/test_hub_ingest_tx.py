@@ -17,10 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import pytest
 import sqlalchemy as sa
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -204,13 +202,6 @@ def test_a_batch_whose_transaction_fails_stores_nothing_and_all_of_it_when_it_co
     store.engine.dispose()
 
 
-def _client(broker: Broker, name: str) -> paho.Client:
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=paho.MQTTv5)
-    client.connect("127.0.0.1", broker.port)
-    client.loop_start()
-    return client
-
-
 def test_the_broker_sends_a_batch_the_database_failed_on_again_and_it_is_stored_then(
     tmp_path: Path, broker: Broker, fresh_postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -227,7 +218,7 @@ def test_the_broker_sends_a_batch_the_database_failed_on_again_and_it_is_stored_
         confirmed.append(json.loads(message.payload))
         got.set()
 
-    edge = _client(broker, "edge-x")
+    edge = broker.client("edge-x")
     edge.on_message = on_message
     edge.subscribe(topics.ack_topic("north", "edge-x"), qos=1)
     first = Ingest(store, settings, instance="tx")
