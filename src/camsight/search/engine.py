@@ -48,7 +48,7 @@ from camsight.search.clip_embedder import ClipEmbedder
 from camsight.search.query import Query
 from camsight.search.rank import NEUTRAL, Hit, NumpyOps, SqlOps, explain, matched_moment, parts, total, unmatched
 from camsight.store import embeddings as emb_store
-from camsight.store.schema import events as event_table
+from camsight.store.events_repo import events_by_track
 from camsight.store.schema import tracks as track_table
 
 log = logging.getLogger(__name__)
@@ -261,31 +261,19 @@ def _clip_scores(
 def _event_starts(conn: sa.Connection, query: Query, records: Sequence[TrackRecord]) -> dict[str, dict[str, float]]:
     """``{track id: {event kind: earliest start_s}}`` of the records' events of the kinds the query asks for.
 
-    A track's events are found as the index finds them (:mod:`camsight.search.index_writer`): by the
-    events' track ids within the track's source, and by the event ids the record lists.
+    A track's events are found as the index finds them (:func:`camsight.store.events_repo.events_by_track`):
+    by the events' track ids within the track's source, and by the event ids the record lists.
     """
     if not query.behaviours or not records:
         return {}
-    e = event_table.c
-    stmt = sa.select(e.id, e.kind, e.source_id, e.start_s, e.track_ids).where(
-        e.source_id.in_(sorted({r.source_id for r in records})), e.kind.in_(query.behaviours)
-    )
-    by_track: dict[str, dict[str, float]] = {}
-    by_event: dict[str, tuple[str, float]] = {}
-
-    def note(key: str, kind: str, start_s: float) -> None:
-        mine = by_track.setdefault(key, {})
-        mine[kind] = min(start_s, mine.get(kind, start_s))
-
-    for event_id, kind, source_id, start_s, track_ids in conn.execute(stmt):
-        by_event[event_id] = (kind, float(start_s))
-        for n in track_ids or ():
-            note(f"{source_id}:{n}", kind, float(start_s))
+    found = events_by_track(conn, source_ids=sorted({r.source_id for r in records}), kinds=query.behaviours)
+    starts: dict[str, dict[str, float]] = {}
     for record in records:
-        for event_id in record.events:
-            if event_id in by_event:
-                note(record.id, *by_event[event_id])
-    return {r.id: by_track[r.id] for r in records if r.id in by_track}
+        seen = [s for key in (record.id, *record.events) for s in found.get(key, ())]
+        for kind, start_s in seen:
+            mine = starts.setdefault(record.id, {})
+            mine[kind] = min(start_s, mine.get(kind, start_s))
+    return starts
 
 
 def _hits(

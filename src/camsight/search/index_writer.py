@@ -12,7 +12,6 @@ people were near each of them (:func:`~camsight.search.features.nearness`) may h
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 from camsight.core.records import TrackRecord
 from camsight.search.features import feature_row, feature_vectors, nearness, track_features, vector
 from camsight.store.db import upsert
-from camsight.store.schema import events as event_table
+from camsight.store.events_repo import events_by_track
 from camsight.store.schema import tracks as track_table
 
 log = logging.getLogger(__name__)
@@ -29,16 +28,8 @@ _CHUNK = 500
 
 
 def _event_kinds(conn: sa.Connection, source_ids: Sequence[str]) -> dict[str, set[str]]:
-    """``{track id: event kinds}`` for the tracks of those sources, from the events' track ids."""
-    kinds: dict[str, set[str]] = defaultdict(set)
-    stmt = sa.select(event_table.c.id, event_table.c.kind, event_table.c.source_id, event_table.c.track_ids).where(
-        event_table.c.source_id.in_(source_ids)
-    )
-    for event_id, kind, sid, track_ids in conn.execute(stmt):
-        kinds[event_id].add(kind)
-        for tid in track_ids or ():
-            kinds[f"{sid}:{tid}"].add(kind)
-    return kinds
+    """``{track id or event id: event kinds}`` for the tracks of those sources, from the events' track ids."""
+    return {key: {kind for kind, _ in seen} for key, seen in events_by_track(conn, source_ids=source_ids).items()}
 
 
 def index_tracks(conn: sa.Connection, records: Sequence[TrackRecord], *, run_ids: dict[str, str]) -> int:

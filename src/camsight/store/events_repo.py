@@ -229,6 +229,26 @@ def count_events(
     return int(conn.execute(stmt).scalar_one())
 
 
+def events_by_track(
+    conn: sa.Connection, *, source_ids: Sequence[str], kinds: Sequence[str] | None = None
+) -> dict[str, list[tuple[str, float]]]:
+    """``{key: [(event kind, start_s), ...]}`` of the events of those sources (of ``kinds`` only, if given).
+
+    Each event is listed under every track it names (``<source id>:<tracker id>``) and under its own id,
+    so a track record's ``events`` find it too.
+    """
+    e = event_table.c
+    stmt = sa.select(e.id, e.kind, e.source_id, e.start_s, e.track_ids).where(e.source_id.in_(source_ids))
+    if kinds is not None:
+        stmt = stmt.where(e.kind.in_(kinds))
+    found: dict[str, list[tuple[str, float]]] = {}
+    for event_id, kind, source_id, start_s, track_ids in conn.execute(stmt):
+        seen = (kind, float(start_s))
+        for key in (event_id, *(f"{source_id}:{n}" for n in track_ids or ())):
+            found.setdefault(key, []).append(seen)
+    return found
+
+
 def get_event(conn: sa.Connection, *, event_id: str) -> AnyEvent | None:
     """The event with that id, or None."""
     payload = conn.execute(sa.select(event_table.c.payload).where(event_table.c.id == event_id)).scalar_one_or_none()
