@@ -18,7 +18,8 @@ rows when the oldest waiting is ``hub.batch_s`` old or a batch is full; each rou
 per topic, in the compact form 2 the publisher sends to hubs of this release (:mod:`camsight.transport.compact`:
 defaults and what the topic and the edge's naming rules give left out, packed paths, an event's newest
 version in a batch only, zlib with the preset dictionary, content type ``zlib``). The same rows as the
-release before sent them (compact form 1, content type ``application/json+zlib``), as sent to a hub that
+release before sent them (compact form 2 with full topics and user properties), as two releases before
+(compact form 1, content type ``application/json+zlib``), as sent to a hub that
 reads batches and no compact forms (full items, every version, no dictionary), one row per message (a hub
 that does not read batches), with thumbnails (``hub.thumbnails: true``, read from the edge's media) and
 uncompressed are printed too, and where the bytes go: per kind of message (event alone, event
@@ -26,10 +27,13 @@ batches, track batches, PUBACKs, heartbeats, camera states, pings), the versions
 each field of a track record costs in the batches (the compressed bytes saved without it).
 
 - one QoS 1 PUBLISH per message (a batch, or one outbox row): fixed header (1 byte + remaining-length
-  varint), topic (2-byte length + UTF-8), packet id (2), properties (varint length + the two user
-  properties ``outbox`` = row id(s) and ``edge`` = client id and the content type, encoded by paho's
-  ``Properties.pack``) and the payload as :func:`camsight.transport.wire.encode` makes it
-  (zlib-compressed JSON when smaller; the uncompressed figure is printed too);
+  varint), topic (2-byte length + UTF-8; empty, as the publisher sends it, once an MQTT 5 topic alias
+  stands for it: each topic's name is counted once an hour), packet id (2), properties (varint length +
+  the topic alias, the user property ``outbox`` = row id(s), runs of ids as ``first-last``, and the
+  content type, encoded by paho's ``Properties.pack``; the ``edge`` user property is left out, as to
+  hubs of this release, the client id being the site's own) and the payload as
+  :func:`camsight.transport.wire.encode` makes it (zlib-compressed JSON when smaller; the uncompressed
+  figure is printed too);
 - one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every message);
 - per hour: the heartbeat (``EdgeStatus``, retained) every ``hub.heartbeat_s``, two camera-status
   messages (``CameraStatus`` is sent on change only: allow one connecting/live pair an hour) and a
@@ -104,6 +108,8 @@ def publish_size(
     compress: bool = True,
     dictionary: bool = False,
     long_type: bool = False,
+    alias: bool = True,
+    short: bool = False,
 ) -> int:
     """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it.
 
@@ -113,15 +119,23 @@ def publish_size(
     ``compress=False`` sizes it as JSON text without a content type (the edges before); ``dictionary``:
     compressed with the preset dictionary (to hubs that read the compact forms), declared ``zlib`` (to hubs
     that read form 2) or, ``long_type``, ``application/json+zlib`` (as the release before declared it).
+    ``alias`` (this release's edges, to any hub: the broker's business): the topic goes as its alias, an
+    empty topic and a 3-byte ``TopicAlias`` property (the topic itself once per connection, counted in
+    :func:`hourly_parts`). ``short`` (to hubs that say ``reads`` = ``short-properties``): ``edge`` is left
+    out (the site's own client id) and runs of ids go as ``first-last`` (``row_id`` then lists them as
+    ``batch.ids_property(..., ranges=True)`` gives).
     """
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     data = payload.encode()
     if row_id is not None:
-        props.UserProperty = [("outbox", str(row_id)), ("edge", CLIENT_ID)]
+        props.UserProperty = [("outbox", str(row_id))] + ([] if short else [("edge", CLIENT_ID)])
+    if alias:
+        props.TopicAlias = 1
     if compress:  # rows, heartbeats and camera states alike
         data, kind = wire.encode(payload, dictionary=dictionary)
         props.ContentType = wire.ZLIB if long_type and kind == wire.ZLIB_SHORT else kind
-    remaining = 2 + len(topic.encode()) + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
+    topic_bytes = 0 if alias else len(topic.encode())
+    remaining = 2 + topic_bytes + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
     return 1 + _varint_len(remaining) + remaining
 
 
@@ -140,6 +154,8 @@ class Outbox:
     legacy_messages: int
     before_bytes: int
     before_messages: int
+    previous_bytes: int
+    previous_messages: int
     kinds: dict[str, tuple[int, int]]
     versions: dict[int, int]
     fields: list[tuple[int, str]]
@@ -168,8 +184,13 @@ class Outbox:
 
     @property
     def before_packet_bytes(self) -> int:
-        """The same rows as the release before sent them: compact form 1, ``application/json+zlib``."""
+        """The same rows as two releases before sent them: compact form 1, ``application/json+zlib``."""
         return self.before_bytes + PUBACK * self.before_messages
+
+    @property
+    def previous_packet_bytes(self) -> int:
+        """The same rows as the release before sent them: compact form 2, no topic aliases, full properties."""
+        return self.previous_bytes + PUBACK * self.previous_messages
 
     @property
     def unbatched_bytes(self) -> int:
@@ -210,31 +231,47 @@ def rounds(rows: list[outbox.OutboxRow], batch_s: float) -> list[list[outbox.Out
 
 
 def batched_kinds(
-    rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True, form: int = 2
+    rows: list[outbox.OutboxRow],
+    batch_s: float,
+    *,
+    compact: bool = True,
+    form: int = 2,
+    alias: bool = True,
+    short: bool = True,
 ) -> dict[str, tuple[int, int]]:
     """``{kind: (PUBLISH bytes, messages)}`` of rows sent in the publisher's rounds, a batch per topic per round.
 
     Kinds: ``event alone`` (a live alert, sent at once), ``event batches``, ``track batches``.
     ``compact``: as to hubs of this release (compact form 2, preset dictionary, content type ``zlib``; ``form``
-    1: as the release before sent them), else as to a hub that reads batches and no compact forms.
+    1: as two releases before sent them), else as to a hub that reads batches and no compact forms;
+    ``alias``: topic aliases (this release's edges), ``short``: the short user properties (to hubs of this
+    release; see :func:`publish_size`).
     """
     kinds: dict[str, tuple[int, int]] = {}
     for taken in rounds(rows, batch_s):
         alone = len(taken) == 1 and batch.urgent(taken[0].topic, taken[0].payload)
         for topic, text, ids in batch.pack(((r.id, r.topic, r.payload) for r in taken), compact=compact, form=form):
             kind = "event alone" if alone else f"{topics.parse(topic)[1][:-1]} batches"
-            ids_text = batch.ids_property(ids)
-            size = publish_size(topic, text, row_id=ids_text, dictionary=compact, long_type=form < 2)
+            ids_text = batch.ids_property(ids, ranges=short)
+            size = publish_size(
+                topic, text, row_id=ids_text, dictionary=compact, long_type=form < 2, alias=alias, short=short
+            )
             total, messages = kinds.get(kind, (0, 0))
             kinds[kind] = (total + size, messages + 1)
     return kinds
 
 
 def batched_size(
-    rows: list[outbox.OutboxRow], batch_s: float, *, compact: bool = True, form: int = 2
+    rows: list[outbox.OutboxRow],
+    batch_s: float,
+    *,
+    compact: bool = True,
+    form: int = 2,
+    alias: bool = True,
+    short: bool = True,
 ) -> tuple[int, int]:
     """PUBLISH bytes and messages of rows sent in the publisher's rounds (see :func:`batched_kinds`)."""
-    kinds = batched_kinds(rows, batch_s, compact=compact, form=form).values()
+    kinds = batched_kinds(rows, batch_s, compact=compact, form=form, alias=alias, short=short).values()
     return sum(size for size, _ in kinds), sum(messages for _, messages in kinds)
 
 
@@ -305,7 +342,7 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
         kind = topics.parse(row.topic)[1]
         counts[kind] += 1
         sizes[kind] += publish_size(row.topic, row.payload, row_id=row.id)
-        plain_size = publish_size(row.topic, row.payload, row_id=row.id, compress=False)
+        plain_size = publish_size(row.topic, row.payload, row_id=row.id, compress=False, alias=False)
         plain += plain_size
         plain_tracks += plain_size if kind == "tracks" else 0
         if kind == "tracks":
@@ -319,8 +356,9 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
             with_thumbnail += publish_size(row.topic, full_json, row_id=row.id)
     kinds = batched_kinds(rows, batch_s)
     batched, messages = sum(s for s, _ in kinds.values()), sum(m for _, m in kinds.values())
-    legacy, legacy_messages = batched_size(rows, batch_s, compact=False)
-    before, before_messages = batched_size(rows, batch_s, form=1)
+    legacy, legacy_messages = batched_size(rows, batch_s, compact=False, short=False)
+    previous, previous_messages = batched_size(rows, batch_s, alias=False, short=False)
+    before, before_messages = batched_size(rows, batch_s, form=1, alias=False, short=False)
     thin = [
         dataclasses.replace(r, payload=_thinned(r.payload)) if topics.parse(r.topic)[1] == "tracks" else r for r in rows
     ]
@@ -336,6 +374,8 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
         legacy_messages=legacy_messages,
         before_bytes=before,
         before_messages=before_messages,
+        previous_bytes=previous,
+        previous_messages=previous_messages,
         kinds=kinds,
         versions=event_versions(rows),
         fields=field_costs(rows, batch_s) if counts["tracks"] else [],
@@ -352,14 +392,18 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
     )
 
 
-def hourly_overhead(config: Config) -> tuple[int, int]:
+def hourly_overhead(config: Config, *, alias: bool = True) -> tuple[int, int]:
     """Bytes and packets an hour besides the outbox: heartbeats, two camera states, keep-alive pings."""
-    parts = hourly_parts(config)
+    parts = hourly_parts(config, alias=alias)
     return sum(size for size, _ in parts.values()), sum(packets for _, packets in parts.values())
 
 
-def hourly_parts(config: Config) -> dict[str, tuple[int, int]]:
-    """``{what: (bytes, packets)}`` an hour besides the outbox: heartbeats, camera states, keep-alive pings."""
+def hourly_parts(config: Config, *, alias: bool = True) -> dict[str, tuple[int, int]]:
+    """``{what: (bytes, packets)}`` an hour besides the outbox: heartbeats, camera states, keep-alive pings.
+
+    ``alias``: the packets name their topics by alias, and each topic's name goes once an hour (one
+    connection an hour: a live edge's lasts longer).
+    """
     assert config.hub is not None
     version, sha = active_detector(config.detector)
     now = datetime.now(UTC)
@@ -367,18 +411,24 @@ def hourly_parts(config: Config) -> dict[str, tuple[int, int]]:
         site=SITE, state="online", url=config.hub.api_url, model_version=version, model_sha256=sha, at=now
     )
     beats = int(3600 // config.hub.heartbeat_s)
-    heartbeat = beats * publish_size(topics.edge_topic(SITE), beat.model_dump_json(), row_id=None)
+    heartbeat = beats * publish_size(topics.edge_topic(SITE), beat.model_dump_json(), row_id=None, alias=alias)
     camera = config.cameras[0].id
     states = sum(
         publish_size(
             topics.status_topic(SITE, camera),
             CameraStatus(site=SITE, camera=camera, state=state, at=now).model_dump_json(),
             row_id=None,
+            alias=alias,
         )
         for state in ("connecting", "live")
     )
     pings = 3600 // KEEPALIVE_S
-    return {"heartbeats": (heartbeat, beats), "camera states": (states, 2), "PINGREQs": (pings * PINGREQ, pings)}
+    parts = {"heartbeats": (heartbeat, beats), "camera states": (states, 2), "PINGREQs": (pings * PINGREQ, pings)}
+    if alias:
+        named = (topics.event_topic, topics.track_topic, topics.status_topic)
+        names = [f(SITE, camera) for f in named] + [topics.edge_topic(SITE)]
+        parts["topic names"] = (sum(len(n.encode()) for n in names), 0)
+    return parts
 
 
 def write_config(folder: Path, *, fps: float, min_dwell: float, heartbeat_s: float | None, tracks: bool) -> Path:
@@ -487,8 +537,9 @@ def main() -> None:
     overhead, packets = hourly_overhead(edge_config)
     assert edge_config.hub is not None
     print(
-        f"MQTT 5 bytes counted: PUBLISH fixed header + topic (2 + len) + packet id (2) + properties "
-        f"(outbox row id and edge client id '{CLIENT_ID}') + payload; a 4-byte PUBACK per hub confirmation"
+        f"MQTT 5 bytes counted: PUBLISH fixed header + topic (2 + 0: each topic by its alias, its name once "
+        f"an hour) + packet id (2) + properties (topic alias, outbox row ids with runs as first-last; the "
+        f"edge client id '{CLIENT_ID}' is the site's own, left out) + payload; a 4-byte PUBACK per hub confirmation"
     )
     print(
         f"per hour besides the outbox: {human(overhead)} ({3600 // edge_config.hub.heartbeat_s:.0f} heartbeats "
@@ -503,10 +554,18 @@ def main() -> None:
     )
     per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
     report("hub.tracks: false (events only)", events_only, scale, overhead, video_hour)
-    before = full.before_packet_bytes * scale + overhead
-    before_events = events_only.before_packet_bytes * scale + overhead
+    unaliased, _ = hourly_overhead(edge_config, alias=False)
+    previous = full.previous_packet_bytes * scale + unaliased
+    previous_events = events_only.previous_packet_bytes * scale + unaliased
     print(
-        f"the same rows as the release before sent them (compact form 1, content type {wire.ZLIB}): "
+        f"the same rows as the release before sent them (compact form 2, no topic aliases, the full user "
+        f"properties): {human(previous)} per camera-hour (ratio {video_hour / previous:.0f}x); events only "
+        f"{human(previous_events)} (ratio {video_hour / previous_events:.0f}x)"
+    )
+    before = full.before_packet_bytes * scale + unaliased
+    before_events = events_only.before_packet_bytes * scale + unaliased
+    print(
+        f"the same rows as two releases before sent them (compact form 1, content type {wire.ZLIB}): "
         f"{human(before)} per camera-hour (ratio {video_hour / before:.0f}x); events only {human(before_events)} "
         f"(ratio {video_hour / before_events:.0f}x)"
     )

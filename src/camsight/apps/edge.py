@@ -269,6 +269,7 @@ class Supervisor:
         from camsight.apps.rollout import ModelFollower, models_folder
         from camsight.apps.wiring import make_publisher
         from camsight.store.handle import open_store
+        from camsight.transport import topics
 
         store = open_store(self.config, self.paths.database)
         if self.config.hub.models:
@@ -277,7 +278,7 @@ class Supervisor:
             )
             self.follower.start()
         offer = self.follower.offer if self.follower is not None else None
-        publisher = make_publisher(self.config, store, client_id=f"camsight-edge-{store.site}", on_model=offer)
+        publisher = make_publisher(self.config, store, client_id=topics.edge_client_id(store.site), on_model=offer)
         if publisher is not None:
             publisher.start()
         return publisher

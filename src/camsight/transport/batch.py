@@ -31,6 +31,9 @@ SCHEMA_VERSION = 1
 """Version of the batch envelope."""
 READS = ("reads", "batch")
 """The user property on a hub's presence message that says it reads batches."""
+READS_SHORT = ("reads", "short-properties")
+"""What a hub that reads the short user properties says: ``outbox`` ids with ranges (:func:`ids_property`),
+``edge`` left out when it is the site's own (:func:`~camsight.transport.topics.edge_client_id`)."""
 MAX_TEXT = 128 * 1024
 """Most JSON text in one batch, bytes (a hub accepts twice that; a larger single row goes alone)."""
 MAX_ROWS = 100
@@ -86,17 +89,48 @@ def is_batch(data: dict[str, Any]) -> bool:
     return "items" in data
 
 
-def ids_property(ids: Iterable[int]) -> str:
-    """The ``outbox`` user property's value for these row ids."""
-    return ",".join(str(i) for i in ids)
+def ids_property(ids: Iterable[int], *, ranges: bool = False) -> str:
+    """The ``outbox`` user property's value for these row ids, in their order, comma-separated.
+
+    ``ranges`` (to hubs that say :data:`READS_SHORT`): a run of three or more consecutive ids goes as
+    ``first-last``.
+
+    Example:
+        >>> ids_property([7, 8, 9, 10, 12, 13, 3], ranges=True)
+        '7-10,12,13,3'
+    """
+    taken = list(ids)
+    if not ranges:
+        return ",".join(str(i) for i in taken)
+    parts: list[str] = []
+    start = 0
+    for end in range(1, len(taken) + 1):
+        if end < len(taken) and taken[end] == taken[end - 1] + 1:
+            continue
+        run = taken[start:end]
+        parts += [f"{run[0]}-{run[-1]}"] if len(run) > 2 else [str(i) for i in run]
+        start = end
+    return ",".join(parts)
 
 
 def parse_ids(value: str) -> list[int] | None:
-    """The row ids of an ``outbox`` user property (one id, or several comma-separated); None if malformed."""
-    parts = value.split(",")
-    if not value or len(parts) > 10 * MAX_ROWS or not all(p.isdigit() for p in parts):
-        return None
-    return [int(p) for p in parts]
+    """The row ids of an ``outbox`` user property (ids and ``first-last`` runs, comma-separated); None if malformed.
+
+    Example:
+        >>> parse_ids("7-10,12"), parse_ids("10-7"), parse_ids("1,x")
+        ([7, 8, 9, 10, 12], None, None)
+    """
+    most = 10 * MAX_ROWS
+    ids: list[int] = []
+    for part in value.split(","):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or not (last.isdigit() or part == first):
+            return None
+        low, high = int(first), int(last or first)
+        if high < low or len(ids) + high - low >= most:
+            return None
+        ids.extend(range(low, high + 1))
+    return ids
 
 
 def urgent(topic: str, payload: str) -> bool:

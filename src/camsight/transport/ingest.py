@@ -11,7 +11,9 @@ killed mid-message, or one whose database failed, gets the whole message again.
 
 After the commit the hub also confirms the message to the edge that sent it (the outbox row id and
 client id travel as MQTT 5 user properties; the confirmation goes to :func:`~.topics.ack_topic`): the
-edge deletes its row only then, so a broker that loses what it had acknowledged loses nothing. Once
+edge deletes its row only then, so a broker that loses what it had acknowledged loses nothing (no
+``edge`` property: the site's own edge, :func:`~.topics.edge_client_id`; the hub says it reads that and
+runs of ids with ``reads`` = ``short-properties``). Once
 subscribed, each hub process sets its retained presence (:func:`~.topics.presence_topic`) to ``online``;
 its last will clears it. Edges send only while some hub is present.
 
@@ -134,7 +136,7 @@ class Ingest:
             return
         self.state = "subscribed"
         props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        props.UserProperty = [batch.READS, *compact.HUB_READS]
+        props.UserProperty = [batch.READS, *compact.HUB_READS, batch.READS_SHORT]
         client.publish(self._presence, b"online", qos=1, retain=True, properties=props)
 
     def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
@@ -156,14 +158,15 @@ class Ingest:
     def _confirm(self, client: Any, message: Any) -> None:
         """Tell the sending edge its outbox row is stored (refused rows too: they would never be accepted)."""
         props = dict(getattr(getattr(message, "properties", None), "UserProperty", None) or [])
-        row, edge = props.get("outbox"), props.get("edge")
+        row = props.get("outbox")
         ids = batch.parse_ids(row) if row is not None else None
-        if ids is None or edge is None:
+        if ids is None:
             return
         try:
             site = topics.parse(message.topic)[0]
         except ValueError:
             site = message.topic.split("/")[1] if message.topic.count("/") >= 1 else ""
+        edge = props.get("edge") or topics.edge_client_id(site)  # left out: the site's own edge
         if not site or "/" in edge or "+" in edge or "#" in edge:
             return
         client.publish(topics.ack_topic(site, edge), json.dumps({"ids": ids}), qos=1)

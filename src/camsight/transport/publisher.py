@@ -16,6 +16,13 @@ alert) is sent at once; other rows wait until the oldest of them is ``batch_s`` 
 full), so that they travel together. While every hub present reads the compact forms as well
 (:mod:`camsight.transport.compact`), the batches carry those, compressed with the preset dictionary.
 
+Each topic goes by an MQTT 5 topic alias once named (:mod:`camsight.transport.aliases`; as many as the
+broker allows): when it reconnects, the publisher drops what paho holds unacknowledged, which may name
+its topic by an alias the new connection does not know, and sends those rows again. To hubs that read
+the short user properties (:data:`~camsight.transport.batch.READS_SHORT`), runs of row ids go as
+``first-last`` and a site's own client id (:func:`~camsight.transport.topics.edge_client_id`) is left
+out: the hub confirms to it.
+
 The edge publishes only while a hub announces itself online (a retained message each hub process sets
 once it has subscribed, cleared by its last will): after a broker restart nothing is sent before a hub
 is listening again. Wrong credentials are reported (``state``, ``problem``) and retried with backoff;
@@ -42,6 +49,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from camsight.store.errors import writing
 from camsight.transport import batch, compact, mqtt, outbox, topics, wire
+from camsight.transport.aliases import TopicAliases
 from camsight.transport.messages import CameraStatus, EdgeStatus
 
 log = logging.getLogger(__name__)
@@ -123,7 +131,10 @@ class Publisher:
         self._hubs: set[str] = set()
         self._batching_hubs: set[str] = set()  # the hubs present that read batches
         self._compact_hubs: set[str] = set()  # the hubs present that read the compact forms
+        self._short_hubs: set[str] = set()  # the hubs present that read the short user properties
         self._topics: dict[int, str] = {}  # message id -> topic, until the broker answers
+        self._aliases = TopicAliases()  # this connection's topic aliases (the broker's CONNACK says how many)
+        self.aliased = 0  # messages sent with a topic alias instead of their topic
         self._cameras: dict[str, tuple[str, str | None]] = {}  # camera -> (state, reason) to announce
         self._cameras_sent: dict[str, tuple[str, str | None]] = {}
         self._answers: deque[tuple[int, ReasonCode]] = deque()  # the broker's answers, appended by paho's thread
@@ -154,12 +165,16 @@ class Publisher:
 
     # -- paho callbacks (its network thread) --------------------------------------------------------
 
-    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any) -> None:
+    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: ReasonCode, props: Any) -> None:
         if reason.is_failure:
             self.state, self.problem = "refused", f"the broker at {self.settings.display} refused: {reason}"
             log.error("hub: %s; the outbox is kept and sent once it accepts", self.problem)
             return
         with self._lock:
+            # A new connection knows no topic alias: what paho still holds may name its topic by one, so
+            # it is dropped (paho would send it again as it is) and the outbox sends those rows again.
+            client.drop_out_messages()
+            self._aliases.reset(getattr(props, "TopicAliasMaximum", 0) or 0)
             self._sent_at.clear()  # whatever the hub has not confirmed is sent again
             self._topics.clear()
             self._cameras_sent.clear()  # the broker may have lost the retained states
@@ -167,6 +182,7 @@ class Publisher:
             self._hubs.clear()
             self._batching_hubs.clear()
             self._compact_hubs.clear()
+            self._short_hubs.clear()
         wanted = [(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)]
         client.subscribe(wanted + ([(topics.MODELS, 1)] if self.on_model is not None else []))
         self.state, self.problem = "connected", None
@@ -215,6 +231,7 @@ class Publisher:
                 (self._hubs.add if online else self._hubs.discard)(hub)
                 (self._batching_hubs.add if online and batch.READS in said else self._batching_hubs.discard)(hub)
                 (self._compact_hubs.add if online and compact.READS in said else self._compact_hubs.discard)(hub)
+                (self._short_hubs.add if online and batch.READS_SHORT in said else self._short_hubs.discard)(hub)
             return
         try:
             ids = [int(i) for i in json.loads(message.payload)["ids"]]
@@ -259,6 +276,12 @@ class Publisher:
         with self._lock:
             return bool(self._hubs) and self._hubs == self._batching_hubs == self._compact_hubs
 
+    @property
+    def short_properties(self) -> bool:
+        """Whether every hub process present reads the short user properties (:data:`~.batch.READS_SHORT`)."""
+        with self._lock:
+            return bool(self._hubs) and self._hubs == self._short_hubs
+
     def _run(self) -> None:
         while not self._stop.is_set():
             if not self._connected.wait(timeout=POLL_S):
@@ -298,9 +321,12 @@ class Publisher:
             messages = batch.pack(((r.id, r.topic, r.payload) for r in rows), compact=small)
         else:
             messages = [(r.topic, r.payload, (r.id,)) for r in rows]
+        short = self.short_properties
+        own = short and self.client_id == topics.edge_client_id(self.site)  # the hub knows where to confirm
         for topic, payload, ids in messages:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-            props.UserProperty = [("outbox", batch.ids_property(ids)), ("edge", self.client_id)]
+            user = [("outbox", batch.ids_property(ids, ranges=short))]
+            props.UserProperty = user if own else [*user, ("edge", self.client_id)]
             data, props.ContentType = wire.encode(payload, dictionary=small)
             self._publish(topic, data, props)
             with self._lock:
@@ -346,7 +372,12 @@ class Publisher:
     ) -> None:
         with self._lock:  # held until the message id is noted, so the broker's answer finds its topic
             self._settle()
-            info = self._client.publish(topic, payload, qos=1, retain=retain, properties=props)
+            sent, alias = self._aliases.use(topic)
+            if alias is not None:
+                props = props or Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+                props.TopicAlias = alias
+                self.aliased += sent == ""
+            info = self._client.publish(sent, payload, qos=1, retain=retain, properties=props)
             self._topics[info.mid] = topic
 
     def _delete_confirmed(self) -> None:

@@ -60,6 +60,11 @@ def edge_topic(site: str) -> str:
     return f"{PREFIX}/{site}/edge"
 
 
+def edge_client_id(site: str) -> str:
+    """The MQTT client id of a site's long-running edge (``camsight run``), one per site."""
+    return f"camsight-edge-{site}"
+
+
 def ack_topic(site: str, client_id: str) -> str:
     """Where a hub confirms to one edge client the outbox rows it has stored."""
     return f"{PREFIX}/{site}/acks/{client_id}"
