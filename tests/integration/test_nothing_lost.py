@@ -275,7 +275,7 @@ def test_ctrl_c_says_what_was_kept(tmp_path: Path, after_s: float) -> None:
     time.sleep(after_s)
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=120)
-    assert run.returncode == 130
+    assert run.returncode == 130, err
     assert "interrupted while analysing intel_one-by-one-person-detection.mp4" in err
     assert "so far are stored" in err
     assert "Traceback" not in err

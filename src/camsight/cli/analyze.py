@@ -19,6 +19,7 @@ from camsight.cli.common import ConfigOption, DbOption, JsonOption, console, con
 from camsight.cli.common import when as format_when
 from camsight.cli.serve_cmd import PortOption, serve_command
 from camsight.config import CameraConfig, Config
+from camsight.core.interrupts import CtrlC
 from camsight.errors import CamsightError, SourceError
 from camsight.events.models import AnyEvent
 from camsight.services import users
@@ -204,11 +205,12 @@ def run_analysis(
     analyzer = Analyzer(config, store)
     results: list[SourceResult] = []
     problems: list[str] = []
-    with Progress(*_bar_columns(), console=console_err, transient=True) as bar:
+    with Progress(*_bar_columns(), console=console_err, transient=True) as bar, CtrlC() as ctrl_c:
         for spec, (cam, note) in zip(specs, cameras, strict=True):
             task = bar.add_task(spec.path.name, total=1.0)
 
             def advance(now: float, duration: float | None, task: TaskID = task) -> None:
+                ctrl_c.check()  # each analysed frame: a Ctrl-C a library swallowed stops it here
                 bar.update(task, completed=min(1.0, now / duration) if duration else 0.0)
 
             _notes(cam, note, as_json)

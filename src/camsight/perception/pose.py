@@ -37,6 +37,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from camsight.core.interrupts import shielded
+
 Box = tuple[float, float, float, float]
 """``x1, y1, x2, y2`` in the crop's pixels."""
 Segment = tuple[float, float, float, float]
@@ -223,11 +225,12 @@ class PoseEstimator:
         """
         if self._pose is None:
             os.environ.setdefault("GLOG_minloglevel", "2")
-            import mediapipe as mp  # type: ignore[import-untyped]  # no type information shipped
+            with shielded():  # MediaPipe's import runs protobuf's from C, which prints and drops a Ctrl-C
+                import mediapipe as mp  # type: ignore[import-untyped]  # no type information shipped
 
-            self._pose = mp.solutions.pose.Pose(
-                static_image_mode=True, model_complexity=1, enable_segmentation=False, smooth_landmarks=False
-            )
+                self._pose = mp.solutions.pose.Pose(
+                    static_image_mode=True, model_complexity=1, enable_segmentation=False, smooth_landmarks=False
+                )
         return self._pose
 
     def load(self) -> None:
