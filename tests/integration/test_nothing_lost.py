@@ -266,10 +266,24 @@ def _running_sources(db: Path) -> int:
         return 0
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child: Ctrl-C as a terminal's shell starts a command (a test run started in the background,
+    ``make test &``, would hand on SIGINT ignored, and the analysis would rightly not stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("after_s", [0.0, 2.0])  # 0: most often while the pipeline is still being built
 def test_ctrl_c_says_what_was_kept(tmp_path: Path, after_s: float) -> None:
     args = _camsight("analyze", str(ONE_BY_ONE), "--config", str(TABLE_CONFIG), "--db", "s.db")
-    run = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
+    )
     db = tmp_path / "s.db"
     wait_for(lambda: db.exists() and _running_sources(db) == 1, 60, "the analysis to start")
     time.sleep(after_s)

@@ -15,6 +15,7 @@ Outside ``with CtrlC()`` (or in a thread other than the main one) all of this do
 
 Example:
     >>> import os, signal
+    >>> before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts Python
     >>> with CtrlC() as ctrl_c:
     ...     try:
     ...         with shielded():
@@ -24,6 +25,7 @@ Example:
     ...         print("then stops")
     the shielded block runs to its end
     then stops
+    >>> _ = signal.signal(signal.SIGINT, before)
 """
 
 from __future__ import annotations
