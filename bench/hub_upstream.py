@@ -555,26 +555,32 @@ def main() -> None:
     per_hour = report("hub.tracks: true (default)", full, scale, overhead, video_hour)
     report("hub.tracks: false (events only)", events_only, scale, overhead, video_hour)
     unaliased, _ = hourly_overhead(edge_config, alias=False)
-    previous = full.previous_packet_bytes * scale + unaliased
-    previous_events = events_only.previous_packet_bytes * scale + unaliased
-    print(
-        f"the same rows as the release before sent them (compact form 2, no topic aliases, the full user "
-        f"properties): {human(previous)} per camera-hour (ratio {video_hour / previous:.0f}x); events only "
-        f"{human(previous_events)} (ratio {video_hour / previous_events:.0f}x)"
+
+    def compare(label: str, tracks_bytes: int, events_bytes: int, hourly: int) -> None:
+        both, events = tracks_bytes * scale + hourly, events_bytes * scale + hourly
+        print(
+            f"{label}: {human(both)} per camera-hour (ratio {video_hour / both:.0f}x); events only "
+            f"{human(events)} (ratio {video_hour / events:.0f}x)"
+        )
+
+    compare(
+        "the same rows as the release before sent them (compact form 2, no topic aliases, the full user properties)",
+        full.previous_packet_bytes,
+        events_only.previous_packet_bytes,
+        unaliased,
     )
-    before = full.before_packet_bytes * scale + unaliased
-    before_events = events_only.before_packet_bytes * scale + unaliased
-    print(
-        f"the same rows as two releases before sent them (compact form 1, content type {wire.ZLIB}): "
-        f"{human(before)} per camera-hour (ratio {video_hour / before:.0f}x); events only {human(before_events)} "
-        f"(ratio {video_hour / before_events:.0f}x)"
+    compare(
+        f"the same rows as two releases before sent them (compact form 1, content type {wire.ZLIB})",
+        full.before_packet_bytes,
+        events_only.before_packet_bytes,
+        unaliased,
     )
-    legacy = full.legacy_packet_bytes * scale + overhead
-    legacy_events = events_only.legacy_packet_bytes * scale + overhead
-    print(
-        f"the same rows to a hub that reads batches and no compact forms, or only form 1 (full items, every "
-        f"version, no preset dictionary): {human(legacy)} per camera-hour (ratio {video_hour / legacy:.0f}x); "
-        f"events only {human(legacy_events)} (ratio {video_hour / legacy_events:.0f}x)"
+    compare(
+        "the same rows to a hub that reads batches and no compact forms, or only form 1 (full items, every "
+        "version, no preset dictionary)",
+        full.legacy_packet_bytes,
+        events_only.legacy_packet_bytes,
+        overhead,
     )
     where = [(kind, size * scale, messages * scale) for kind, (size, messages) in sorted(full.kinds.items())]
     where.append(("PUBACKs", PUBACK * full.messages * scale, full.messages * scale))
