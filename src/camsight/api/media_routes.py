@@ -1,20 +1,21 @@
-"""``/api/media``: an event's snapshot and a track's thumbnail as JPEG, in the caller's cameras, audited.
+"""``/api/media``: an event's snapshot, a track's thumbnail or a track at a moment, as JPEG, in the caller's cameras.
 
-The pictures were masked and head-blurred when they were stored. The file is the one the event's or
-track's row names (nothing in the request is used as a path), and every picture handed out is written
-to the audit log (:mod:`camsight.services.media`). They are never cached by the browser or a proxy
-(``Cache-Control: no-store``): each view is a view that is audited.
+The snapshots and thumbnails were masked and head-blurred when they were stored; a moment is cut from
+the track's video when asked, masked and blurred the same way (:mod:`camsight.services.moments`). The
+file is the one the event's or track's row names (nothing in the request is used as a path), and
+every picture handed out is written to the audit log (:mod:`camsight.services.media`). They are never
+cached by the browser or a proxy (``Cache-Control: no-store``): each view is a view that is audited.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from camsight.api.deps import Conn, Context, Reader
-from camsight.api.params import EventId, TrackId
-from camsight.services import media, remote_clips
+from camsight.api.params import MAX_SOURCE_S, EventId, TrackId
+from camsight.services import media, moments, remote_clips
 from camsight.services.media import Picture
 
 router = APIRouter(prefix="/api/media", tags=["media"])
@@ -46,3 +47,36 @@ def thumbnail(track_id: TrackId, actor: Reader, conn: Conn, ctx: Context) -> Res
     """
     remote_clips.thumbnail(ctx.store, actor=actor, config=ctx.config, track_id=track_id)
     return _jpeg(media.thumbnail(conn, actor=actor, media=ctx.store.media, track_id=track_id))
+
+
+@router.get(
+    "/moments/{track_id}",
+    response_class=Response,
+    responses={200: _JPEG, 403: {"description": "Viewers may not"}, 404: _NOT_FOUND},
+)
+def moment(
+    track_id: TrackId,
+    at: Annotated[float, Query(ge=0, le=MAX_SOURCE_S, description="Seconds into the track's source.")],
+    actor: Reader,
+    conn: Conn,
+    ctx: Context,
+) -> Response:
+    """The track at a moment (a search hit's ``at_s``), cut from its video (operators; audited as ``view.thumbnail``).
+
+    The moment is clamped to the track. Where it cannot be cut (the video is gone, or at another site's
+    edge, or the subject is not in that frame) the track's thumbnail is served instead;
+    ``X-Camsight-Moment`` says which: the seconds shown, or ``thumbnail``.
+    """
+    conn.commit()  # the token's use is written in this transaction: end it before the cut writes its audit row
+    remote_clips.thumbnail(ctx.store, actor=actor, config=ctx.config, track_id=track_id)
+    shown = moments.moment(
+        ctx.store,
+        actor=actor,
+        config=ctx.config,
+        track_id=track_id,
+        at_s=at,
+        remote=lambda site: remote_clips.is_remote(ctx.store, ctx.config, site),
+    )
+    response = _jpeg(shown.picture)
+    response.headers["X-Camsight-Moment"] = "thumbnail" if shown.at_s is None else f"{shown.at_s:g}"
+    return response

@@ -30,6 +30,8 @@ Responses = dict[int | str, dict[str, Any]]
 """Extra answers of a route, for OpenAPI (``{404: {"description": ...}}``)."""
 MAX_OFFSET = 1_000_000
 """Largest ``offset`` a listing accepts (deeper paging: narrow the time range instead)."""
+MAX_SOURCE_S = 10_000_000.0
+"""Largest time into a source a request may name, seconds (about 115 days: a live camera's longest session)."""
 
 
 def _utc(value: datetime) -> datetime:
@@ -64,6 +66,11 @@ def snapshot_url(event_id: str) -> str:
 def thumbnail_url(track_id: str) -> str:
     """Where a track's thumbnail is served."""
     return f"/api/media/thumbnails/{_segment(track_id)}"
+
+
+def moment_url(track_id: str, at_s: float) -> str:
+    """Where a track's picture at a moment is served (cut from its video, see :mod:`camsight.services.moments`)."""
+    return f"/api/media/moments/{_segment(track_id)}?at={at_s:g}"
 
 
 def event_clip_url(event_id: str) -> str:

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from camsight.api.deps import Conn, Context, Reader
-from camsight.api.params import MAX_OFFSET, Instant, thumbnail_url, track_clip_url
+from camsight.api.params import MAX_OFFSET, Instant, moment_url, thumbnail_url, track_clip_url
 from camsight.core.records import TrackRecord
 from camsight.search.cache import FeatureCache
 from camsight.search.clip_embedder import ClipEmbedder
@@ -82,6 +82,11 @@ class SearchHit(BaseModel):
     clip_offset_s: float = Field(
         default=0.0, description="Where that moment is in the clip at play_url, seconds from its start (seek there)."
     )
+    moment_url: str | None = Field(
+        default=None,
+        description="GET this for a picture of the track at at_s (JPEG, cut from its video, masked and blurred; "
+        "the thumbnail where it cannot be cut); null when at_s is.",
+    )
 
 
 class SearchAnswer(BaseModel):
@@ -120,6 +125,7 @@ def _hit(hit: Hit) -> SearchHit:
         missing=list(hit.missing),
         at_s=hit.at_s,
         clip_offset_s=hit.offset_s,
+        moment_url=None if hit.at_s is None else moment_url(record.id, hit.at_s),
     )
 
 

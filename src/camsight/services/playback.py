@@ -185,24 +185,25 @@ def window_pieces(conn: sa.Connection, *, camera: str, start: datetime, end: dat
 # -- the cache -----------------------------------------------------------------------------------------
 
 
-def _digest(**parts: object) -> str:
+def digest(**parts: object) -> str:
+    """A short digest of everything that decides a cached copy's pictures."""
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def cache_file(store: Store, kind: str, stem: str, digest: str) -> Path:
-    """``<media>/cache/<kind>/<stem>-<digest>.mp4``; the folder is made owner-only, and swept of old copies."""
+def cache_file(store: Store, kind: str, stem: str, key: str, *, suffix: str = ".mp4") -> Path:
+    """``<media>/cache/<kind>/<stem>-<key><suffix>``; the folder is made owner-only, and swept of old copies."""
     folder = store.paths.media / "cache" / kind
     perms.make_dir(folder)
-    _sweep(folder)
+    _sweep(folder, suffix)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80]
-    return folder / f"{safe}-{digest}.mp4"
+    return folder / f"{safe}-{key}{suffix}"
 
 
-def _sweep(folder: Path) -> None:
+def _sweep(folder: Path, suffix: str) -> None:
     """Delete the copies made more than :data:`CACHE_MAX_AGE` ago."""
     oldest = (datetime.now(UTC) - CACHE_MAX_AGE).timestamp()
-    for path in folder.glob("*.mp4"):
+    for path in folder.glob(f"*{suffix}"):
         with contextlib.suppress(FileNotFoundError):  # swept by another request meanwhile
             if path.stat().st_mtime < oldest:
                 path.unlink()
@@ -278,7 +279,7 @@ def event_clip(
             actor.require("admin", "watch a clip with heads not blurred")
         masks = camera_masks(conn, config=config, camera=event.camera)
         applied = effective_config(conn, config)
-    key = _digest(end_s=event.end_s, status=event.status, pre=pre_s, post=post_s, masks=masks, source=event.source)
+    key = digest(end_s=event.end_s, status=event.status, pre=pre_s, post=post_s, masks=masks, source=event.source)
     path = cache_file(store, "clips", f"event-{event.id}-{'blurred' if blur else 'unblurred'}", key)
     if not path.exists():
         try:
@@ -301,7 +302,8 @@ def event_clip(
     return path
 
 
-def _find_track(conn: sa.Connection, actor: Actor, track_id: str) -> TrackRecord:
+def find_track(conn: sa.Connection, actor: Actor, track_id: str) -> TrackRecord:
+    """The track, when the actor may see its camera (another camera's is "not found", whatever the role)."""
     track = repo.get_track(conn, track_id=track_id)
     if track is None or not actor.may_see(track.camera):
         raise TrackNotFound(f"no track {track_id!r} in the store")
@@ -338,10 +340,10 @@ def track_clip(
         CamsightError: Nothing to cut the clip from.
     """
     with store.engine.connect() as conn:
-        track = _find_track(conn, actor, track_id)  # another camera's is "not found" whatever the role
+        track = find_track(conn, actor, track_id)  # another camera's is "not found" whatever the role
         actor.require("operator", "watch clips")
         masks = camera_masks(conn, config=config, camera=track.camera)
-    key = _digest(start_s=track.start_s, end_s=track.end_s, source=track.source, masks=masks)
+    key = digest(start_s=track.start_s, end_s=track.end_s, source=track.source, masks=masks)
     path = cache_file(store, "clips", f"track-{track.id}", key)
     made: list[float] = []
 
@@ -401,7 +403,7 @@ def recording_video(
         masks = camera_masks(conn, config=config, camera=seg.camera)
     source = _segment_file(store, seg)
     stat = source.stat()
-    key = _digest(size=stat.st_size, mtime=stat.st_mtime_ns, complete=seg.complete, masks=masks)
+    key = digest(size=stat.st_size, mtime=stat.st_mtime_ns, complete=seg.complete, masks=masks)
     path = cache_file(store, "recordings", f"segment-{seg.id}", key)
     pieces = [Piece(source, 0.0, float("inf"))]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -252,7 +252,7 @@ def remux(pieces: list[Piece], output: Path) -> tuple[int, float]:
     return frames, offset
 
 
-def _frames(pieces: list[Piece]) -> Iterator[tuple[Image, float]]:
+def _frames(pieces: list[Piece]) -> Generator[tuple[Image, float]]:
     """Decoded BGR frames of the pieces, with their time in the clip."""
     offset = 0.0
     for piece in pieces:
@@ -271,6 +271,15 @@ def _frames(pieces: list[Piece]) -> Iterator[tuple[Image, float]]:
                 yield np.ascontiguousarray(frame.to_ndarray(format="bgr24")), last
             rate = stream.average_rate or 25
             offset = last + 1 / float(rate)
+
+
+def first_frame(pieces: list[Piece]) -> tuple[Image, float] | None:
+    """The first decoded frame of the pieces (at or just after the first piece's start) and its time; None if none."""
+    frames = _frames(pieces)
+    try:
+        return next(frames, None)
+    finally:
+        frames.close()  # closes the file now, not when the generator is collected
 
 
 def reencode(

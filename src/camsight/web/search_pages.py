@@ -2,7 +2,9 @@
 
 A search is a plain GET form (``/search?q=...``: bookmarkable, the back button works) answered by
 :func:`camsight.services.search.search` (operators and admins; the account's cameras only; audited).
-Each result shows the track's thumbnail from ``/api/media/thumbnails/{track_id}``; choosing one loads
+Each result shows the track's thumbnail from ``/api/media/thumbnails/{track_id}``, or, when a moment
+matched, the track at that moment from ``/api/media/moments/{track_id}?at=`` (cut from its video:
+someone found sitting is shown sitting, see :mod:`camsight.services.moments`); choosing one loads
 the player (``/search/play``), a video element on the track's clip ``/api/tracks/{id}/clip.mp4``,
 started at the moment that matched (:attr:`camsight.search.rank.Hit.at_s`: an event asked for, the
 longest stretch in the asked posture or motion) with a media fragment ``#t=``.

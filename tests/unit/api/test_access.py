@@ -56,6 +56,7 @@ def routes(site: Site, caller: str) -> list[Route]:
             Route("POST", f"/api/events/{ev[c]}/feedback", "operator", c, {"verdict": "confirmed"}),
             Route("GET", f"/api/media/snapshots/{ev[c]}", "viewer", c),
             Route("GET", f"/api/media/thumbnails/{tr[c]}", "operator", c),
+            Route("GET", f"/api/media/moments/{tr[c]}?at=5", "operator", c),
             Route("GET", f"/api/tracks/{tr[c]}", "operator", c),
             Route("GET", f"/api/cameras/{c}/geometry", "viewer", c),
             Route("PUT", f"/api/cameras/{c}/geometry", "admin", c, GEOMETRY, frozenset({200, 409})),

@@ -27,7 +27,9 @@ TRAVERSALS = [
 ]
 
 
-@pytest.mark.parametrize("route", ["/api/media/snapshots/", "/api/media/thumbnails/", "/api/tracks/", "/api/events/"])
+@pytest.mark.parametrize(
+    "route", ["/api/media/snapshots/", "/api/media/thumbnails/", "/api/media/moments/", "/api/tracks/", "/api/events/"]
+)
 @pytest.mark.parametrize("bad", TRAVERSALS)
 def test_path_traversal_in_an_id_finds_nothing(site: Site, route: str, bad: str) -> None:
     answer = site.client.get(route + bad, headers=site.auth("admin"))

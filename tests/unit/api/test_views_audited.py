@@ -39,6 +39,7 @@ def test_a_search_is_audited_with_its_actor_and_text(site: Site) -> None:
     [
         ("/api/media/snapshots/{event}", "view.snapshot", "event_id", "viewer"),
         ("/api/media/thumbnails/{track}", "view.thumbnail", "track_id", "operator_a"),
+        ("/api/media/moments/{track}?at=5", "view.thumbnail", "track_id", "operator"),  # no video: the thumbnail
         ("/api/tracks/{track}", "view.track", "track_id", "admin"),
     ],
 )
@@ -124,8 +125,10 @@ def test_the_search_answer_has_the_contracts_shape(site: Site) -> None:
         "missing",
         "at_s",
         "clip_offset_s",
+        "moment_url",
     }
-    assert (hit["at_s"], hit["clip_offset_s"]) == (None, 0.0)  # a colour is not timed: the clip from its start
+    # a colour is not timed: the clip from its start, the thumbnail
+    assert (hit["at_s"], hit["clip_offset_s"], hit["moment_url"]) == (None, 0.0, None)
     assert hit["play_url"] == f"/api/tracks/{hit['record']['id']}/clip.mp4"
     assert hit["thumbnail_url"] == f"/api/media/thumbnails/{hit['record']['id']}"
 

@@ -1,0 +1,241 @@
+"""A track at one moment: the picture of a search hit's matched moment, cut from its video when asked.
+
+A track's stored thumbnail is its best crop (for a person down, that moment). A search for a posture,
+a motion or an event finds a *moment* (:attr:`camsight.search.rank.Hit.at_s`), which the best crop
+may not show: someone found "sitting" was standing in the crop that showed them best. :func:`moment`
+cuts the picture of that moment when it is asked for:
+
+1. the frame at the moment is decoded from the analysed file, or from the recorded segments of a live
+   camera (:func:`camsight.sources.clips.first_frame`);
+2. the camera's privacy masks are blacked out (the geometry in effect now);
+3. the subject is found again: of the detector's boxes of the track's class, the one whose
+   bottom-centre is nearest the track's path at that moment, within :data:`MATCH_SHARE` of the box's
+   size (:func:`subject_box`);
+4. the picture is made as a stored thumbnail is: cropped around the subject, every other person's
+   head blurred by the box rule, the subject's head from pose (the head only, also for someone seated
+   or lying), the masks again, the subject outlined (``store.blur_heads: false`` leaves heads as
+   stored thumbnails leave them).
+
+The picture is kept in the media folder's cache (``cache/moments``, for
+:data:`~camsight.services.playback.CACHE_MAX_AGE`) under a digest of the track, the moment and the
+masks. Every view is audited as ``view.thumbnail`` with the moment. When the moment cannot be cut (the
+file or the recording is gone, the track's video is at another site's edge, or the subject is not
+found in that frame), the stored thumbnail is handed out instead, audited as such, so a result never
+loses its picture; :attr:`Moment.why` says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from camsight.config.models import CLASS_IDS, Config
+from camsight.core.detections import PERSON, Detections
+from camsight.core.records import TrackRecord
+from camsight.errors import CamsightError
+from camsight.perception.detect import Detector, OnnxDetector
+from camsight.perception.head_blur import PRIVACY_CONFIDENCE
+from camsight.perception.pose import make_estimator
+from camsight.perception.privacy import Image, apply_masks, blur_head_in_crop, blur_heads
+from camsight.perception.tracklog import Box, Crop, crop_box, thumbnail_image
+from camsight.services import audit, media
+from camsight.services.actor import Actor
+from camsight.services.cameras import Mask, camera_masks
+from camsight.services.media import Picture
+from camsight.services.playback import cache_file, digest, find_track, window_pieces
+from camsight.sources.clips import Piece, first_frame
+from camsight.store.errors import writing
+from camsight.store.handle import Store
+
+__all__ = ["MATCH_SHARE", "Moment", "moment", "path_point", "subject_box"]
+
+log = logging.getLogger(__name__)
+
+MATCH_SHARE = 0.5
+"""A box is the subject when its bottom-centre is within this share of its longer side of the path's point."""
+WINDOW_S = 1.0
+"""Seconds of video read from the moment on (the first frame at or after it is used)."""
+
+DetectorFactory = Callable[[str], Detector]
+"""Builds the detector for a track's class name (people are always detected too, for blurring)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """The picture handed out for a track at a moment.
+
+    Attributes:
+        picture: The JPEG.
+        at_s: The moment shown, seconds into the source; None when it is the stored thumbnail.
+        box: The subject's box in the frame, pixels, when cut now (None from the cache or with the stored
+            thumbnail).
+        why: Why the stored thumbnail was handed out instead (None when the moment was cut).
+    """
+
+    picture: Picture
+    at_s: float | None
+    box: Box | None = None
+    why: str | None = None
+
+
+def _detector(config: Config) -> DetectorFactory:
+    def make(object_class: str) -> Detector:
+        classes = tuple(sorted({"person", object_class}, key=lambda name: CLASS_IDS[name]))
+        settings = {"confidence": min(config.detector.confidence, PRIVACY_CONFIDENCE), "classes": classes}
+        return OnnxDetector(config.detector.model_copy(update=settings))
+
+    return make
+
+
+def path_point(track: TrackRecord, at_s: float) -> tuple[float, float] | None:
+    """The track's bottom-centre point at ``at_s`` (normalised 0..1), interpolated on its path; None without one."""
+    if not track.path:
+        return None
+    times = np.array([p[0] for p in track.path], np.float64)
+    x = float(np.interp(at_s, times, [p[1] for p in track.path]))
+    y = float(np.interp(at_s, times, [p[2] for p in track.path]))
+    return x, y
+
+
+def subject_box(dets: Detections, class_id: int, point_px: tuple[float, float]) -> Box | None:
+    """The box of ``class_id`` whose bottom-centre is nearest ``point_px``, within :data:`MATCH_SHARE` of its size."""
+    boxes = dets.xyxy[dets.class_id == class_id]
+    if not len(boxes):
+        return None
+    sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    bottom = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
+    share = np.hypot(*(bottom - np.array(point_px, np.float32)).T) / np.maximum(sides, 1.0)
+    best = int(np.argmin(share))
+    if share[best] > MATCH_SHARE:
+        return None
+    x1, y1, x2, y2 = (float(v) for v in boxes[best])
+    return x1, y1, x2, y2
+
+
+def _pieces(store: Store, track: TrackRecord, at_s: float) -> list[Piece]:
+    if "://" in track.source:
+        start = track.started_at + timedelta(seconds=at_s - track.start_s)
+        with store.engine.connect() as conn:
+            return window_pieces(
+                conn,
+                camera=track.camera,
+                start=start,
+                end=start + timedelta(seconds=WINDOW_S),
+                recordings=store.paths.recordings,
+            )
+    path = Path(track.source)
+    if not path.is_file():
+        raise CamsightError(f"the track's source file {path} no longer exists")
+    return [Piece(path, at_s, at_s + WINDOW_S)]
+
+
+def _remask(image: Image, masks: Sequence[Mask], frame_shape: tuple[int, ...], origin: tuple[int, int]) -> Image:
+    """``image`` (a part of a frame at ``origin``) with the frame's masks blacked out again."""
+    if not masks:
+        return image
+    keep = apply_masks(np.full(frame_shape, 255, np.uint8), masks)
+    x0, y0 = origin
+    part = keep[y0 : y0 + image.shape[0], x0 : x0 + image.shape[1]]
+    out = image.copy()
+    out[part == 0] = 0
+    return out
+
+
+def _picture(frame: Image, masks: Sequence[Mask], dets: Detections, subject: Box, *, person: bool, blur: bool) -> Image:
+    """The thumbnail of the subject in a masked frame: others' heads (box rule) and its own (pose) blurred."""
+    image = frame
+    if blur:
+        people = dets[dets.class_id == PERSON]
+        others = people[~np.all(np.isclose(people.xyxy, np.array(subject, np.float32)), axis=1)]
+        image = _remask(blur_heads(frame, others), masks, frame.shape, (0, 0))
+    crop, inner = crop_box(image, subject)
+    if blur and person:
+        origin = (int(round(subject[0] - inner[0])), int(round(subject[1] - inner[1])))
+        crop = _remask(blur_head_in_crop(crop, inner, make_estimator()), masks, frame.shape, origin)
+    return thumbnail_image(Crop(quality=0.0, t=0.0, image=crop, box=inner), blur_head=False)
+
+
+def _cut(
+    store: Store, config: Config, track: TrackRecord, at_s: float, masks: Sequence[Mask], detector: DetectorFactory
+) -> tuple[Image, Box]:
+    """The moment's picture and the subject's box, or CamsightError saying why it cannot be cut."""
+    point = path_point(track, at_s)
+    class_id = CLASS_IDS.get(track.object_class)
+    if point is None or class_id is None:
+        raise CamsightError("the track has no path to find its subject by")
+    found = first_frame(_pieces(store, track, at_s))
+    if found is None:
+        raise CamsightError("no frame could be read at that moment")
+    frame = apply_masks(found[0], masks)
+    dets = detector(track.object_class).detect_image(frame)
+    h, w = frame.shape[:2]
+    subject = subject_box(dets, class_id, (point[0] * w, point[1] * h))
+    if subject is None:
+        raise CamsightError(f"the track's {track.object_class} was not found in the frame at that moment")
+    picture = _picture(frame, masks, dets, subject, person=class_id == PERSON, blur=config.store.blur_heads)
+    return picture, subject
+
+
+def moment(
+    store: Store,
+    *,
+    actor: Actor,
+    config: Config,
+    track_id: str,
+    at_s: float,
+    remote: Callable[[str], bool] | None = None,
+    detector: DetectorFactory | None = None,
+) -> Moment:
+    """The picture of a track at ``at_s`` seconds into its source (clamped to the track), audited ``view.thumbnail``.
+
+    Args:
+        store: The store (its media folder holds the cache; its recordings, a live camera's video).
+        actor: Who asks (operators and admins, as for thumbnails).
+        config: Settings (the camera's masks, the detector, ``store.blur_heads``).
+        track_id: The track.
+        at_s: The moment, seconds into the source.
+        remote: Whether a site's video is at its own edge, not here (a hub's other sites): their tracks
+            get their stored thumbnail.
+        detector: Builds the detector for a class name; by default the configured model at the
+            blurring threshold.
+
+    Raises:
+        PictureNotFound: No such track in the actor's scope, or it has neither video at that moment nor a
+            thumbnail.
+        Forbidden: A viewer asked.
+    """
+    with store.engine.connect() as conn:
+        try:
+            track = find_track(conn, actor, track_id)
+        except CamsightError:
+            raise media.PictureNotFound(f"no thumbnail for track {track_id!r}") from None
+        actor.require("operator", "see thumbnails")
+        masks = camera_masks(conn, config=config, camera=track.camera)
+    at = round(min(max(at_s, track.start_s), track.end_s), 2)
+    key = digest(track=track.id, at=at, source=track.source, masks=masks, blur=config.store.blur_heads)
+    cached = cache_file(store, "moments", f"track-{track.id}", key, suffix=".jpg")
+    why: str | None = None
+    box: Box | None = None
+    if remote is not None and remote(track.site):
+        why = f"the video is at site {track.site}'s edge"
+    elif not cached.exists():
+        try:
+            image, box = _cut(store, config, track, at, masks, detector or _detector(config))
+        except CamsightError as exc:
+            why = str(exc)
+        else:
+            store.media.save_jpeg(cached.relative_to(store.paths.media).as_posix(), image)
+    if why is not None:
+        log.info("track %s at %.2f s: the stored thumbnail is shown (%s)", track.id, at, why)
+        with writing(store.engine) as conn:
+            return Moment(media.thumbnail(conn, actor=actor, media=store.media, track_id=track.id), None, why=why)
+    data = cached.read_bytes()
+    with writing(store.engine) as conn:
+        detail = {"track_id": track.id, "camera": track.camera, "at_s": at}
+        audit.record(conn, actor=actor, action="view.thumbnail", detail=detail)
+    return Moment(Picture(data, track.camera), at, box)
