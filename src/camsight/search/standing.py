@@ -5,7 +5,10 @@ not in the config. When a track ends, its :class:`~camsight.core.records.TrackRe
 against every enabled standing query with the search ranking (:func:`camsight.search.rank.rank_records`);
 a score of at least the query's ``min_score``, within its scope (cameras, zones, local-time schedule),
 raises a :class:`~camsight.events.models.StandingQueryEvent` whose rule name is ``query:<name>`` and
-whose ``evidence`` says why it matched.
+whose ``evidence`` says why it matched. The alert starts at the moment that matched when the query
+asks for something timed (:attr:`camsight.search.rank.Hit.at_s`: a posture, a motion, an event kind;
+"person lying on the floor" starts when the person went down), else at the track's start; it ends
+with the track.
 
 Example:
     >>> Schedule.parse("22:00-06:00").contains(time(23, 30))
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import time, tzinfo
+from datetime import time, timedelta, tzinfo
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -115,6 +118,7 @@ def match(record: TrackRecord, queries: Sequence[StandingQuery], tz: tzinfo | No
         if hit.score < sq.min_score:
             continue
         zone = next((z for z in sq.zones if z in record.zones), None)
+        start_s = record.start_s if hit.at_s is None else min(max(hit.at_s, record.start_s), record.end_s)
         out.append(
             StandingQueryEvent(
                 # unique per occurrence: the source (each live run is its own) and the track's start
@@ -128,9 +132,9 @@ def match(record: TrackRecord, queries: Sequence[StandingQuery], tz: tzinfo | No
                 source_id=record.source_id,
                 zone=zone,
                 track_ids=(record.tracker_id,),
-                start_s=record.start_s,
+                start_s=start_s,
                 end_s=record.end_s,
-                started_at=record.started_at,
+                started_at=record.started_at + timedelta(seconds=start_s - record.start_s),
                 score=min(1.0, max(0.0, hit.score)),
                 status="closed",
                 query_id=sq.id,

@@ -113,6 +113,23 @@ def test_match(text: str, appearance: Appearance, cls: str, matches: bool) -> No
         assert event.evidence
 
 
+def test_a_timed_query_alerts_from_the_moment_that_matched() -> None:
+    fell = Appearance(
+        upper={"blue": 0.8},
+        posture="lying",
+        postures={"standing": 0.4, "lying": 0.6},
+        posture_s={"standing": 2.0, "lying": 3.0},
+        moment_s={"standing": 1.0, "lying": 3.5},
+    )
+    track = record(fell)
+    (down,) = match(track, [standing("person lying on the floor")], UTC)
+    assert (down.start_s, down.end_s) == (3.5, 6.0)
+    assert down.started_at == T0 + timedelta(seconds=2.5)
+    (blue,) = match(track, [standing("person in blue", id=2)], UTC)  # not timed: the whole track
+    assert (blue.start_s, blue.end_s, blue.started_at) == (1.0, 6.0, T0)
+    assert down.id != blue.id
+
+
 def test_matcher_reads_enabled_queries_from_the_store(tmp_path: Path) -> None:
     engine = connect(str(tmp_path / "db.sqlite"))
     upgrade(engine, site="test")
