@@ -613,7 +613,13 @@ class MotionConfig(Model):
 class TrackerConfig(Model):
     """ByteTrack settings (supervision's implementation)."""
 
-    activation_threshold: float = Field(default=0.3, gt=0, lt=1, description="Score needed to start a track.")
+    activation_threshold: float = Field(
+        default=0.3,
+        gt=0,
+        lt=1,
+        description="ByteTrack's high-score threshold: detections at or above it are matched first (lower ones "
+        "only keep existing tracks alive); a new track needs this plus 0.1.",
+    )
     lost_track_s: float = Field(default=3.0, gt=0, le=60, description="How long a lost track is kept, seconds.")
     matching_threshold: float = Field(default=0.8, gt=0, le=1, description="Association threshold (1 - IoU).")
     min_consecutive_frames: int = Field(default=2, ge=1, le=30, description="Frames before a track gets an id.")

@@ -45,8 +45,8 @@ from numpy.typing import NDArray
 from camsight.core.detections import Detections
 
 MOTION_CONFIDENCE = 0.5
-"""Confidence given to motion objects: above the tracker's default activation threshold (0.3), below
-most real detections of the same object."""
+"""Confidence given to motion objects: above what the tracker needs to start a track with its default
+activation threshold (0.3 + 0.1), below most real detections of the same object."""
 
 EXPLAINED_SHARE = 0.3
 """A blob whose box is covered this much (0..1) by detection boxes is explained by them."""
