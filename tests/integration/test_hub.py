@@ -625,6 +625,34 @@ def test_one_hub_searches_both_sites_fetches_clips_from_the_right_edge_and_keeps
             assert image is not None
             assert max(image.shape[:2]) <= 160
             thumbs[site] = hit["record"]["id"]
+        # the hub's copy of a site's thumbnail stays out of the reach of accounts limited to other sites
+        assert httpx.get(f"{hub_url}{south_thumb}", headers=north_only).status_code == 404
+        # a hit's moment is cut at the edge of its site (its masks, its blurring), fetched on demand, audited
+        moments: dict[str, tuple[str, float]] = {}
+        for site, hit in shown.items():
+            record = hit["record"]
+            at = round(record["start_s"], 2)  # first seen: in the frame (he then walks out at its border)
+            path = f"/api/media/moments/{record['id']}"
+            assert httpx.get(f"{hub_url}{path}", params={"at": at}, headers=north_only).status_code in (
+                (200,) if site == "north" else (404,)
+            )
+            answer = httpx.get(f"{hub_url}{path}", params={"at": at}, headers=everyone, timeout=120)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["x-camsight-moment"] == f"{at:g}"  # cut, not the thumbnail
+            edge = edges[site]
+            direct = httpx.get(
+                f"http://127.0.0.1:{edge['port']}{path}",
+                params={"at": at},
+                headers={"Authorization": f"Bearer {edge['token']}"},
+                timeout=120,
+            )
+            assert direct.headers["x-camsight-moment"] == f"{at:g}"
+            hub_image, edge_image = (
+                cv2.imdecode(np.frombuffer(a.content, np.uint8), cv2.IMREAD_COLOR) for a in (answer, direct)
+            )
+            assert hub_image.shape == edge_image.shape  # the edge's picture, kept by the hub
+            assert float(np.abs(hub_image.astype(int) - edge_image.astype(int)).mean()) < 3
+            moments[site] = (record["id"], at)
         events = {
             item["event"]["site"]: item["event"]["id"]
             for item in httpx.get(f"{hub_url}/api/events", headers=everyone).json()
@@ -669,14 +697,26 @@ def test_one_hub_searches_both_sites_fetches_clips_from_the_right_edge_and_keeps
                 "audit", "--db", str(edges[site]["db"]), "--action", "view.thumbnail", "--json"
             ).splitlines()
         ]
-        assert [(r["actor"], r["detail"]["track_id"]) for r in rows] == [("user:hub", track_id)]
+        assert [(r["actor"], r["detail"]["track_id"]) for r in rows if "at_s" not in r["detail"]] == [
+            ("user:hub", track_id)
+        ]
+        # its moment: cut once for the hub, and once more asked directly with the hub's token (from its cache)
+        assert [(r["actor"], r["detail"]["track_id"], r["detail"]["at_s"]) for r in rows if "at_s" in r["detail"]] == [
+            ("user:hub", *moments[site])
+        ] * 2
     seen_at_hub = [
         json.loads(line)
         for line in _cli(
             "audit", "--db", fresh_postgres_url, "--action", "view.thumbnail", "--json", cwd=hub_folder
         ).splitlines()
     ]
-    assert sorted((r["actor"], r["detail"]["track_id"]) for r in seen_at_hub) == sorted(
+    assert sorted((r["actor"], r["detail"]["track_id"]) for r in seen_at_hub if "at_s" not in r["detail"]) == sorted(
         [("user:ana", t) for t in thumbs.values()] * 2
+    )
+    moments_at_hub = [
+        (r["actor"], r["detail"]["track_id"], r["detail"]["at_s"]) for r in seen_at_hub if "at_s" in r["detail"]
+    ]
+    assert sorted(moments_at_hub) == sorted(
+        [("user:ana", *moments[s]) for s in moments] + [("user:bo", *moments["north"])]
     )
     assert not list((hub_folder).rglob("gate.mp4"))  # the hub never held the footage itself

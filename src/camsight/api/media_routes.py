@@ -9,6 +9,7 @@ cached by the browser or a proxy (``Cache-Control: no-store``): each view is a v
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -17,7 +18,9 @@ from camsight.api.deps import Conn, Context, Reader
 from camsight.api.params import MAX_SOURCE_S, EventId, TrackId
 from camsight.services import media, moments, remote_clips
 from camsight.services.media import Picture
+from camsight.store.errors import writing
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/media", tags=["media"])
 
 _JPEG: dict[str, Any] = {"content": {"image/jpeg": {}}, "description": "The JPEG (masked, heads blurred)"}
@@ -63,20 +66,27 @@ def moment(
 ) -> Response:
     """The track at a moment (a search hit's ``at_s``), cut from its video (operators; audited as ``view.thumbnail``).
 
-    The moment is clamped to the track. Where it cannot be cut (the video is gone, or at another site's
-    edge, or the subject is not in that frame) the track's thumbnail is served instead;
-    ``X-Camsight-Moment`` says which: the seconds shown, or ``thumbnail``.
+    The moment is clamped to the track. At a hub, another site's moment is asked of its edge. Where it
+    cannot be shown (the video is gone, the subject is not in that frame, the edge did not give it) the
+    track's thumbnail is served instead. ``X-Camsight-Moment`` says which: the seconds shown, or ``thumbnail``.
     """
     conn.commit()  # the token's use is written in this transaction: end it before the cut writes its audit row
-    remote_clips.thumbnail(ctx.store, actor=actor, config=ctx.config, track_id=track_id)
-    shown = moments.moment(
-        ctx.store,
-        actor=actor,
-        config=ctx.config,
-        track_id=track_id,
-        at_s=at,
-        remote=lambda site: remote_clips.is_remote(ctx.store, ctx.config, site),
-    )
+    try:
+        shown = moments.moment(
+            ctx.store,
+            actor=actor,
+            config=ctx.config,
+            track_id=track_id,
+            at_s=at,
+            edge=remote_clips.EdgeMoments(ctx.store, ctx.config),
+        )
+    except moments.MomentUnavailable as exc:
+        log.info("%s; its thumbnail is served instead", exc)
+        remote_clips.thumbnail(ctx.store, actor=actor, config=ctx.config, track_id=track_id)
+        with writing(ctx.store.engine) as again:  # the request's transaction was ended above
+            response = _jpeg(media.thumbnail(again, actor=actor, media=ctx.store.media, track_id=track_id))
+        response.headers[remote_clips.MOMENT_HEADER] = "thumbnail"
+        return response
     response = _jpeg(shown.picture)
-    response.headers["X-Camsight-Moment"] = "thumbnail" if shown.at_s is None else f"{shown.at_s:g}"
+    response.headers[remote_clips.MOMENT_HEADER] = f"{shown.at_s:g}"
     return response

@@ -67,16 +67,23 @@ class _Wanted:
 
 
 def _hand_out(
-    conn: sa.Connection, *, actor: Actor, media: MediaStore, wanted: _Wanted, found: tuple[str, str | None] | None
+    conn: sa.Connection,
+    *,
+    actor: Actor,
+    media: MediaStore,
+    wanted: _Wanted,
+    found: tuple[str, str, str | None] | None,
 ) -> Picture:
     """Check the scope (first: "not found"), the role and the file; audit the view; return the picture.
 
-    ``found`` is the camera and stored media path of the event or track, or None when there is none.
+    ``found`` is the camera, site and stored media path of the event or track, or None when there is none.
+    The site counts at a hub: an account limited to some sites never sees another's picture, even once
+    the hub holds a copy of it.
     """
     missing = PictureNotFound(f"no {wanted.noun} for {wanted.of} {wanted.id!r}")
-    if found is None or not actor.may_see(found[0]):
+    if found is None or not actor.may_see(found[0], found[1]):
         raise missing
-    camera, relpath = found
+    camera, _site, relpath = found
     actor.require(wanted.role, f"see {wanted.noun}s")
     data = _read(media, relpath)
     if data is None:
@@ -93,7 +100,7 @@ def snapshot(conn: sa.Connection, *, actor: Actor, media: MediaStore, event_id: 
         PictureNotFound: No such event in the actor's scope, or it has no snapshot (any longer).
     """
     event = repo.get_event(conn, event_id=event_id)
-    found = None if event is None else (event.camera, event.snapshot)
+    found = None if event is None else (event.camera, event.site, event.snapshot)
     wanted = _Wanted("snapshot", "event", event_id, "viewer")
     return _hand_out(conn, actor=actor, media=media, wanted=wanted, found=found)
 
@@ -106,6 +113,6 @@ def thumbnail(conn: sa.Connection, *, actor: Actor, media: MediaStore, track_id:
         Forbidden: The actor is a viewer (asked only for a track the actor may see).
     """
     record = repo.get_track(conn, track_id=track_id)
-    found = None if record is None else (record.camera, record.thumbnail)
+    found = None if record is None else (record.camera, record.site, record.thumbnail)
     wanted = _Wanted("thumbnail", "track", track_id, "operator")
     return _hand_out(conn, actor=actor, media=media, wanted=wanted, found=found)

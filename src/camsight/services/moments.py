@@ -16,12 +16,14 @@ cuts the picture of that moment when it is asked for:
    or lying), the masks again, the subject outlined (``store.blur_heads: false`` leaves heads as
    stored thumbnails leave them).
 
-The picture is kept in the media folder's cache (``cache/moments``, for
-:data:`~camsight.services.playback.CACHE_MAX_AGE`) under a digest of the track, the moment and the
-masks. Every view is audited as ``view.thumbnail`` with the moment. When the moment cannot be cut (the
-file or the recording is gone, the track's video is at another site's edge, or the subject is not
-found in that frame), the stored thumbnail is handed out instead, audited as such, so a result never
-loses its picture; :attr:`Moment.why` says why.
+At a hub, another site's moment is asked of its edge (which cuts it with its own masks and audits it
+under the hub's account, :class:`EdgeMoments`); the hub never holds the video. The picture is kept in
+the media folder's cache (``cache/moments``, for :data:`~camsight.services.playback.CACHE_MAX_AGE`)
+under a digest of the track, the moment and what made it (the masks and blurring, or the edge). Every
+view is audited as ``view.thumbnail`` with the moment. When the moment cannot be shown (the file or the
+recording is gone, the subject is not found in that frame, the edge did not give it)
+:class:`MomentUnavailable` says why, and the API serves the stored thumbnail instead, so a result never
+loses its picture.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -52,7 +55,7 @@ from camsight.sources.clips import Piece, first_frame
 from camsight.store.errors import writing
 from camsight.store.handle import Store
 
-__all__ = ["MATCH_SHARE", "Moment", "moment", "path_point", "subject_box"]
+__all__ = ["MATCH_SHARE", "EdgeMoments", "Moment", "MomentUnavailable", "moment", "path_point", "subject_box"]
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +68,39 @@ DetectorFactory = Callable[[str], Detector]
 """Builds the detector for a track's class name (people are always detected too, for blurring)."""
 
 
+class MomentUnavailable(CamsightError):
+    """The moment cannot be shown: its video is gone, the subject is not in that frame, or its edge did not give it."""
+
+
+class EdgeMoments(Protocol):
+    """At a hub: the moments of other sites' tracks, asked of their edges (``remote_clips.EdgeMoments``)."""
+
+    def holds(self, site: str) -> bool:
+        """Whether the video of ``site`` is at its edge, not here."""
+        ...
+
+    def fetch(self, track: TrackRecord, at_s: float) -> Image:
+        """The edge's picture of the track at ``at_s`` (its masks and blurring applied there).
+
+        Raises:
+            CamsightError: The edge cannot be reached, or could not cut it.
+        """
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Moment:
     """The picture handed out for a track at a moment.
 
     Attributes:
         picture: The JPEG.
-        at_s: The moment shown, seconds into the source; None when it is the stored thumbnail.
-        box: The subject's box in the frame, pixels, when cut now (None from the cache or with the stored
-            thumbnail).
-        why: Why the stored thumbnail was handed out instead (None when the moment was cut).
+        at_s: The moment shown, seconds into the source (clamped to the track).
+        box: The subject's box in the frame, pixels, when cut here now (None from the cache or an edge).
     """
 
     picture: Picture
-    at_s: float | None
+    at_s: float
     box: Box | None = None
-    why: str | None = None
 
 
 def _detector(config: Config) -> DetectorFactory:
@@ -188,7 +208,7 @@ def moment(
     config: Config,
     track_id: str,
     at_s: float,
-    remote: Callable[[str], bool] | None = None,
+    edge: EdgeMoments | None = None,
     detector: DetectorFactory | None = None,
 ) -> Moment:
     """The picture of a track at ``at_s`` seconds into its source (clamped to the track), audited ``view.thumbnail``.
@@ -199,15 +219,14 @@ def moment(
         config: Settings (the camera's masks, the detector, ``store.blur_heads``).
         track_id: The track.
         at_s: The moment, seconds into the source.
-        remote: Whether a site's video is at its own edge, not here (a hub's other sites): their tracks
-            get their stored thumbnail.
+        edge: At a hub: the way to the edges that hold other sites' video (their moments are asked of them).
         detector: Builds the detector for a class name; by default the configured model at the
             blurring threshold.
 
     Raises:
-        PictureNotFound: No such track in the actor's scope, or it has neither video at that moment nor a
-            thumbnail.
+        PictureNotFound: No such track in the actor's scope.
         Forbidden: A viewer asked.
+        MomentUnavailable: The moment cannot be shown (the caller shows the thumbnail instead).
     """
     with store.engine.connect() as conn:
         try:
@@ -217,23 +236,20 @@ def moment(
         actor.require("operator", "see thumbnails")
         masks = camera_masks(conn, config=config, camera=track.camera)
     at = round(min(max(at_s, track.start_s), track.end_s), 2)
-    key = digest(track=track.id, at=at, source=track.source, masks=masks, blur=config.store.blur_heads)
+    remote = edge if edge is not None and edge.holds(track.site) else None
+    made_by: object = "edge" if remote is not None else (masks, config.store.blur_heads)
+    key = digest(track=track.id, at=at, source=track.source, made_by=made_by)
     cached = cache_file(store, "moments", f"track-{track.id}", key, suffix=".jpg")
-    why: str | None = None
     box: Box | None = None
-    if remote is not None and remote(track.site):
-        why = f"the video is at site {track.site}'s edge"
-    elif not cached.exists():
+    if not cached.exists():
         try:
-            image, box = _cut(store, config, track, at, masks, detector or _detector(config))
+            if remote is not None:
+                image = remote.fetch(track, at)
+            else:
+                image, box = _cut(store, config, track, at, masks, detector or _detector(config))
         except CamsightError as exc:
-            why = str(exc)
-        else:
-            store.media.save_jpeg(cached.relative_to(store.paths.media).as_posix(), image)
-    if why is not None:
-        log.info("track %s at %.2f s: the stored thumbnail is shown (%s)", track.id, at, why)
-        with writing(store.engine) as conn:
-            return Moment(media.thumbnail(conn, actor=actor, media=store.media, track_id=track.id), None, why=why)
+            raise MomentUnavailable(f"track {track.id} at {at:g} s cannot be shown: {exc}") from None
+        store.media.save_jpeg(cached.relative_to(store.paths.media).as_posix(), image)
     data = cached.read_bytes()
     with writing(store.engine) as conn:
         detail = {"track_id": track.id, "camera": track.camera, "at_s": at}

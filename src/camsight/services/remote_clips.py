@@ -13,7 +13,8 @@ A track's thumbnail comes the same way (:func:`thumbnail`): edges send track rec
 default (``hub.thumbnails: false``), the hub asks the edge for ``GET /api/media/thumbnails/{id}`` the
 first time someone wants it, shrinks it to 160 px and keeps it in its media folder where a pushed one
 would be; it is then served (and audited, ``view.thumbnail``) like any stored thumbnail. At the edge the
-fetch is audited under the hub's account.
+fetch is audited under the hub's account. A search hit's moment is asked for the same way
+(:class:`EdgeMoments`, ``GET /api/media/moments/{id}?at=``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+import cv2
 import httpx
+import numpy as np
+from numpy.typing import NDArray
 
 from camsight.config import Config
 from camsight.config.models import EdgeLink
+from camsight.core.records import TrackRecord
 from camsight.errors import CamsightError
+from camsight.perception.privacy import fit_within
 from camsight.services import audit
 from camsight.services.actor import Actor, Forbidden
 from camsight.services.events import TrackNotFound, find_event
@@ -38,9 +44,12 @@ from camsight.store import edges_repo
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import Store
+from camsight.transport.messages import THUMBNAIL_SIDE
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 16
+MOMENT_HEADER = "X-Camsight-Moment"
+"""The header of ``GET /api/media/moments/...`` that says the seconds shown, or ``thumbnail``."""
 
 
 class EdgeUnreachable(CamsightError):
@@ -69,15 +78,27 @@ def is_remote(store: Store, config: Config, site: str) -> bool:
     return config.edge(site) is not None and site != store.site
 
 
-def _get(link: EdgeLink, url: str) -> bytes:
-    """The body of a small download from the edge (a thumbnail)."""
+def _answer(link: EdgeLink, url: str) -> httpx.Response:
+    """The edge's answer to a small download (a picture), refused unless it is a 200."""
     try:
         answer = httpx.get(url, headers={"Authorization": f"Bearer {link.token()}"}, timeout=link.timeout_s)
     except httpx.HTTPError as exc:
         raise EdgeUnreachable(f"the edge of site {link.site} did not answer: {type(exc).__name__}: {exc}") from None
     if answer.status_code != 200:
         raise EdgeUnreachable(_refusal(link.site, answer))
-    return answer.content
+    return answer
+
+
+def _get(link: EdgeLink, url: str) -> bytes:
+    """The body of a small download from the edge (a thumbnail)."""
+    return _answer(link, url).content
+
+
+def _jpeg(data: bytes, site: str, what: str) -> NDArray[np.uint8]:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise EdgeUnreachable(f"the edge of site {site} sent a {what} that is not a JPEG")
+    return np.asarray(image, np.uint8)
 
 
 def _fetch(link: EdgeLink, url: str, target: Path) -> int:
@@ -191,15 +212,39 @@ def thumbnail(store: Store, *, actor: Actor, config: Config, track_id: str) -> b
     assert reach is not None  # is_remote: the config names it
     link, base = reach
     data = _get(link, f"{base}/api/media/thumbnails/{quote(track.id, safe='')}")
-    import cv2
-    import numpy as np
-
-    from camsight.perception.privacy import fit_within
-    from camsight.transport.messages import THUMBNAIL_SIDE
-
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise EdgeUnreachable(f"the edge of site {track.site} sent a thumbnail that is not a JPEG")
-    store.media.save_jpeg(track.thumbnail, fit_within(np.asarray(image, np.uint8), THUMBNAIL_SIDE))
+    image = _jpeg(data, track.site, "thumbnail")
+    store.media.save_jpeg(track.thumbnail, fit_within(image, THUMBNAIL_SIDE))
     log.info("fetched the thumbnail of track %s from the edge of site %s (%d bytes)", track.id, track.site, len(data))
     return True
+
+
+class EdgeMoments:
+    """At a hub: a track's moment (:mod:`camsight.services.moments`) asked of the edge of its site.
+
+    The edge cuts it from its video with its own masks and blurring, and audits the view under the hub's
+    account; the hub keeps the picture in its moments cache and audits its own view.
+    """
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+
+    def holds(self, site: str) -> bool:
+        """Whether the video of ``site`` is at its edge (the hub's config names it)."""
+        return is_remote(self.store, self.config, site)
+
+    def fetch(self, track: TrackRecord, at_s: float) -> NDArray[np.uint8]:
+        """The edge's picture of the track at ``at_s``.
+
+        Raises:
+            EdgeUnreachable: The edge cannot be reached, refused, sent no JPEG, or could not cut the moment
+                either (it answered with the thumbnail).
+        """
+        reach = _link(self.store, self.config, track.site)
+        if reach is None:
+            raise EdgeUnreachable(f"this hub has no link to the edge of site {track.site}")
+        link, base = reach
+        answer = _answer(link, f"{base}/api/media/moments/{quote(track.id, safe='')}?at={at_s:g}")
+        if answer.headers.get(MOMENT_HEADER) == "thumbnail":
+            raise EdgeUnreachable(f"the edge of site {track.site} could not cut that moment either")
+        return _jpeg(answer.content, track.site, "picture")
