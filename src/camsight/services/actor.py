@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,6 +51,11 @@ class Actor:
         if site is not None and self.sites is not None and site not in self.sites:
             return False
         return self.cameras is None or camera in self.cameras
+
+    def may_see_any(self, camera: str, sites: Iterable[str]) -> bool:
+        """Whether a camera of that id is in scope at any of ``sites`` (at a hub, sites may share camera names)."""
+        known = tuple(sites)
+        return any(self.may_see(camera, site) for site in known) if known else self.may_see(camera)
 
     def site_scope(self) -> list[str] | None:
         """The sites as a filter for the store (None: no limit)."""

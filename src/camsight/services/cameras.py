@@ -332,10 +332,11 @@ def list_cameras(
     its events (as the URL the console fetches it from) and, when ``status_file`` has it, its live state.
     """
     stored = repo.list_cameras(conn)
+    sites = repo.camera_sites(conn)
     ids = [c.id for c in config.cameras] + sorted(set(stored) - {c.id for c in config.cameras})
     live = _live(status_file, actor)
     views = []
-    for camera_id in (i for i in ids if actor.may_see(i)):
+    for camera_id in (i for i in ids if actor.may_see_any(i, sites.get(i, ()))):
         configured = _config_camera(config, camera_id)
         source = configured.source if configured is not None else stored.get(camera_id)
         camera = configured or CameraConfig(id=camera_id)

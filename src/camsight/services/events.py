@@ -58,8 +58,8 @@ class TrackNotFound(CamsightError):
 
 
 def known_cameras(conn: sa.Connection, *, actor: Actor) -> list[str]:
-    """The cameras the store knows (that the actor may see), by id."""
-    return [c for c in repo.list_cameras(conn) if actor.may_see(c)]
+    """The cameras the store knows that the actor may see (at a hub: at a site in its scope), by id."""
+    return [c for c, sites in repo.camera_sites(conn).items() if actor.may_see_any(c, sites)]
 
 
 def _check(conn: sa.Connection, actor: Actor, query: EventQuery) -> None:

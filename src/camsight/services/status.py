@@ -61,7 +61,7 @@ def store_status(conn: sa.Connection, *, actor: Actor) -> StoreStatus:
         site=get_meta(conn, "site"),
         events=repo.count_events(conn, cameras=scope),
         tracks=repo.count_tracks(conn) if scope is None else sum(repo.count_tracks(conn, camera=c) for c in scope),
-        cameras=len([c for c in repo.list_cameras(conn) if actor.may_see(c)]),
+        cameras=len([c for c, sites in repo.camera_sites(conn).items() if actor.may_see_any(c, sites)]),
     )
 
 

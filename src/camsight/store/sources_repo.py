@@ -349,6 +349,14 @@ def list_sources(conn: sa.Connection, *, camera: str | None = None) -> list[Sour
     return [SourceRow(**row) for row in conn.execute(stmt).mappings()]
 
 
+def camera_sites(conn: sa.Connection) -> dict[str, frozenset[str]]:
+    """Known cameras by id, with the sites that have a camera of that id (at a hub, several may)."""
+    found: dict[str, set[str]] = {}
+    for camera_id, site in conn.execute(sa.select(cameras.c.id, cameras.c.site)):
+        found.setdefault(camera_id, set()).add(site)
+    return {camera_id: frozenset(sites) for camera_id, sites in sorted(found.items())}
+
+
 def list_cameras(conn: sa.Connection, *, site: str | None = None) -> dict[str, str | None]:
     """Known cameras (of one site, or all) and their configured sources, by camera id."""
     stmt = sa.select(cameras.c.id, cameras.c.source).order_by(cameras.c.id, cameras.c.site)

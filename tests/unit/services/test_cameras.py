@@ -30,6 +30,7 @@ from camsight.services.cameras import (  # noqa: E402
     LineDraft,
     ZoneDraft,
 )
+from camsight.services.events import known_cameras  # noqa: E402
 from camsight.sources import SourceSpec  # noqa: E402
 from camsight.store import list_events, open_store, upsert_camera, upsert_event  # noqa: E402
 from camsight.store.handle import Store  # noqa: E402
@@ -245,6 +246,23 @@ def test_the_list_shows_sources_without_credentials_snapshots_and_live_state(
     assert floor.geometry.origin == "config"
     assert (views[1].live, views[1].snapshot, views[2].configured) == (None, None, False)
     assert [v.id for v in scoped] == ["lobby"]
+
+
+def test_an_account_limited_to_sites_lists_only_their_cameras(tmp_path: Path) -> None:
+    hub = parse_config("site: hub\n")  # a hub's config names no cameras: they come from the edges
+    store = open_store(hub, str(tmp_path / "hub.db"))
+    with store.engine.begin() as conn:
+        for site, camera in (("north", "gate"), ("south", "gate"), ("south", "dock"), ("north", "yard")):
+            upsert_camera(conn, camera_id=camera, source=None, site=site)
+    north = Actor("user:bo", role="operator", sites=frozenset({"north"}))
+    with store.engine.connect() as conn:
+        everyone = [v.id for v in cameras.list_cameras(conn, actor=ADMIN, config=hub)]
+        seen = [v.id for v in cameras.list_cameras(conn, actor=north, config=hub)]
+        known = known_cameras(conn, actor=north)
+    assert {"dock", "gate", "yard"} <= set(everyone)
+    assert known == ["gate", "yard"]  # gate is north's too; dock is south's only
+    assert {"gate", "yard"} <= set(seen)
+    assert "dock" not in seen
 
 
 ANALYSIS = CONFIG.replace("    source: rtsp://admin:secret@10.0.0.5:554/stream1\n", "")
