@@ -25,9 +25,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import math
-import os
 import threading
 import warnings
 from dataclasses import dataclass
@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camsight.core.interrupts import shielded
+from camsight.core.native_logs import quiet_native_logs
 
 Box = tuple[float, float, float, float]
 """``x1, y1, x2, y2`` in the crop's pixels."""
@@ -150,6 +151,8 @@ class PoseEstimator:
         self._recent: list[tuple[NDArray[np.uint8], Box, BodyParts | None]] = []
         self.calls = 0
         """How many crops were run through the model."""
+        self._started = False
+        """Whether the model has run once (its first run prints MediaPipe's start-up notices)."""
 
     def estimate(self, image: NDArray[np.uint8], box: Box, *, longer_side: bool = False) -> BodyParts | None:
         """The body parts of the person whose box (in ``image``'s pixels) is given; ``None`` if not found.
@@ -208,7 +211,10 @@ class PoseEstimator:
         with self._lock, warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # protobuf's deprecation notice, on every call
             self.calls += 1
-            result = self._model().process(rgb)
+            model = self._model()
+            with contextlib.nullcontext() if self._started else quiet_native_logs():
+                result = model.process(rgb)
+            self._started = True
         if result.pose_landmarks is None:
             return None
         landmarks = result.pose_landmarks.landmark
@@ -224,7 +230,7 @@ class PoseEstimator:
         sees a person tall enough for pose (or a command that never describes anyone) does not pay.
         """
         if self._pose is None:
-            os.environ.setdefault("GLOG_minloglevel", "2")
+            self._started = False
             with shielded():  # MediaPipe's import runs protobuf's from C, which prints and drops a Ctrl-C
                 import mediapipe as mp  # type: ignore[import-untyped]  # no type information shipped
 
