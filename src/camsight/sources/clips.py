@@ -274,10 +274,17 @@ def _frames(pieces: list[Piece]) -> Generator[tuple[Image, float]]:
 
 
 def first_frame(pieces: list[Piece]) -> tuple[Image, float] | None:
-    """The first decoded frame of the pieces (at or just after the first piece's start) and its time; None if none."""
+    """The first decoded frame of the pieces (at or just after the first piece's start) and its time; None if none.
+
+    Raises:
+        CamsightError: A file cannot be opened or decoded (damaged, not a video, unreadable).
+    """
     frames = _frames(pieces)
     try:
         return next(frames, None)
+    except (av.error.FFmpegError, OSError) as exc:
+        names = ", ".join(sorted({p.path.name for p in pieces}))
+        raise CamsightError(f"cannot read a frame of {names}: {getattr(exc, 'strerror', None) or exc}") from None
     finally:
         frames.close()  # closes the file now, not when the generator is collected
 

@@ -205,6 +205,16 @@ def test_without_its_video_the_moment_is_unavailable_and_the_route_serves_the_th
     assert answer.content == _stored(room)
 
 
+def test_a_damaged_video_is_unavailable_not_an_error(room: Room) -> None:
+    kept = room.video.read_bytes()
+    room.video.write_bytes(kept[: len(kept) // 50])  # the header and a few packets: decoding fails
+    try:
+        with pytest.raises(moments.MomentUnavailable, match="cannot read a frame"):
+            _cut(room, _moment_of(room.track, "lying"))
+    finally:
+        room.video.write_bytes(kept)
+
+
 def test_viewers_and_other_cameras_get_no_moment(room: Room) -> None:
     viewer = Actor("user:viewer", role="viewer")
     with pytest.raises(Forbidden, match="operator"):
