@@ -10,7 +10,7 @@ cuts the picture of that moment when it is asked for:
 2. the camera's privacy masks are blacked out (the geometry in effect now);
 3. the subject is found again: of the detector's boxes of the track's class, the one whose
    bottom-centre is nearest the track's path at that moment, within :data:`MATCH_SHARE` of the box's
-   size (:func:`subject_box`);
+   size (:func:`subject_index`);
 4. the picture is made as a stored thumbnail is: cropped around the subject, every other person's
    head blurred by the box rule, the subject's head from pose (the head only, also for someone seated
    or lying), the masks again, the subject outlined (``store.blur_heads: false`` leaves heads as
@@ -28,7 +28,7 @@ loses its picture.
 
 from __future__ import annotations
 
-import logging
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,7 +37,7 @@ from typing import Protocol
 
 import numpy as np
 
-from camsight.config.models import CLASS_IDS, Config
+from camsight.config.models import CLASS_IDS, Config, DetectorConfig
 from camsight.core.detections import PERSON, Detections
 from camsight.core.records import TrackRecord
 from camsight.errors import CamsightError
@@ -50,14 +50,12 @@ from camsight.services import audit, media
 from camsight.services.actor import Actor
 from camsight.services.cameras import Mask, camera_masks
 from camsight.services.media import Picture
-from camsight.services.playback import cache_file, digest, find_track, window_pieces
+from camsight.services.playback import TrackNotFound, cache_file, digest, find_track, window_pieces
 from camsight.sources.clips import Piece, first_frame
 from camsight.store.errors import writing
 from camsight.store.handle import Store
 
-__all__ = ["MATCH_SHARE", "EdgeMoments", "Moment", "MomentUnavailable", "moment", "path_point", "subject_box"]
-
-log = logging.getLogger(__name__)
+__all__ = ["MATCH_SHARE", "EdgeMoments", "Moment", "MomentUnavailable", "moment", "path_point", "subject_index"]
 
 MATCH_SHARE = 0.5
 """A box is the subject when its bottom-centre is within this share of its longer side of the path's point."""
@@ -103,13 +101,18 @@ class Moment:
     box: Box | None = None
 
 
-def _detector(config: Config) -> DetectorFactory:
-    def make(object_class: str) -> Detector:
-        classes = tuple(sorted({"person", object_class}, key=lambda name: CLASS_IDS[name]))
-        settings = {"confidence": min(config.detector.confidence, PRIVACY_CONFIDENCE), "classes": classes}
-        return OnnxDetector(config.detector.model_copy(update=settings))
+@functools.lru_cache(maxsize=4)
+def _detector_for(settings: str, object_class: str) -> Detector:
+    """The configured model at the blurring threshold, finding people and ``object_class``; made once per process."""
+    config = DetectorConfig.model_validate_json(settings)
+    classes = tuple(sorted({"person", object_class}, key=lambda name: CLASS_IDS[name]))
+    update = {"confidence": min(config.confidence, PRIVACY_CONFIDENCE), "classes": classes}
+    return OnnxDetector(config.model_copy(update=update))
 
-    return make
+
+def _detector(config: Config) -> DetectorFactory:
+    settings = config.detector.model_dump_json()
+    return lambda object_class: _detector_for(settings, object_class)
 
 
 def path_point(track: TrackRecord, at_s: float) -> tuple[float, float] | None:
@@ -122,19 +125,17 @@ def path_point(track: TrackRecord, at_s: float) -> tuple[float, float] | None:
     return x, y
 
 
-def subject_box(dets: Detections, class_id: int, point_px: tuple[float, float]) -> Box | None:
-    """The box of ``class_id`` whose bottom-centre is nearest ``point_px``, within :data:`MATCH_SHARE` of its size."""
-    boxes = dets.xyxy[dets.class_id == class_id]
-    if not len(boxes):
+def subject_index(dets: Detections, class_id: int, point_px: tuple[float, float]) -> int | None:
+    """Which box of ``class_id`` has its bottom-centre nearest ``point_px``, within :data:`MATCH_SHARE` of its size."""
+    candidates = np.flatnonzero(dets.class_id == class_id)
+    if not len(candidates):
         return None
+    boxes = dets.xyxy[candidates]
     sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
     bottom = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
     share = np.hypot(*(bottom - np.array(point_px, np.float32)).T) / np.maximum(sides, 1.0)
     best = int(np.argmin(share))
-    if share[best] > MATCH_SHARE:
-        return None
-    x1, y1, x2, y2 = (float(v) for v in boxes[best])
-    return x1, y1, x2, y2
+    return None if share[best] > MATCH_SHARE else int(candidates[best])
 
 
 def _pieces(store: Store, track: TrackRecord, at_s: float) -> list[Piece]:
@@ -154,29 +155,23 @@ def _pieces(store: Store, track: TrackRecord, at_s: float) -> list[Piece]:
     return [Piece(path, at_s, at_s + WINDOW_S)]
 
 
-def _remask(image: Image, masks: Sequence[Mask], frame_shape: tuple[int, ...], origin: tuple[int, int]) -> Image:
-    """``image`` (a part of a frame at ``origin``) with the frame's masks blacked out again."""
-    if not masks:
-        return image
-    keep = apply_masks(np.full(frame_shape, 255, np.uint8), masks)
-    x0, y0 = origin
-    part = keep[y0 : y0 + image.shape[0], x0 : x0 + image.shape[1]]
-    out = image.copy()
-    out[part == 0] = 0
-    return out
-
-
-def _picture(frame: Image, masks: Sequence[Mask], dets: Detections, subject: Box, *, person: bool, blur: bool) -> Image:
+def _picture(frame: Image, masks: Sequence[Mask], dets: Detections, subject: int, *, blur: bool) -> Image:
     """The thumbnail of the subject in a masked frame: others' heads (box rule) and its own (pose) blurred."""
+    hidden = (apply_masks(np.full(frame.shape[:2], 255, np.uint8), masks) == 0) if masks else None
+    x1, y1, x2, y2 = (float(v) for v in dets.xyxy[subject])
+    box = (x1, y1, x2, y2)
     image = frame
     if blur:
-        people = dets[dets.class_id == PERSON]
-        others = people[~np.all(np.isclose(people.xyxy, np.array(subject, np.float32)), axis=1)]
-        image = _remask(blur_heads(frame, others), masks, frame.shape, (0, 0))
-    crop, inner = crop_box(image, subject)
-    if blur and person:
-        origin = (int(round(subject[0] - inner[0])), int(round(subject[1] - inner[1])))
-        crop = _remask(blur_head_in_crop(crop, inner, make_estimator()), masks, frame.shape, origin)
+        others = dets[(dets.class_id == PERSON) & (np.arange(len(dets)) != subject)]
+        image = blur_heads(frame, others)
+        if hidden is not None:  # a blurred head next to a mask smears into it: black it out again
+            image[hidden] = 0
+    crop, inner = crop_box(image, box)
+    if blur and dets.class_id[subject] == PERSON:
+        crop = blur_head_in_crop(crop, inner, make_estimator())
+        if hidden is not None:
+            x0, y0 = int(round(box[0] - inner[0])), int(round(box[1] - inner[1]))
+            crop[hidden[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]]] = 0
     return thumbnail_image(Crop(quality=0.0, t=0.0, image=crop, box=inner), blur_head=False)
 
 
@@ -194,11 +189,11 @@ def _cut(
     frame = apply_masks(found[0], masks)
     dets = detector(track.object_class).detect_image(frame)
     h, w = frame.shape[:2]
-    subject = subject_box(dets, class_id, (point[0] * w, point[1] * h))
+    subject = subject_index(dets, class_id, (point[0] * w, point[1] * h))
     if subject is None:
         raise CamsightError(f"the track's {track.object_class} was not found in the frame at that moment")
-    picture = _picture(frame, masks, dets, subject, person=class_id == PERSON, blur=config.store.blur_heads)
-    return picture, subject
+    x1, y1, x2, y2 = (float(v) for v in dets.xyxy[subject])
+    return _picture(frame, masks, dets, subject, blur=config.store.blur_heads), (x1, y1, x2, y2)
 
 
 def moment(
@@ -231,7 +226,7 @@ def moment(
     with store.engine.connect() as conn:
         try:
             track = find_track(conn, actor, track_id)
-        except CamsightError:
+        except TrackNotFound:
             raise media.PictureNotFound(f"no thumbnail for track {track_id!r}") from None
         actor.require("operator", "see thumbnails")
         masks = camera_masks(conn, config=config, camera=track.camera)

@@ -303,7 +303,7 @@ def event_clip(
 
 
 def find_track(conn: sa.Connection, actor: Actor, track_id: str) -> TrackRecord:
-    """The track, when the actor may see its camera (another camera's is "not found", whatever the role)."""
+    """The track, when the actor may see its camera at its site (another's is "not found", whatever the role)."""
     track = repo.get_track(conn, track_id=track_id)
     if track is None or not actor.may_see(track.camera, track.site):
         raise TrackNotFound(f"no track {track_id!r} in the store")
