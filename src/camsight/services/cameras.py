@@ -323,20 +323,29 @@ def _state(health: CameraHealth, updated_at: float, running: bool) -> LiveState:
     return LiveState(health.state, health.reason, last, datetime.fromtimestamp(updated_at, UTC), running)
 
 
+def _listed_cameras(config: Config) -> tuple[CameraConfig, ...]:
+    """The cameras the config file names: none when it names none (its implicit ``default`` is for analyses)."""
+    return config.cameras if "cameras" in config.model_fields_set else ()
+
+
 def list_cameras(
     conn: sa.Connection, *, actor: Actor, config: Config, status_file: Path | None = None
 ) -> list[CameraView]:
     """The cameras of the config and of the store in the actor's scope: config order first, then the store's.
 
-    Each comes with its source (credentials removed), its geometry in effect, the newest snapshot of
-    its events (as the URL the console fetches it from) and, when ``status_file`` has it, its live state.
+    A camera only the config names is its site's (an account limited to other sites does not see it);
+    a config that names no cameras (a hub's) adds none. Each comes with its source (credentials removed),
+    its geometry in effect, the newest snapshot of its events (as the URL the console fetches it from)
+    and, when ``status_file`` has it, its live state.
     """
     stored = repo.list_cameras(conn)
     sites = repo.camera_sites(conn)
-    ids = [c.id for c in config.cameras] + sorted(set(stored) - {c.id for c in config.cameras})
+    listed = [c.id for c in _listed_cameras(config)]
+    ids = listed + sorted(set(stored) - set(listed))
     live = _live(status_file, actor)
+    own = frozenset({config.site_name()})
     views = []
-    for camera_id in (i for i in ids if actor.may_see_any(i, sites.get(i, ()))):
+    for camera_id in (i for i in ids if actor.may_see_any(i, sites.get(i) or own)):
         configured = _config_camera(config, camera_id)
         source = configured.source if configured is not None else stored.get(camera_id)
         camera = configured or CameraConfig(id=camera_id)

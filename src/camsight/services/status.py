@@ -53,14 +53,14 @@ def store_status(conn: sa.Connection, *, actor: Actor) -> StoreStatus:
         Forbidden: The actor is a viewer.
     """
     actor.require("operator", "read the store's status")
-    scope = actor.scope()
+    cameras, sites = actor.scope(), actor.site_scope()
     version = get_meta(conn, "schema_version")
     return StoreStatus(
         schema_version=int(version) if version else 0,
         revision=migrations.current(conn),
         site=get_meta(conn, "site"),
-        events=repo.count_events(conn, cameras=scope),
-        tracks=repo.count_tracks(conn) if scope is None else sum(repo.count_tracks(conn, camera=c) for c in scope),
+        events=repo.count_events(conn, cameras=cameras, sites=sites),
+        tracks=repo.count_tracks(conn, cameras=cameras, sites=sites),
         cameras=len([c for c, sites in repo.camera_sites(conn).items() if actor.may_see_any(c, sites)]),
     )
 

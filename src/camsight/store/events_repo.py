@@ -212,6 +212,7 @@ def count_events(
     rule: str | None = None,
     status: str | None = None,
     cameras: Sequence[str] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> int:
     """How many events match the filters (same meaning as in :func:`list_events`)."""
     conditions = _filters(
@@ -224,6 +225,7 @@ def count_events(
         rule=rule,
         status=status,
         cameras=cameras,
+        sites=sites,
     )
     stmt = sa.select(sa.func.count()).select_from(event_table).where(*conditions)
     return int(conn.execute(stmt).scalar_one())

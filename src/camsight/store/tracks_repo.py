@@ -6,7 +6,7 @@ record is kept in ``record`` so it reads back exactly as it was written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,8 +59,14 @@ def _filters(
     object_class: str | None,
     since: datetime | None,
     until: datetime | None,
+    cameras: Sequence[str] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
+    if cameras is not None:
+        conditions.append(track_table.c.camera.in_(list(cameras)))
+    if sites is not None:
+        conditions.append(track_table.c.site.in_(list(sites)))
     if camera is not None:
         conditions.append(track_table.c.camera == camera)
     if source_id is not None:
@@ -121,9 +127,19 @@ def count_tracks(
     object_class: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    cameras: Sequence[str] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> int:
-    """How many track records match the filters (same meaning as in :func:`list_tracks`)."""
-    conditions = _filters(camera=camera, source_id=source_id, object_class=object_class, since=since, until=until)
+    """How many track records match the filters (as in :func:`list_tracks`; also of ``cameras`` and ``sites`` only)."""
+    conditions = _filters(
+        camera=camera,
+        source_id=source_id,
+        object_class=object_class,
+        since=since,
+        until=until,
+        cameras=cameras,
+        sites=sites,
+    )
     stmt = sa.select(sa.func.count()).select_from(track_table).where(*conditions)
     return int(conn.execute(stmt).scalar_one())
 

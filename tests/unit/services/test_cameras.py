@@ -259,10 +259,19 @@ def test_an_account_limited_to_sites_lists_only_their_cameras(tmp_path: Path) ->
         everyone = [v.id for v in cameras.list_cameras(conn, actor=ADMIN, config=hub)]
         seen = [v.id for v in cameras.list_cameras(conn, actor=north, config=hub)]
         known = known_cameras(conn, actor=north)
-    assert {"dock", "gate", "yard"} <= set(everyone)
+    assert everyone == ["dock", "gate", "yard"]  # no implicit 'default' camera: the hub's config names none
     assert known == ["gate", "yard"]  # gate is north's too; dock is south's only
-    assert {"gate", "yard"} <= set(seen)
-    assert "dock" not in seen
+    assert seen == ["gate", "yard"]
+
+
+def test_a_camera_only_the_config_names_is_its_sites() -> None:
+    edge = parse_config(CONFIG)  # site depot, cameras floor and lobby, nothing stored yet
+    store = open_store(edge, ":memory:")
+    elsewhere = Actor("user:bo", role="operator", sites=frozenset({"north"}))
+    depot = Actor("user:cy", role="operator", sites=frozenset({"depot"}))
+    with store.engine.connect() as conn:
+        assert cameras.list_cameras(conn, actor=elsewhere, config=edge) == []
+        assert [v.id for v in cameras.list_cameras(conn, actor=depot, config=edge)] == ["floor", "lobby"]
 
 
 ANALYSIS = CONFIG.replace("    source: rtsp://admin:secret@10.0.0.5:554/stream1\n", "")

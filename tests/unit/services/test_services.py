@@ -15,7 +15,7 @@ from store_factories import SOURCE_ID, T0, make_event, make_track  # noqa: E402
 from camsight.config import Config  # noqa: E402
 from camsight.events.query import EventQuery  # noqa: E402
 from camsight.search.index_writer import store_tracks  # noqa: E402
-from camsight.services import audit, clips, events, feedback, queries, search  # noqa: E402
+from camsight.services import audit, clips, events, feedback, queries, search, status  # noqa: E402
 from camsight.services.actor import Actor, Forbidden, os_actor  # noqa: E402
 from camsight.services.events import EventNotFound  # noqa: E402
 from camsight.services.names import UnknownName  # noqa: E402
@@ -159,3 +159,27 @@ def test_a_read_only_store_is_searched_without_an_audit_row(tmp_path: Path) -> N
     assert not outcome.audited
     with connect(str(path)).connect() as conn:
         assert audit.entries(conn, actor=ADMIN) == []
+
+
+def test_the_store_status_counts_only_the_actors_sites_and_cameras(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        for site in ("north", "south"):
+            upsert_camera(conn, camera_id="gate", source=None, site=site)
+            found = [
+                make_event(n=n, camera="gate", site=site, id=f"{site}-{n}") for n in range(2 if site == "north" else 3)
+            ]
+            upsert_events(conn, events=found, source_id=f"{site}-src", run_id="r")
+            kept = [
+                make_track(n, camera="gate", site=site, source_id=f"{site}-src")
+                for n in range(1, 5 if site == "south" else 2)
+            ]
+            upsert_tracks(conn, records=kept, run_id="r")
+    north = Actor("user:bo", role="operator", sites=frozenset({"north"}))
+    lobby = Actor("user:cy", role="operator", cameras=frozenset({"lobby"}))
+    with engine.connect() as conn:
+        everything = status.store_status(conn, actor=ADMIN)
+        norths = status.store_status(conn, actor=north)
+        lobbys = status.store_status(conn, actor=lobby)
+    assert (everything.events, everything.tracks, everything.cameras) == (5, 5, 1)
+    assert (norths.events, norths.tracks, norths.cameras) == (2, 1, 1)
+    assert (lobbys.events, lobbys.tracks, lobbys.cameras) == (0, 0, 0)
