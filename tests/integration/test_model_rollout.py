@@ -9,6 +9,7 @@ Every wait is bounded.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -23,6 +24,9 @@ import httpx
 import camsight
 from camsight.config.models import HubConfig
 from camsight.models.registry import YOLO11N_SHA256, sha256_of
+from camsight.services import rollout
+from camsight.services.actor import os_actor
+from camsight.store import connect
 from camsight.store.handle import open_store
 from camsight.store.status_file import read_status
 from model_files import release_file
@@ -85,14 +89,19 @@ def test_a_canary_reaches_one_edge_then_all_and_a_corrupted_file_is_refused(
             update={"site": site, "hub": HubConfig(mqtt=broker.url, heartbeat_s=1)}
         )
 
-    def models(site: str | None = None) -> dict[str, Any]:
-        status = json.loads(_cli("models", "status", "--db", db, "--json", cwd=hub_folder).stdout)
-        if site is None:
-            return status
-        return next((e for e in status["edges"] if e["site"] == site), {})
+    def models(site: str) -> dict[str, Any]:
+        """What the hub says of ``site``'s edge (read in this process, as it is polled; the CLI runs below)."""
+        with hub_store.connect() as conn:
+            edges = rollout.status(conn, actor=os_actor()).edges
+        edge = next((e for e in edges if e.site == site), None)
+        return {} if edge is None else dataclasses.asdict(edge)
 
     def reports(site: str, version: str) -> Callable[[], bool]:
-        return lambda: models(site).get("model_version") == version and models(site).get("status") == "online"
+        def check() -> bool:
+            edge = models(site)
+            return edge.get("model_version") == version and edge.get("status") == "online"
+
+        return check
 
     def worker_runs(site: str) -> str | None:
         cameras = read_status(open_store(config(site), str(tmp_path / f"{site}.db")).paths.status).cameras
@@ -102,12 +111,18 @@ def test_a_canary_reaches_one_edge_then_all_and_a_corrupted_file_is_refused(
         return _cli("models", *args, "--db", db, "--mqtt", broker.url, cwd=hub_folder, check=check)
 
     with _hub(hub_folder, db, broker, port) as hub_url, contextlib.ExitStack() as stack:
+        hub_store = connect(db)
+        stack.callback(hub_store.dispose)
         south = stack.enter_context(running(config("south"), tmp_path / "south.db"))
         north_edge = contextlib.ExitStack()
         north_edge.enter_context(running(config("north"), tmp_path / "north.db"))
         for site in ("north", "south"):
             wait_for(reports(site, "yolo11n"), 120, f"{site} to report the packaged detector")
-        assert models("north")["model_sha256"] == YOLO11N_SHA256
+        said = json.loads(_cli("models", "status", "--db", db, "--json", cwd=hub_folder).stdout)
+        assert {(e["site"], e["model_sha256"]) for e in said["edges"]} == {
+            ("north", YOLO11N_SHA256),
+            ("south", YOLO11N_SHA256),
+        }
 
         # a canary: north first
         said = hub_cli(
