@@ -149,6 +149,19 @@ def _pending(db: Path) -> int:
     return int(json.loads(out.stdout)["pending"])
 
 
+def _wait_for_a_hub(broker: Broker) -> None:
+    """Until a hub process has subscribed and set its presence (retained) ``online``, seen by a client of the test's."""
+    seen: list[bytes] = []
+    watcher = broker.client("presence-watcher")
+    watcher.on_message = lambda _client, _data, message: seen.append(message.payload)
+    watcher.subscribe(f"{topics.HUB_PRESENCE}/#", qos=1)
+    try:
+        wait_for(lambda: b"online" in seen, 60, "the hub to announce itself")
+    finally:
+        watcher.disconnect()
+        watcher.loop_stop()
+
+
 def _expect_all_of(edge_db: Path, hub_url: str) -> dict[str, Any]:
     """The hub holds exactly the edge's events and tracks, under the edge's site, and indexed for search."""
     edge, hub = _stored(str(edge_db)), _stored(hub_url)
@@ -167,11 +180,12 @@ def test_a_broker_killed_with_everything_queued_loses_nothing(
     db = _edge_copy(tmp_path, "north")
     rows = _pending(db)
     with _hubs(tmp_path / "hub", fresh_postgres_url, broker) as (hub,):
+        _wait_for_a_hub(broker)
+        hub.signal(signal.SIGSTOP)  # subscribed, but takes nothing: the broker queues it all
         edge = _publisher(db, "north", broker)
         edge.start()
         try:
-            wait_for(lambda: edge.hub_online, 60, "the hub to announce itself")
-            hub.signal(signal.SIGSTOP)  # subscribed, but takes nothing: the broker queues it all
+            wait_for(lambda: edge.hub_online, 60, "the edge to see the hub's retained presence")
             wait_for(lambda: edge.sent >= rows, 30, "the edge to send its outbox")
             time.sleep(0.5)  # the last PUBACKs
             assert edge.pending() == rows  # nothing confirmed by the hub yet
