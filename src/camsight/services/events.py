@@ -66,9 +66,8 @@ def _check(conn: sa.Connection, actor: Actor, query: EventQuery) -> None:
     if query.kind is not None:
         check_name(query.kind, EVENT_KINDS, what="event kind")
     if query.camera is not None:
-        cameras = set(known_cameras(conn, actor=actor))
-        if actor.sites is None:  # events of cameras the cameras table lacks; their sites are not checked here
-            cameras |= {c for c in events_repo.distinct_values(conn, "camera") if actor.may_see(c)}
+        stored = events_repo.distinct_values(conn, "camera", sites=actor.site_scope())  # also what cameras lacks
+        cameras = set(known_cameras(conn, actor=actor)) | {c for c in stored if actor.may_see(c)}
         check_name(query.camera, sorted(cameras), what="camera")
     if query.rule is not None:
         check_name(query.rule, events_repo.distinct_values(conn, "rule"), what="rule")

@@ -108,7 +108,7 @@ def add(
     """
     actor.require("admin", "manage standing queries")
     urls = check_notify(notify)
-    all_cameras, all_zones = known_names(conn, cameras=known_cameras, zones=known_zones)
+    all_cameras, all_zones = known_names(conn, cameras=known_cameras, zones=known_zones, actor=actor)
     for camera in cameras:
         check_name(camera, all_cameras, what="camera")
     for zone in zones:

@@ -40,11 +40,19 @@ class SearchOutcome:
 
 
 def known_names(
-    conn: sa.Connection, *, cameras: Sequence[str] = (), zones: Sequence[str] = ()
+    conn: sa.Connection, *, cameras: Sequence[str] = (), zones: Sequence[str] = (), actor: Actor | None = None
 ) -> tuple[list[str], list[str]]:
-    """Camera ids and zone names a text may refer to: the caller's (from the config) and the store's."""
-    all_cameras = set(cameras) | set(repo.list_cameras(conn))
-    all_zones = set(zones) | set(events_repo.distinct_values(conn, "zone"))
+    """Camera ids and zone names a text may refer to: the caller's (from the config) and the store's.
+
+    With ``actor`` limited to sites (at a hub), only the names of those sites' cameras and events: the
+    closest names an unknown one is answered with never come from another site.
+    """
+    sites = repo.camera_sites(conn)
+    all_cameras = set(cameras) | set(sites)
+    in_sites = None if actor is None else actor.site_scope()
+    if actor is not None and in_sites is not None:
+        all_cameras = {c for c in all_cameras if actor.may_see_any(c, sites.get(c, ()))}
+    all_zones = set(zones) | set(events_repo.distinct_values(conn, "zone", sites=in_sites))
     return sorted(all_cameras), sorted(all_zones)
 
 
@@ -111,7 +119,7 @@ def search(
         UnknownName: ``camera`` is not known.
     """
     actor.require("operator", "search the archive")
-    known_cameras, known_zones = known_names(conn, cameras=cameras, zones=zones)
+    known_cameras, known_zones = known_names(conn, cameras=cameras, zones=zones, actor=actor)
     query = parse(
         text,
         now=now,

@@ -257,10 +257,14 @@ def get_event(conn: sa.Connection, *, event_id: str) -> AnyEvent | None:
     return None if payload is None else EVENT_ADAPTER.validate_python(payload)
 
 
-def distinct_values(conn: sa.Connection, column: str) -> list[str]:
-    """The distinct values of one text column of the events (``kind``, ``rule``, ``zone``, ``camera``), sorted."""
+def distinct_values(conn: sa.Connection, column: str, *, sites: Sequence[str] | None = None) -> list[str]:
+    """The distinct values of one text column of the events (``kind``, ``rule``, ``zone``, ``camera``), sorted.
+
+    ``sites``: of the events of those sites only (None: every site's).
+    """
     col = event_table.c[column]
-    return sorted(str(v) for v in conn.execute(sa.select(col).where(col.is_not(None)).distinct()).scalars())
+    stmt = sa.select(col).where(col.is_not(None), *_filters(sites=sites)).distinct()
+    return sorted(str(v) for v in conn.execute(stmt).scalars())
 
 
 def _check_page(limit: int, offset: int) -> None:

@@ -161,25 +161,46 @@ def test_a_read_only_store_is_searched_without_an_audit_row(tmp_path: Path) -> N
         assert audit.entries(conn, actor=ADMIN) == []
 
 
-def test_the_store_status_counts_only_the_actors_sites_and_cameras(engine: sa.Engine) -> None:
+NORTH = Actor("user:bo", role="operator", sites=frozenset({"north"}))
+
+
+@pytest.fixture
+def two_sites(engine: sa.Engine) -> sa.Engine:
+    """A hub's store: a gate camera at north and at south, and a dock camera at south only."""
     with engine.begin() as conn:
-        for site in ("north", "south"):
-            upsert_camera(conn, camera_id="gate", source=None, site=site)
-            found = [
-                make_event(n=n, camera="gate", site=site, id=f"{site}-{n}") for n in range(2 if site == "north" else 3)
-            ]
+        for site, camera, count in (("north", "gate", 2), ("south", "gate", 3), ("south", "dock", 0)):
+            upsert_camera(conn, camera_id=camera, source=None, site=site)
+            found = [make_event(n=n, camera=camera, site=site, id=f"{site}-{camera}-{n}") for n in range(count)]
             upsert_events(conn, events=found, source_id=f"{site}-src", run_id="r")
-            kept = [
-                make_track(n, camera="gate", site=site, source_id=f"{site}-src")
-                for n in range(1, 5 if site == "south" else 2)
-            ]
-            upsert_tracks(conn, records=kept, run_id="r")
-    north = Actor("user:bo", role="operator", sites=frozenset({"north"}))
+        south_dock = make_event(n=9, camera="dock", site="south", id="south-dock", zone="loading bay")
+        upsert_events(conn, events=[south_dock], source_id="south-src", run_id="r")
+        kept = [make_track(1, camera="gate", site="north", source_id="north-src")] + [
+            make_track(n, camera="gate", site="south", source_id="south-src") for n in range(1, 5)
+        ]
+        upsert_tracks(conn, records=kept, run_id="r")
+    return engine
+
+
+def test_the_store_status_counts_only_the_actors_sites_and_cameras(two_sites: sa.Engine) -> None:
     lobby = Actor("user:cy", role="operator", cameras=frozenset({"lobby"}))
-    with engine.connect() as conn:
+    with two_sites.connect() as conn:
         everything = status.store_status(conn, actor=ADMIN)
-        norths = status.store_status(conn, actor=north)
+        norths = status.store_status(conn, actor=NORTH)
         lobbys = status.store_status(conn, actor=lobby)
-    assert (everything.events, everything.tracks, everything.cameras) == (5, 5, 1)
+    assert (everything.events, everything.tracks, everything.cameras) == (6, 5, 2)
     assert (norths.events, norths.tracks, norths.cameras) == (2, 1, 1)
     assert (lobbys.events, lobbys.tracks, lobbys.cameras) == (0, 0, 0)
+
+
+def test_names_an_unknown_one_is_answered_with_are_the_actors_sites_only(two_sites: sa.Engine) -> None:
+    with two_sites.begin() as conn:
+        with pytest.raises(UnknownName, match="did you mean 'dock'"):
+            events.list_events(conn, actor=ADMIN, query=EventQuery(camera="dok"))
+        with pytest.raises(UnknownName) as refused:
+            events.list_events(conn, actor=NORTH, query=EventQuery(camera="dok"))
+        assert "dock" not in str(refused.value)
+        with pytest.raises(UnknownName) as searched:
+            search.search(conn, actor=NORTH, text="person", now=NOW, camera="dok")
+        assert "dock" not in str(searched.value)
+        assert search.known_names(conn, actor=NORTH) == (["gate"], ["north gate"])
+        assert search.known_names(conn, actor=ADMIN) == (["dock", "gate"], ["loading bay", "north gate"])
