@@ -83,7 +83,9 @@ class Camera(BaseModel):
     """One camera of the site."""
 
     id: str = Field(description="Camera id.")
-    site: str = Field(description="Site.")
+    site: str = Field(
+        description="Its site (at a hub: the sites you may see with a camera of this id, comma-separated)."
+    )
     source: str | None = Field(description="Where its frames come from, without credentials.")
     configured: bool = Field(description="Whether the config file has it (else only the store knows it).")
     geometry: GeometryOut = Field(description="Zones, lines and masks in effect.")

@@ -334,9 +334,10 @@ def list_cameras(
     """The cameras of the config and of the store in the actor's scope: config order first, then the store's.
 
     A camera only the config names is its site's (an account limited to other sites does not see it);
-    a config that names no cameras (a hub's) adds none. Each comes with its source (credentials removed),
-    its geometry in effect, the newest snapshot of its events (as the URL the console fetches it from)
-    and, when ``status_file`` has it, its live state.
+    a config that names no cameras (a hub's) adds none. A camera of other sites (at a hub) gives as its
+    site those of them that have a camera of that id and the actor may see, comma-separated. Each comes
+    with its source (credentials removed), its geometry in effect, the newest snapshot of its events (as
+    the URL the console fetches it from) and, when ``status_file`` has it, its live state.
     """
     stored = repo.list_cameras(conn)
     sites = repo.camera_sites(conn)
@@ -346,13 +347,15 @@ def list_cameras(
     own = frozenset({config.site_name()})
     views = []
     for camera_id in (i for i in ids if actor.may_see_any(i, sites.get(i) or own)):
+        owners = sites.get(camera_id) or own
+        seen_at = [s for s in sorted(owners) if actor.may_see(camera_id, s)]
         configured = _config_camera(config, camera_id)
         source = configured.source if configured is not None else stored.get(camera_id)
         camera = configured or CameraConfig(id=camera_id)
         views.append(
             CameraView(
                 id=camera_id,
-                site=config.site_name(),
+                site=config.site_name() if config.site_name() in owners else ", ".join(seen_at),
                 source=None if source is None else redact_url(source),
                 configured=configured is not None,
                 geometry=_current(conn, config, camera),

@@ -262,6 +262,11 @@ def test_an_account_limited_to_sites_lists_only_their_cameras(tmp_path: Path) ->
     assert everyone == ["dock", "gate", "yard"]  # no implicit 'default' camera: the hub's config names none
     assert known == ["gate", "yard"]  # gate is north's too; dock is south's only
     assert seen == ["gate", "yard"]
+    with store.engine.connect() as conn:
+        sites = {v.id: v.site for v in cameras.list_cameras(conn, actor=ADMIN, config=hub)}
+        norths = {v.id: v.site for v in cameras.list_cameras(conn, actor=north, config=hub)}
+    assert sites == {"dock": "south", "gate": "north, south", "yard": "north"}  # the edges' sites, not the hub's
+    assert norths == {"gate": "north", "yard": "north"}
 
 
 def test_a_camera_only_the_config_names_is_its_sites() -> None:
