@@ -224,16 +224,25 @@ def _from_row(camera: str, row: _Stored) -> Geometry:
     )
 
 
+def _listed_cameras(config: Config) -> tuple[CameraConfig, ...]:
+    """The cameras the config file names: none when it names none (its implicit ``default`` is for analyses)."""
+    return config.cameras if "cameras" in config.model_fields_set else ()
+
+
 def visible_camera(conn: sa.Connection, *, actor: Actor, config: Config, camera: str) -> CameraConfig:
     """The camera's config (a bare one for a camera only the store knows), if the actor may see it.
+
+    As in :func:`list_cameras`: at a site in the actor's scope; a config's implicit ``default`` camera only
+    once the store knows it.
 
     Raises:
         CameraNotFound: Neither the config nor the store has it, or the actor may not see it.
     """
-    found = _config_camera(config, camera)
-    if found is None and camera in repo.list_cameras(conn):
-        found = CameraConfig(id=camera)
-    if found is None or not actor.may_see(camera):
+    sites = repo.camera_sites(conn)
+    found = next((c for c in _listed_cameras(config) if c.id == camera), None)
+    if found is None and camera in sites:
+        found = _config_camera(config, camera) or CameraConfig(id=camera)
+    if found is None or not actor.may_see_any(camera, sites.get(camera) or (config.site_name(),)):
         raise CameraNotFound(f"no camera {camera!r}; list them with GET /api/cameras")
     return found
 
@@ -321,11 +330,6 @@ def _live(status_file: Path | None, actor: Actor) -> dict[str, LiveState]:
 def _state(health: CameraHealth, updated_at: float, running: bool) -> LiveState:
     last = None if health.last_frame_at is None else datetime.fromtimestamp(health.last_frame_at, UTC)
     return LiveState(health.state, health.reason, last, datetime.fromtimestamp(updated_at, UTC), running)
-
-
-def _listed_cameras(config: Config) -> tuple[CameraConfig, ...]:
-    """The cameras the config file names: none when it names none (its implicit ``default`` is for analyses)."""
-    return config.cameras if "cameras" in config.model_fields_set else ()
 
 
 def list_cameras(

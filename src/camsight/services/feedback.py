@@ -159,7 +159,7 @@ def held_alerts(
     camera: str | None = None,
     limit: int = 100,
 ) -> list[HeldRow]:
-    """Alerts suppressions held back (and whether released), newest first, on the cameras the actor sees."""
+    """Alerts suppressions held back (and whether released), newest first, on the cameras (and sites) the actor sees."""
     return list_held(
         conn,
         suppression_id=suppression_id,
@@ -167,6 +167,7 @@ def held_alerts(
         kind=kind,
         camera=camera,
         cameras=actor.scope(),
+        sites=actor.site_scope(),
         limit=limit,
     )
 

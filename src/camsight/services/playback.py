@@ -149,6 +149,7 @@ def list_recordings(
         conn,
         camera=camera,
         cameras=actor.scope(),
+        sites=actor.site_scope(),
         since=since - EVENT_LOOKBACK,
         until=until,
         limit=MAX_EVENTS,

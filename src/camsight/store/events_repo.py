@@ -127,6 +127,7 @@ def list_events(
     status: str | None = None,
     cameras: Sequence[str] | None = None,
     oldest_first: bool = False,
+    sites: Sequence[str] | None = None,
 ) -> list[AnyEvent]:
     """Events matching every given filter, newest first (by ``started_at``).
 
@@ -144,6 +145,7 @@ def list_events(
         status: ``open`` or ``closed``.
         cameras: Only these cameras (an account's scope); an empty list matches nothing.
         oldest_first: Oldest first instead.
+        sites: Only these sites (an account's scope at a hub).
 
     Raises:
         ValueError: ``limit`` or ``offset`` is negative.
@@ -162,6 +164,7 @@ def list_events(
         status=status,
         cameras=cameras,
         oldest_first=oldest_first,
+        sites=sites,
     )
     return [row.event for row in rows]
 

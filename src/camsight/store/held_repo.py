@@ -127,8 +127,12 @@ def list_held(
     kind: str | None = None,
     camera: str | None = None,
     limit: int = 100,
+    sites: Sequence[str] | None = None,
 ) -> list[HeldRow]:
-    """Held alerts, newest first; of one suppression, kind or camera, since a time, released or not."""
+    """Held alerts, newest first; of one suppression, kind or camera, since a time, released or not.
+
+    ``cameras`` and ``sites``: of those only (None: no limit).
+    """
     t = held_alerts
     stmt = sa.select(t).order_by(t.c.started_at.desc(), t.c.id).limit(limit)
     for column, value in ((t.c.kind, kind), (t.c.camera, camera)):
@@ -140,6 +144,8 @@ def list_held(
         stmt = stmt.where(t.c.started_at >= since)
     if cameras is not None:
         stmt = stmt.where(t.c.camera.in_(list(cameras)))
+    if sites is not None:
+        stmt = stmt.where(t.c.site.in_(list(sites)))
     if released is not None:
         stmt = stmt.where(t.c.released_at.is_not(None) if released else t.c.released_at.is_(None))
     return [_held_row(r) for r in conn.execute(stmt).mappings()]

@@ -269,6 +269,21 @@ def test_an_account_limited_to_sites_lists_only_their_cameras(tmp_path: Path) ->
     assert norths == {"gate": "north", "yard": "north"}
 
 
+def test_at_a_hub_another_sites_camera_and_the_implicit_default_are_not_found(tmp_path: Path) -> None:
+    hub = parse_config("site: hub\n")
+    store = open_store(hub, str(tmp_path / "hub.db"))
+    with store.engine.begin() as conn:
+        for site, camera in (("north", "gate"), ("south", "gate"), ("south", "dock")):
+            upsert_camera(conn, camera_id=camera, source=None, site=site)
+    north = Actor("user:bo", role="operator", sites=frozenset({"north"}))
+    with store.engine.connect() as conn:
+        assert cameras.visible_camera(conn, actor=north, config=hub, camera="gate").id == "gate"
+        assert cameras.visible_camera(conn, actor=ADMIN, config=hub, camera="dock").id == "dock"
+        for actor, camera in ((north, "dock"), (ADMIN, "default")):
+            with pytest.raises(CameraNotFound):
+                cameras.visible_camera(conn, actor=actor, config=hub, camera=camera)
+
+
 def test_a_camera_only_the_config_names_is_its_sites() -> None:
     edge = parse_config(CONFIG)  # site depot, cameras floor and lobby, nothing stored yet
     store = open_store(edge, ":memory:")

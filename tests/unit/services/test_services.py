@@ -13,13 +13,15 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "store"))
 from store_factories import SOURCE_ID, T0, make_event, make_track  # noqa: E402
 
 from camsight.config import Config  # noqa: E402
+from camsight.events.alerts import Held  # noqa: E402
 from camsight.events.query import EventQuery  # noqa: E402
 from camsight.search.index_writer import store_tracks  # noqa: E402
-from camsight.services import audit, clips, events, feedback, queries, search, status  # noqa: E402
+from camsight.services import audit, clips, events, feedback, playback, queries, search, status  # noqa: E402
 from camsight.services.actor import Actor, Forbidden, os_actor  # noqa: E402
 from camsight.services.events import EventNotFound  # noqa: E402
 from camsight.services.names import UnknownName  # noqa: E402
 from camsight.store import connect, open_store, upsert_camera, upsert_events, upsert_tracks  # noqa: E402
+from camsight.store.held_repo import store_held  # noqa: E402
 
 ADMIN = os_actor()
 OPERATOR = Actor("user:op", role="operator")
@@ -178,7 +180,32 @@ def two_sites(engine: sa.Engine) -> sa.Engine:
             make_track(n, camera="gate", site="south", source_id="south-src") for n in range(1, 5)
         ]
         upsert_tracks(conn, records=kept, run_id="r")
+        for site in ("north", "south"):
+            held = Held(make_event(n=20, camera="gate", site=site, id=f"{site}-held"), 1)
+            store_held(conn, held=[held], source_id=f"{site}-src", run_id="r", now=NOW)
     return engine
+
+
+def test_held_alerts_are_listed_of_the_actors_sites_only(two_sites: sa.Engine) -> None:
+    with two_sites.connect() as conn:
+        assert {h.event.id for h in feedback.held_alerts(conn, actor=ADMIN)} == {"north-held", "south-held"}
+        assert [h.event.id for h in feedback.held_alerts(conn, actor=NORTH)] == ["north-held"]
+
+
+def test_the_recordings_timeline_shows_the_events_of_the_actors_sites_only(two_sites: sa.Engine) -> None:
+    window = {"config": Config(site="hub"), "since": T0, "until": T0 + timedelta(hours=1)}
+    with two_sites.connect() as conn:
+        everyone = playback.list_recordings(conn, actor=ADMIN, **window)
+        norths = playback.list_recordings(conn, actor=NORTH, **window)
+    assert {e.id for e in everyone.events} == {
+        "north-gate-0",
+        "north-gate-1",
+        "south-gate-0",
+        "south-gate-1",
+        "south-gate-2",
+        "south-dock",
+    }
+    assert {e.id for e in norths.events} == {"north-gate-0", "north-gate-1"}
 
 
 def test_the_store_status_counts_only_the_actors_sites_and_cameras(two_sites: sa.Engine) -> None:
