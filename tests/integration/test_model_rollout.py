@@ -134,7 +134,7 @@ def test_a_canary_reaches_one_edge_then_all_and_a_corrupted_file_is_refused(
         wait_for(lambda: worker_runs("north") == "2026.12-a", 60, "north's camera worker to switch")
         wait_for(lambda: models("south").get("status") == "online", 10, "south's next heartbeat")
         assert models("south")["model_version"] == "yolo11n"
-        assert worker_runs("south") == "yolo11n"
+        wait_for(lambda: worker_runs("south") == "yolo11n", 30, "south's worker to say it runs yolo11n still")
 
         # then every site
         assert hub_cli("promote", "2026.12-a").stdout.strip() == "promoted 2026.12-a: every site runs 2026.12-a"
