@@ -32,9 +32,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 	# Three workers on two cores: about a quarter of the suite's time is spent waiting on brokers, databases,
-	# streams and child processes, which a third worker fills (measured 548 s against 660 s with two);
-	# worksteal keeps both cores busy to the end. The live-stream tests marked solo then run alone.
-	$(PY) -m pytest -q -p no:cacheprovider --timeout=900 -n 3 --dist worksteal -m "not solo" --doctest-modules src tests
+	# streams and child processes, which a third worker fills (measured 578 s against 660 s with two);
+	# loadscope keeps each module's tests in one worker, so a module's fixtures are made once.
+	# The live-stream tests marked solo then run alone.
+	$(PY) -m pytest -q -p no:cacheprovider --timeout=900 -n 3 --dist loadscope -m "not solo" --doctest-modules src tests
 	$(PY) -m pytest -q -p no:cacheprovider --timeout=900 -m solo tests
 
 bench: $(STAMP)
