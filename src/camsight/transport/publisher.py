@@ -25,8 +25,10 @@ out: the hub confirms to it.
 
 The edge publishes only while a hub announces itself online (a retained message each hub process sets
 once it has subscribed, cleared by its last will): after a broker restart nothing is sent before a hub
-is listening again. Wrong credentials are reported (``state``, ``problem``) and retried with backoff;
-the outbox is kept. The edge's heartbeat and its last will ("offline", retained) use this connection.
+is listening again, and after any presence changes nothing is sent for :data:`PRESENCE_SETTLE_S`, so
+the retained presences the broker gives one after another are all read before a form is chosen.
+Wrong credentials are reported (``state``, ``problem``) and retried with backoff; the outbox is kept.
+The edge's heartbeat and its last will ("offline", retained) use this connection.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ POLL_S = 0.2
 """How often the outbox is looked at when there is nothing to do."""
 BATCH_S = 60.0
 """Longest a row other than an event's first version waits to travel in a batch with others."""
+PRESENCE_SETTLE_S = 0.5
+"""After a hub's presence changes, nothing is sent for this long: the broker gives the retained presences
+one after another, and the form sent (batches, compact forms) must be one every hub present reads."""
 
 
 class Publisher:
@@ -129,6 +134,7 @@ class Publisher:
         self._confirmed: list[int] = []
         self._deleting: set[int] = set()  # confirmed rows being deleted (by either thread): not sent again
         self._hubs: set[str] = set()
+        self._presence_at = 0.0  # monotonic time of the last presence message
         self._batching_hubs: set[str] = set()  # the hubs present that read batches
         self._compact_hubs: set[str] = set()  # the hubs present that read the compact forms
         self._short_hubs: set[str] = set()  # the hubs present that read the short user properties
@@ -228,6 +234,7 @@ class Publisher:
             said = [tuple(p) for p in (getattr(props, "UserProperty", None) or [])]
             online = message.payload == b"online"
             with self._lock:
+                self._presence_at = time.monotonic()
                 (self._hubs.add if online else self._hubs.discard)(hub)
                 (self._batching_hubs.add if online and batch.READS in said else self._batching_hubs.discard)(hub)
                 (self._compact_hubs.add if online and compact.READS in said else self._compact_hubs.discard)(hub)
@@ -293,12 +300,16 @@ class Publisher:
                 self._delete_confirmed()
                 self._heartbeat()
                 self._camera_states()
-                if self.hub_online:
+                if self.hub_online and self._presences_settled():
                     busy = self._send_more()
             except sa.exc.SQLAlchemyError as exc:  # the store is busy: try again shortly
                 log.warning("hub: outbox not read: %s", exc)
             if not busy:
                 time.sleep(POLL_S)
+
+    def _presences_settled(self) -> bool:
+        with self._lock:
+            return time.monotonic() - self._presence_at >= PRESENCE_SETTLE_S
 
     def _send_more(self) -> bool:
         now = time.monotonic()
