@@ -229,6 +229,11 @@ def _listed_cameras(config: Config) -> tuple[CameraConfig, ...]:
     return config.cameras if "cameras" in config.model_fields_set else ()
 
 
+def _owners(sites: dict[str, frozenset[str]], camera: str, config: Config) -> frozenset[str]:
+    """The sites with a camera of that id: the store's, else (a camera only the config names) the config's."""
+    return sites.get(camera) or frozenset({config.site_name()})
+
+
 def visible_camera(conn: sa.Connection, *, actor: Actor, config: Config, camera: str) -> CameraConfig:
     """The camera's config (a bare one for a camera only the store knows), if the actor may see it.
 
@@ -242,7 +247,7 @@ def visible_camera(conn: sa.Connection, *, actor: Actor, config: Config, camera:
     found = next((c for c in _listed_cameras(config) if c.id == camera), None)
     if found is None and camera in sites:
         found = _config_camera(config, camera) or CameraConfig(id=camera)
-    if found is None or not actor.may_see_any(camera, sites.get(camera) or (config.site_name(),)):
+    if found is None or not actor.may_see_any(camera, _owners(sites, camera, config)):
         raise CameraNotFound(f"no camera {camera!r}; list them with GET /api/cameras")
     return found
 
@@ -348,18 +353,22 @@ def list_cameras(
     listed = [c.id for c in _listed_cameras(config)]
     ids = listed + sorted(set(stored) - set(listed))
     live = _live(status_file, actor)
-    own = frozenset({config.site_name()})
     views = []
-    for camera_id in (i for i in ids if actor.may_see_any(i, sites.get(i) or own)):
-        owners = sites.get(camera_id) or own
-        seen_at = [s for s in sorted(owners) if actor.may_see(camera_id, s)]
+    for camera_id in ids:
+        owners = _owners(sites, camera_id, config)
+        if not actor.may_see_any(camera_id, owners):
+            continue
+        if config.site_name() not in owners:  # at a hub: the edges' sites in the actor's scope
+            site = ", ".join(s for s in sorted(owners) if actor.may_see(camera_id, s))
+        else:
+            site = config.site_name()
         configured = _config_camera(config, camera_id)
         source = configured.source if configured is not None else stored.get(camera_id)
         camera = configured or CameraConfig(id=camera_id)
         views.append(
             CameraView(
                 id=camera_id,
-                site=config.site_name() if config.site_name() in owners else ", ".join(seen_at),
+                site=site,
                 source=None if source is None else redact_url(source),
                 configured=configured is not None,
                 geometry=_current(conn, config, camera),

@@ -66,7 +66,7 @@ def _check(conn: sa.Connection, actor: Actor, query: EventQuery) -> None:
     if query.kind is not None:
         check_name(query.kind, EVENT_KINDS, what="event kind")
     if query.camera is not None:
-        stored = events_repo.distinct_values(conn, "camera", sites=actor.site_scope())  # also what cameras lacks
+        stored = events_repo.distinct_values(conn, "camera", sites=actor.site_scope())  # also those not in cameras
         cameras = set(known_cameras(conn, actor=actor)) | {c for c in stored if actor.may_see(c)}
         check_name(query.camera, sorted(cameras), what="camera")
     if query.rule is not None:

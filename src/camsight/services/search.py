@@ -49,8 +49,9 @@ def known_names(
     """
     sites = repo.camera_sites(conn)
     all_cameras = set(cameras) | set(sites)
-    in_sites = None if actor is None else actor.site_scope()
-    if actor is not None and in_sites is not None:
+    in_sites = None
+    if actor is not None and actor.sites is not None:
+        in_sites = actor.site_scope()
         all_cameras = {c for c in all_cameras if actor.may_see_any(c, sites.get(c, ()))}
     all_zones = set(zones) | set(events_repo.distinct_values(conn, "zone", sites=in_sites))
     return sorted(all_cameras), sorted(all_zones)

@@ -61,7 +61,7 @@ def store_status(conn: sa.Connection, *, actor: Actor) -> StoreStatus:
         site=get_meta(conn, "site"),
         events=repo.count_events(conn, cameras=cameras, sites=sites),
         tracks=repo.count_tracks(conn, cameras=cameras, sites=sites),
-        cameras=len([c for c, sites in repo.camera_sites(conn).items() if actor.may_see_any(c, sites)]),
+        cameras=len([c for c, at in repo.camera_sites(conn).items() if actor.may_see_any(c, at)]),
     )
 
 
