@@ -33,6 +33,9 @@ Box = tuple[float, float, float, float]
 
 PATH_SAMPLES = 64
 """Most points a record's path keeps."""
+PATH_DECIMALS = 3
+"""Decimals of a path point's x and y (frame shares): a thousandth of the frame is finer than a pixel of the
+detector's 640-px input, so more digits would store only noise (and cost bytes upstream)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,11 @@ class FinishedTrack:
         seen = self.sightings
         step = max(1, len(seen) // PATH_SAMPLES)
         path = tuple(
-            (round(s.t, 2), round((s.box[0] + s.box[2]) / 2 / ctx.width, 4), round(s.box[3] / ctx.height, 4))
+            (
+                round(s.t, 2),
+                round((s.box[0] + s.box[2]) / 2 / ctx.width, PATH_DECIMALS),
+                round(s.box[3] / ctx.height, PATH_DECIMALS),
+            )
             for s in seen[::step]
         )
         return TrackRecord(

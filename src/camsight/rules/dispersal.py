@@ -33,7 +33,7 @@ from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, DispersalEvent
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, TrackPath, sightings
-from camsight.rules.shared import ZoneRule, closed, event_fields
+from camsight.rules.shared import ZoneRule, closed, event_fields, score_of
 
 #: A person counts at a past time if seen within this many seconds of it.
 MATCH_S = 0.5
@@ -161,7 +161,7 @@ class Dispersal(ZoneRule[DispersalRule]):
             **event_fields(self._ctx, self.name, "dispersal", min(moving), now),
             zone=self._config.zone,
             track_ids=tuple(sorted(moving)),
-            score=min(1.0, float(np.mean(scores))),
+            score=score_of(float(np.mean(scores))),
             count=len(moving),
         )
         self._open.append(_Dispersal(tuple(sorted(moving)), center, now, event))

@@ -39,7 +39,7 @@ from camsight.core.geometry import Polygon
 from camsight.events.models import AnyEvent, ErraticVehicleEvent
 from camsight.rules.base import RuleContext, scheduled
 from camsight.rules.kinematics import Sighting, TrackPath, sightings
-from camsight.rules.shared import ZoneRule, class_name, closed, event_fields
+from camsight.rules.shared import ZoneRule, class_name, closed, event_fields, score_of
 
 #: The vehicle must move this many lengths between two heading points.
 STEP_LENGTHS = 0.5
@@ -154,7 +154,7 @@ class ErraticVehicle(ZoneRule[ErraticVehicleRule]):
             **event_fields(self._ctx, self.name, "erratic_vehicle", track_id, start_s),
             zone=self._config.zone,
             track_ids=(track_id,),
-            score=min(1.0, float(np.mean(scores))),
+            score=score_of(float(np.mean(scores))),
             object_class=class_name(sighting.class_id),
             reason=reason,
             swings=count,

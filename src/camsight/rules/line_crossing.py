@@ -30,7 +30,7 @@ from camsight.core.detections import Detections
 from camsight.core.geometry import Line, Point
 from camsight.events.models import AnyEvent, LineCrossingEvent
 from camsight.rules.base import RuleContext, scheduled
-from camsight.rules.shared import LineRule, Observation, class_name, closed, event_fields, observe
+from camsight.rules.shared import LineRule, Observation, class_name, closed, event_fields, observe, score_of
 
 #: Sign of :meth:`Line.side` on the on-screen left of ``a → b`` (image y points down).
 LEFT_SIDE_SIGN = -1
@@ -102,7 +102,7 @@ class LineCrossing(LineRule[LineCrossingRule]):
             **event_fields(self._ctx, self.name, "line_crossing", ob.track_id, now),
             zone=self._config.line,
             track_ids=(ob.track_id,),
-            score=min(1.0, max(0.0, (before_conf + ob.confidence) / 2)),
+            score=score_of((before_conf + ob.confidence) / 2),
             object_class=class_name(ob.class_id),
             direction=direction,
         )

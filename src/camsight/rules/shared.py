@@ -125,6 +125,20 @@ def expect(config: RuleConfig, kind: type[C]) -> C:
     return config
 
 
+SCORE_DECIMALS = 4
+"""Decimals of an event's score, as of a track's confidence: a detector's confidence means no more."""
+
+
+def score_of(value: float) -> float:
+    """An event's score: ``value`` clipped to 0..1 and rounded to :data:`SCORE_DECIMALS` decimals.
+
+    Example:
+        >>> score_of(0.8961609999338785), score_of(1.2)
+        (0.8962, 1.0)
+    """
+    return round(min(1.0, max(0.0, value)), SCORE_DECIMALS)
+
+
 @dataclass(slots=True)
 class MeanScore:
     """Running mean of detection confidences: the score of an event (0 before any sample)."""
@@ -139,8 +153,8 @@ class MeanScore:
 
     @property
     def value(self) -> float:
-        """The mean, clipped to 0..1."""
-        return min(1.0, max(0.0, self.total / self.count)) if self.count else 0.0
+        """The mean, clipped to 0..1, to :data:`SCORE_DECIMALS` decimals."""
+        return score_of(self.total / self.count) if self.count else 0.0
 
 
 class EventFields(TypedDict):
