@@ -15,11 +15,14 @@ to a hub that reads batches (:mod:`camsight.transport.batch`): the rows are repl
 times (an event version's ``end_s``, a track record's ``end_s``; a live camera's source time is wall
 time) through the publisher's rounds: an event's first version (a live alert) goes at once, the other
 rows when the oldest waiting is ``hub.batch_s`` old or a batch is full; each round is one batch message
-per topic, in the compact form 2 the publisher sends to hubs of this release (:mod:`camsight.transport.compact`:
-defaults and what the topic and the edge's naming rules give left out, packed paths, an event's newest
-version in a batch only, zlib with the preset dictionary, content type ``zlib``). The same rows as the
-release before sent them (compact form 2 with full topics and user properties), as two releases before
-(compact form 1, content type ``application/json+zlib``), as sent to a hub that
+per topic, in the compact form 3 the publisher sends to hubs of this release (:mod:`camsight.transport.compact`:
+defaults and what the topic and the edge's naming rules give left out, packed paths in thousandths, an
+event's newest version in a batch only, a source the hub holds by its id alone, raw DEFLATE with the
+preset dictionary and no content type). A source counts as held from the round after the first that
+carried it whole (the hub confirms a message within a second; rounds are seconds apart). The same rows as
+the release before sent them (compact form 2, zlib, content type ``zlib``), as two releases before
+(form 2 with full topics and user properties), as three releases before (compact form 1, content type
+``application/json+zlib``), as sent to a hub that
 reads batches and no compact forms (full items, every version, no dictionary), one row per message (a hub
 that does not read batches), with thumbnails (``hub.thumbnails: true``, read from the edge's media) and
 uncompressed are printed too, and where the bytes go: per kind of message (event alone, event
@@ -32,8 +35,8 @@ each field of a track record costs in the batches (the compressed bytes saved wi
   the topic alias, the user property ``outbox`` = row id(s), runs of ids as ``first-last``, and the
   content type, encoded by paho's ``Properties.pack``; the ``edge`` user property is left out, as to
   hubs of this release, the client id being the site's own) and the payload as
-  :func:`camsight.transport.wire.encode` makes it (zlib-compressed JSON when smaller; the uncompressed
-  figure is printed too);
+  :func:`camsight.transport.wire.encode` makes it (raw DEFLATE to hubs of this release, without a content
+  type; zlib-compressed JSON when smaller to earlier ones; the uncompressed figure is printed too);
 - one PUBACK (4 bytes) per hub confirmation the edge receives (the hub confirms every message);
 - per hour: the heartbeat (``EdgeStatus``, retained) every ``hub.heartbeat_s``, two camera-status
   messages (``CameraStatus`` is sent on change only: allow one connecting/live pair an hour) and a
@@ -110,6 +113,7 @@ def publish_size(
     long_type: bool = False,
     alias: bool = True,
     short: bool = False,
+    raw: bool = False,
 ) -> int:
     """Bytes of one QoS 1 MQTT 5 PUBLISH packet as the edge sends it.
 
@@ -123,7 +127,8 @@ def publish_size(
     empty topic and a 3-byte ``TopicAlias`` property (the topic itself once per connection, counted in
     :func:`hourly_parts`). ``short`` (to hubs that say ``reads`` = ``short-properties``): ``edge`` is left
     out (the site's own client id) and runs of ids go as ``first-last`` (``row_id`` then lists them as
-    ``batch.ids_property(..., ranges=True)`` gives).
+    ``batch.ids_property(..., ranges=True)`` gives). ``raw`` (to hubs that read compact form 3): raw DEFLATE
+    with the dictionary, no content type.
     """
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     data = payload.encode()
@@ -132,8 +137,9 @@ def publish_size(
     if alias:
         props.TopicAlias = 1
     if compress:  # rows, heartbeats and camera states alike
-        data, kind = wire.encode(payload, dictionary=dictionary)
-        props.ContentType = wire.ZLIB if long_type and kind == wire.ZLIB_SHORT else kind
+        data, kind = wire.encode(payload, dictionary=dictionary, raw=raw)
+        if kind:
+            props.ContentType = wire.ZLIB if long_type and kind == wire.ZLIB_SHORT else kind
     topic_bytes = 0 if alias else len(topic.encode())
     remaining = 2 + topic_bytes + 2 + len(props.pack()) + len(data)  # type: ignore[no-untyped-call]
     return 1 + _varint_len(remaining) + remaining
@@ -152,6 +158,8 @@ class Outbox:
     messages: int
     legacy_bytes: int
     legacy_messages: int
+    form2_bytes: int
+    form2_messages: int
     before_bytes: int
     before_messages: int
     previous_bytes: int
@@ -183,13 +191,18 @@ class Outbox:
         return self.legacy_bytes + PUBACK * self.legacy_messages
 
     @property
+    def form2_packet_bytes(self) -> int:
+        """The same rows as the release before sent them: compact form 2, zlib, content type ``zlib``."""
+        return self.form2_bytes + PUBACK * self.form2_messages
+
+    @property
     def before_packet_bytes(self) -> int:
-        """The same rows as two releases before sent them: compact form 1, ``application/json+zlib``."""
+        """The same rows as three releases before sent them: compact form 1, ``application/json+zlib``."""
         return self.before_bytes + PUBACK * self.before_messages
 
     @property
     def previous_packet_bytes(self) -> int:
-        """The same rows as the release before sent them: compact form 2, no topic aliases, full properties."""
+        """The same rows as two releases before sent them: compact form 2, no topic aliases, full properties."""
         return self.previous_bytes + PUBACK * self.previous_messages
 
     @property
@@ -235,30 +248,47 @@ def batched_kinds(
     batch_s: float,
     *,
     compact: bool = True,
-    form: int = 2,
+    form: int = 3,
     alias: bool = True,
     short: bool = True,
 ) -> dict[str, tuple[int, int]]:
     """``{kind: (PUBLISH bytes, messages)}`` of rows sent in the publisher's rounds, a batch per topic per round.
 
     Kinds: ``event alone`` (a live alert, sent at once), ``event batches``, ``track batches``.
-    ``compact``: as to hubs of this release (compact form 2, preset dictionary, content type ``zlib``; ``form``
-    1: as two releases before sent them), else as to a hub that reads batches and no compact forms;
-    ``alias``: topic aliases (this release's edges), ``short``: the short user properties (to hubs of this
-    release; see :func:`publish_size`).
+    ``compact``: as to hubs of this release (compact form 3, raw DEFLATE with the preset dictionary, sources
+    the hub holds by id; ``form`` 2: as the release before sent them, content type ``zlib``; 1: as three
+    releases before), else as to a hub that reads batches and no compact forms; ``alias``: topic aliases
+    (this release's edges), ``short``: the short user properties (to hubs of this release; see
+    :func:`publish_size`).
     """
     kinds: dict[str, tuple[int, int]] = {}
+    held: set[str] = set()  # sources the hub confirmed an item of: named by id from the next round on
     for taken in rounds(rows, batch_s):
         alone = len(taken) == 1 and batch.urgent(taken[0].topic, taken[0].payload)
-        for topic, text, ids in batch.pack(((r.id, r.topic, r.payload) for r in taken), compact=compact, form=form):
+        known = frozenset(held) if compact and form >= 3 else frozenset()
+        packed = batch.pack(((r.id, r.topic, r.payload) for r in taken), compact=compact, form=form, known=known)
+        for topic, text, ids in packed:
             kind = "event alone" if alone else f"{topics.parse(topic)[1][:-1]} batches"
             ids_text = batch.ids_property(ids, ranges=short)
             size = publish_size(
-                topic, text, row_id=ids_text, dictionary=compact, long_type=form < 2, alias=alias, short=short
+                topic,
+                text,
+                row_id=ids_text,
+                dictionary=compact,
+                long_type=form < 2,
+                alias=alias,
+                short=short,
+                raw=compact and form >= 3,
             )
             total, messages = kinds.get(kind, (0, 0))
             kinds[kind] = (total + size, messages + 1)
+        held.update(s for s in (compact_source(r) for r in taken) if s is not None)
     return kinds
+
+
+def compact_source(row: outbox.OutboxRow) -> str | None:
+    """The source id of an outbox row's event or record."""
+    return compact.source_of(row.topic, row.payload)
 
 
 def batched_size(
@@ -266,7 +296,7 @@ def batched_size(
     batch_s: float,
     *,
     compact: bool = True,
-    form: int = 2,
+    form: int = 3,
     alias: bool = True,
     short: bool = True,
 ) -> tuple[int, int]:
@@ -291,8 +321,9 @@ def _drop(data: dict[str, Any], path: tuple[str, ...]) -> None:
 
 def field_costs(rows: list[outbox.OutboxRow], batch_s: float) -> list[tuple[int, str]]:
     """``(compressed bytes, field)`` of the track batches' fields, dearest first: the bytes saved without it."""
+    held = frozenset(s for s in (compact_source(r) for r in rows) if s is not None)  # as once the hub holds them
     batches = [
-        [json.loads(compact.compact(r.topic, r.payload)) for r in taken if "/tracks/" in r.topic]
+        [json.loads(compact.compact(r.topic, r.payload, form=3, known=held)) for r in taken if "/tracks/" in r.topic]
         for taken in rounds(rows, batch_s)
     ]
     batches = [b for b in batches if b]
@@ -305,7 +336,7 @@ def field_costs(rows: list[outbox.OutboxRow], batch_s: float) -> list[tuple[int,
                 for item in items:
                     _drop(item, drop)
             text = batch.envelope(json.dumps(item, separators=(",", ":")) for item in items)
-            total += len(wire.encode(text, dictionary=True)[0])
+            total += len(wire.encode(text, raw=True)[0])
         return total
 
     fields: dict[tuple[str, ...], None] = {}
@@ -357,7 +388,8 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
     kinds = batched_kinds(rows, batch_s)
     batched, messages = sum(s for s, _ in kinds.values()), sum(m for _, m in kinds.values())
     legacy, legacy_messages = batched_size(rows, batch_s, compact=False, short=False)
-    previous, previous_messages = batched_size(rows, batch_s, alias=False, short=False)
+    form2, form2_messages = batched_size(rows, batch_s, form=2)
+    previous, previous_messages = batched_size(rows, batch_s, form=2, alias=False, short=False)
     before, before_messages = batched_size(rows, batch_s, form=1, alias=False, short=False)
     thin = [
         dataclasses.replace(r, payload=_thinned(r.payload)) if topics.parse(r.topic)[1] == "tracks" else r for r in rows
@@ -372,6 +404,8 @@ def read_outbox(db: Path, batch_s: float) -> Outbox:
         messages=messages,
         legacy_bytes=legacy,
         legacy_messages=legacy_messages,
+        form2_bytes=form2,
+        form2_messages=form2_messages,
         before_bytes=before,
         before_messages=before_messages,
         previous_bytes=previous,
@@ -564,13 +598,20 @@ def main() -> None:
         )
 
     compare(
-        "the same rows as the release before sent them (compact form 2, no topic aliases, the full user properties)",
+        f"the same rows as the release before sent them (compact form 2: sources whole, paths in ten-thousandths, "
+        f"zlib, content type {wire.ZLIB_SHORT})",
+        full.form2_packet_bytes,
+        events_only.form2_packet_bytes,
+        overhead,
+    )
+    compare(
+        "the same rows as two releases before sent them (compact form 2, no topic aliases, the full user properties)",
         full.previous_packet_bytes,
         events_only.previous_packet_bytes,
         unaliased,
     )
     compare(
-        f"the same rows as two releases before sent them (compact form 1, content type {wire.ZLIB})",
+        f"the same rows as three releases before sent them (compact form 1, content type {wire.ZLIB})",
         full.before_packet_bytes,
         events_only.before_packet_bytes,
         unaliased,

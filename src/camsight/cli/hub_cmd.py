@@ -112,6 +112,11 @@ def hub_command(
                 if refused
                 else ""
             )
+            + (
+                f", left {ingest.unconfirmed} unconfirmed (a source this hub held nothing of: sent again whole)"
+                if ingest.unconfirmed
+                else ""
+            )
         )
 
 

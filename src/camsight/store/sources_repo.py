@@ -341,6 +341,26 @@ def get_source(conn: sa.Connection, *, source_id: str) -> SourceRow | None:
     return None if row is None else SourceRow(**row)
 
 
+def uri_of(conn: sa.Connection, *, site: str, source_id: str) -> str | None:
+    """The uri of a site's source as any stored row of it says (its source, an event, a track), or None.
+
+    A hub holds no sources of its own: it reads the uri of an edge's source from what it stored of it
+    (:mod:`camsight.transport.compact`, form 3: a source the hub holds goes by its id alone).
+    """
+    for stmt in (
+        sa.select(sources.c.uri).where(sources.c.site == site, sources.c.id == source_id),
+        sa.select(events.c.source).where(events.c.site == site, events.c.source_id == source_id),
+    ):
+        found = conn.execute(stmt.limit(1)).scalar_one_or_none()
+        if isinstance(found, str):
+            return found
+    record = conn.execute(
+        sa.select(tracks.c.record).where(tracks.c.site == site, tracks.c.source_id == source_id).limit(1)
+    ).scalar_one_or_none()
+    uri = record.get("source") if isinstance(record, dict) else None
+    return uri if isinstance(uri, str) else None
+
+
 def list_sources(conn: sa.Connection, *, camera: str | None = None) -> list[SourceRow]:
     """All sources (or one camera's), most recently started first."""
     stmt = sa.select(sources).order_by(sources.c.started_at.desc(), sources.c.id)

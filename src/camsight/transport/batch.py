@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from camsight.transport import compact as compact_forms
@@ -47,18 +47,23 @@ def pack(
     max_rows: int = MAX_ROWS,
     compact: bool = False,
     form: int = 2,
+    known: Collection[str] = (),
 ) -> list[tuple[str, str, tuple[int, ...]]]:
     """``(topic, batch JSON text, row ids)`` for ``(row id, topic, payload)`` rows, in the order given.
 
     One batch per topic; more when a topic's rows exceed ``max_text`` or ``max_rows``. ``compact``: the
     compact forms, each event's newest version only (the row ids of the versions it replaces follow the
-    items' ids); ``form``: which compact forms (2, or 1 as the release before sent them).
+    items' ids); ``form``: which compact forms (3, or 2 or 1 as releases before sent them); ``known``
+    (form 3): the ids of the sources the hub holds, which go by reference.
     """
     taken = list(rows)
     replaced: dict[int, list[int]] = {}
     if compact:
         taken, replaced = compact_forms.newest_versions(taken)
-        taken = [(row_id, topic, compact_forms.compact(topic, payload, form=form)) for row_id, topic, payload in taken]
+        taken = [
+            (row_id, topic, compact_forms.compact(topic, payload, form=form, known=known))
+            for row_id, topic, payload in taken
+        ]
     by_topic: dict[str, list[list[tuple[int, str]]]] = {}
     sizes: dict[str, int] = {}
     for row_id, topic, payload in taken:

@@ -22,11 +22,14 @@ them with the ``reads`` = ``batch`` user property on its presence): each item is
 its own would be (a bad item is refused and counted, never stopping the others), then every good item is
 stored in that one transaction (one statement per table, so a batch of 100 rows costs one commit, not 100),
 and all the rows listed are confirmed together after the commit. The hub reads the compact forms too
-(:mod:`camsight.transport.compact`; it says so with ``reads`` = ``compact-1`` and ``compact-2``): fields
+(:mod:`camsight.transport.compact`; it says so with ``reads`` = ``compact-1``, ``compact-2`` and ``compact-3``): fields
 at their default left out, a track message of version 2 with its path packed (stored unpacked, as the
 edge stored it), payloads compressed with the preset dictionary of :mod:`~camsight.transport.wire`; in
 form 2 also what the hub derives exactly (site and camera from the topic, ids and media paths from the
-edge's naming rules), restored by :func:`~camsight.transport.compact.expand` before an item is checked.
+edge's naming rules), restored by :func:`~camsight.transport.compact.expand` before an item is checked;
+in form 3 a source it holds named by id (read from what it stored of it). A message with an item naming
+a source this hub holds nothing of is stored without that item and not confirmed (:attr:`Ingest.unconfirmed`):
+its edge sends it again with every source whole.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from pydantic import ValidationError
 from camsight.core.records import TrackRecord
 from camsight.events.models import EVENT_ADAPTER, SCHEMA_VERSION, AnyEvent, EventBase
 from camsight.search.index_writer import store_tracks
-from camsight.store import edges_repo, events_repo
+from camsight.store import edges_repo, events_repo, sources_repo
 from camsight.store import repository as repo
 from camsight.store.errors import writing
 from camsight.store.handle import Store
@@ -86,7 +89,9 @@ class Ingest:
         self.instance = instance
         self.accepted: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
+        self.unconfirmed = 0  # messages stored without the items that named a source not held here, not confirmed
         self.state = "connecting"
+        self._sources: dict[tuple[str, str], str] = {}  # (site, source id) -> uri, of sources stored here
         # a stable client id: the broker keeps this process's session (and queues its share) while it is down
         self._client = mqtt.client(settings, client_id=f"camsight-hub-{group}-{instance}", manual_ack=True)
         self._client.on_connect = self._on_connect
@@ -140,11 +145,13 @@ class Ingest:
         client.publish(self._presence, b"online", qos=1, retain=True, properties=props)
 
     def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
+        later = 0  # items naming a source not held here
         try:
             content_type = getattr(getattr(message, "properties", None), "ContentType", None)
-            kind, stored = self._handle(message.topic, bytes(message.payload), content_type)
+            kind, stored, later = self._handle(message.topic, bytes(message.payload), content_type)
             with self._lock:
                 self.accepted[kind] += stored
+                self.unconfirmed += bool(later)
         except Refused as why:
             with self._lock:
                 self.refused[str(why).split(":", 1)[0]] += 1
@@ -152,7 +159,15 @@ class Ingest:
         except Exception:  # a database problem: not acknowledged, so the broker sends it again
             log.exception("hub: could not store a message on %s; it will come again", message.topic)
             return
-        self._confirm(client, message)
+        if later:  # its edge sends it again, each source whole; the rest of it is stored (upserts: harmless)
+            log.warning(
+                "hub: %d item(s) on %s name a source this hub holds nothing of; not confirmed, the edge sends "
+                "them again",
+                later,
+                message.topic,
+            )
+        else:
+            self._confirm(client, message)
         client.ack(message.mid, message.qos)
 
     def _confirm(self, client: Any, message: Any) -> None:
@@ -183,8 +198,12 @@ class Ingest:
         """
         return self._handle(topic, payload, content_type)[0]
 
-    def _handle(self, topic: str, payload: bytes, content_type: str | None) -> tuple[str, int]:
-        """``(kind, items stored)`` of one message (see :meth:`handle`)."""
+    def _handle(self, topic: str, payload: bytes, content_type: str | None) -> tuple[str, int, int]:
+        """``(kind, items stored, items left for later)`` of one message (see :meth:`handle`).
+
+        An item left for later names a source this hub holds nothing of (compact form 3): the message is
+        not confirmed, so the edge sends it again, carrying each source whole.
+        """
         if len(payload) > MAX_PAYLOAD:
             raise Refused(f"too large: {len(payload)} bytes (at most {MAX_PAYLOAD})")
         try:
@@ -197,8 +216,12 @@ class Ingest:
             raise Refused(str(exc)) from None
         data = _json(text.encode())
         if not batch.is_batch(data):
-            self._store(site, [self._one(kind, site, camera, data)])
-            return kind, 1
+            try:
+                alone = self._one(kind, site, camera, data)
+            except compact.UnknownSource:
+                return kind, 0, 1
+            self._store(site, [alone])
+            return kind, 1, 0
         if data.get("schema_version") != batch.SCHEMA_VERSION:
             raise Refused(
                 f"unknown version: batch schema_version {data.get('schema_version')!r} "
@@ -207,12 +230,25 @@ class Ingest:
         items = data.get("items")
         if not isinstance(items, list) or kind not in ("events", "tracks"):
             raise Refused("malformed: a batch has a list of items, of events or tracks")
-        checked = [one for one in (self._item(topic, kind, site, camera, item) for item in items) if one is not None]
+        checked: list[Item] = []
+        later = 0
+        for item in items:
+            try:
+                one = self._item(topic, kind, site, camera, item)
+            except compact.UnknownSource:
+                later += 1
+                continue
+            if one is not None:
+                checked.append(one)
         self._store(site, checked)
-        return kind, len(checked)
+        return kind, len(checked), later
 
     def _item(self, topic: str, kind: str, site: str, camera: str | None, item: object) -> Item | None:
-        """A batch's item checked, or None when it is refused (logged and counted here)."""
+        """A batch's item checked, or None when it is refused (logged and counted here).
+
+        Raises:
+            UnknownSource: It names a source this hub holds nothing of (it is not refused: it comes again).
+        """
         try:
             if not isinstance(item, dict):
                 raise Refused("malformed: a batch item is not a JSON object")
@@ -225,7 +261,7 @@ class Ingest:
 
     def _one(self, kind: str, site: str, camera: str | None, data: dict[str, Any]) -> Item:
         """The one place an item's JSON object becomes a model: checked, nothing stored yet (raises Refused)."""
-        data = compact.expand(kind, site, camera, data)  # the compact form 2's left-out fields, as the edge had them
+        data = compact.expand(kind, site, camera, data, sources=self._source_of)  # left-out fields, as at the edge
         version = data.get("schema_version")
         if kind == "events":
             return self._event(site, camera, data, version)
@@ -234,6 +270,19 @@ class Ingest:
         if kind == "status":
             return self._status(site, camera, data, version)
         return self._edge(site, data, version)
+
+    def _source_of(self, site: str, source_id: str) -> str | None:
+        """The uri of a source this hub stored something of (form 3 names it by id), or None."""
+        key = (site, source_id)
+        with self._lock:
+            found = self._sources.get(key)
+        if found is None:
+            with self.store.engine.connect() as conn:
+                found = sources_repo.uri_of(conn, site=site, source_id=source_id)
+            if found is not None:
+                with self._lock:
+                    self._sources[key] = found  # a source id stands for one uri (it is made of it, or per run)
+        return found
 
     def _store(self, site: str, items: Sequence[Item]) -> None:
         """Store a message's checked items in one transaction: all of them, or none when the database fails.

@@ -26,8 +26,8 @@ class _Frozen(BaseModel):
 class PackedPath(_Frozen):
     """A record's path as whole numbers, each after the first the change from the one before.
 
-    Times in hundredths of a second, x and y in ten-thousandths of the frame (the precision the edge
-    stores them with, so nothing is lost): ``t: [180, 20, 20]`` is 1.8 s, 2.0 s, 2.2 s.
+    Times in hundredths of a second, x and y in ten-thousandths of the frame (at least the precision the
+    edge stores them with, so nothing is lost): ``t: [180, 20, 20]`` is 1.8 s, 2.0 s, 2.2 s.
     """
 
     t: tuple[int, ...] = Field(description="Times, hundredths of a second (the first; then changes).")

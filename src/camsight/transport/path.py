@@ -47,7 +47,8 @@ Packed = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 TIME_STEP = 0.01
 """Unit of a packed path's times, seconds (a record's path times are rounded to hundredths)."""
 PLACE_STEP = 0.0001
-"""Unit of a packed path's x and y, frame shares (a record's path places are rounded to four decimals)."""
+"""Unit of a packed path's x and y, frame shares (an edge of this release rounds a record's path places to
+three decimals, ``core.tracks.PATH_DECIMALS``; older ones to four)."""
 
 
 def _deltas(values: list[int]) -> tuple[int, ...]:

@@ -14,7 +14,10 @@ one batch per topic per publish round, its rows' ids in the ``outbox`` user prop
 them all once it stored them, and each row is deleted only then. An event's first version (a live
 alert) is sent at once; other rows wait until the oldest of them is ``batch_s`` old (or a batch is
 full), so that they travel together. While every hub present reads the compact forms as well
-(:mod:`camsight.transport.compact`), the batches carry those, compressed with the preset dictionary.
+(:mod:`camsight.transport.compact`), the batches carry those, compressed with the preset dictionary; in
+form 3 (every hub present reads it) as raw DEFLATE, each source whole until the hub has confirmed an item
+that carried it (:attr:`Publisher.held_sources`), then by its id. A row sent again makes every source
+go whole again (a hub that holds nothing of a source named by id does not confirm the message).
 
 Each topic goes by an MQTT 5 topic alias once named (:mod:`camsight.transport.aliases`; as many as the
 broker allows): when it reconnects, the publisher drops what paho holds unacknowledged, which may name
@@ -137,6 +140,9 @@ class Publisher:
         self._presence_at = 0.0  # monotonic time of the last presence message
         self._batching_hubs: set[str] = set()  # the hubs present that read batches
         self._compact_hubs: set[str] = set()  # the hubs present that read the compact forms
+        self._form3_hubs: set[str] = set()  # the hubs present that read compact form 3
+        self._hub_sources: set[str] = set()  # ids of sources the hub confirmed an item carrying whole (form 3)
+        self._carried: dict[int, str] = {}  # row id -> the source id its item carried whole, until confirmed
         self._short_hubs: set[str] = set()  # the hubs present that read the short user properties
         self._topics: dict[int, str] = {}  # message id -> topic, until the broker answers
         self._aliases = TopicAliases()  # this connection's topic aliases (the broker's CONNACK says how many)
@@ -188,6 +194,9 @@ class Publisher:
             self._hubs.clear()
             self._batching_hubs.clear()
             self._compact_hubs.clear()
+            self._form3_hubs.clear()
+            self._hub_sources.clear()  # the first items of each source carry it whole again
+            self._carried.clear()
             self._short_hubs.clear()
         wanted = [(topics.ack_topic(self.site, self.client_id), 1), (topics.HUB_PRESENCE + "/#", 1)]
         client.subscribe(wanted + ([(topics.MODELS, 1)] if self.on_model is not None else []))
@@ -238,6 +247,7 @@ class Publisher:
                 (self._hubs.add if online else self._hubs.discard)(hub)
                 (self._batching_hubs.add if online and batch.READS in said else self._batching_hubs.discard)(hub)
                 (self._compact_hubs.add if online and compact.READS in said else self._compact_hubs.discard)(hub)
+                (self._form3_hubs.add if online and compact.READS_3 in said else self._form3_hubs.discard)(hub)
                 (self._short_hubs.add if online and batch.READS_SHORT in said else self._short_hubs.discard)(hub)
             return
         try:
@@ -248,6 +258,9 @@ class Publisher:
         with self._lock:
             for row_id in ids:
                 self._sent_at.pop(row_id, None)
+                source = self._carried.pop(row_id, None)
+                if source is not None:  # stored at the hub with its source: later items may name it by id
+                    self._hub_sources.add(source)
             self._confirmed.extend(ids)
 
     # -- the sending thread --------------------------------------------------------------------------
@@ -282,6 +295,18 @@ class Publisher:
         """Whether every hub process present reads batches and the compact forms (then batches carry those)."""
         with self._lock:
             return bool(self._hubs) and self._hubs == self._batching_hubs == self._compact_hubs
+
+    @property
+    def form(self) -> int:
+        """The compact form the batches carry: 3 while every hub process present reads it, else 2."""
+        with self._lock:
+            return 3 if self.compact and self._hubs == self._form3_hubs else 2
+
+    @property
+    def held_sources(self) -> frozenset[str]:
+        """Ids of the sources the hub confirmed an item of, carried whole: form 3 names them by id."""
+        with self._lock:
+            return frozenset(self._hub_sources)
 
     @property
     def short_properties(self) -> bool:
@@ -325,11 +350,13 @@ class Publisher:
         if not rows:
             return False
         small = self.compact  # implies batching
+        form = self.form if small else 2
         if small or self.batching:
             rows = self._due(rows, room)
             if not rows:
                 return False
-            messages = batch.pack(((r.id, r.topic, r.payload) for r in rows), compact=small)
+            known = self._sources_known(rows) if form >= 3 else frozenset()
+            messages = batch.pack(((r.id, r.topic, r.payload) for r in rows), compact=small, form=form, known=known)
         else:
             messages = [(r.topic, r.payload, (r.id,)) for r in rows]
         short = self.short_properties
@@ -338,7 +365,9 @@ class Publisher:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             user = [("outbox", batch.ids_property(ids, ranges=short))]
             props.UserProperty = user if own else [*user, ("edge", self.client_id)]
-            data, props.ContentType = wire.encode(payload, dictionary=small)
+            data, content_type = wire.encode(payload, dictionary=small, raw=form >= 3)
+            if content_type:  # raw DEFLATE (form 3) goes without one
+                props.ContentType = content_type
             self._publish(topic, data, props)
             with self._lock:
                 for row_id in ids:
@@ -346,6 +375,22 @@ class Publisher:
             self.sent += len(ids)
             self.messages += 1
         return True
+
+    def _sources_known(self, rows: list[outbox.OutboxRow]) -> frozenset[str]:
+        """The sources these rows may name by id (form 3); notes which rows carry theirs whole.
+
+        A row sent again (the hub did not confirm it in time) makes every source go whole again: the hub
+        may not hold it (a hub refuses to confirm an item whose source it does not hold).
+        """
+        with self._lock:
+            if any(r.id in self._sent_at for r in rows):
+                self._hub_sources.clear()
+            known = frozenset(self._hub_sources)
+            for row in rows:
+                source = compact.source_of(row.topic, row.payload)
+                if source is not None and source not in known:
+                    self._carried[row.id] = source
+            return known
 
     def _due(self, rows: list[outbox.OutboxRow], room: int) -> list[outbox.OutboxRow]:
         """The rows to send now: all once the oldest waited ``batch_s`` or a batch is full; else the live alerts."""

@@ -13,7 +13,9 @@ dictionary (:data:`DICTIONARY`, RFC 1950's FDICT: the zlib header names it by it
 type is ``application/json+zlib``, or to hubs that read compact form 2 the same said shorter,
 :data:`ZLIB_SHORT` (``zlib``: 17 bytes less in every packet); a reader inflates with
 ``zlib.decompressobj(zdict=DICTIONARY)``. The dictionary never changes (a new one would get a new id, and
-hubs would read both).
+hubs would read both). To hubs that read compact form 3 the payload is :data:`RAW_MARK` and raw DEFLATE
+with the dictionary, without a content type (a payload without one is JSON text unless it starts with
+that byte).
 
 Example:
     >>> data, kind = encode('{"schema_version": 1, "ids": [' + ", ".join(["1"] * 50) + "]}")
@@ -85,20 +87,30 @@ class WireError(ValueError):
     """A payload that cannot be read: its reason starts with the hub's refusal kind (``too large``, ``malformed``)."""
 
 
-def encode(payload: str, *, dictionary: bool = False) -> tuple[bytes, str]:
+RAW_MARK = b"\x01"
+"""First byte of a payload that is raw DEFLATE (RFC 1951) with :data:`DICTIONARY`, sent without a content
+type (to hubs that read compact form 3): JSON text never starts with it, so a hub tells the two apart."""
+
+
+def encode(payload: str, *, dictionary: bool = False, raw: bool = False) -> tuple[bytes, str]:
     """The bytes to publish for an outbox payload, and their content type (compressed only when smaller).
 
     ``dictionary``: compress with :data:`DICTIONARY` and declare it :data:`ZLIB_SHORT` (only to hubs that read
-    compact form 2).
+    compact form 2). ``raw`` (only to hubs that read compact form 3): :data:`RAW_MARK` and raw DEFLATE with
+    the dictionary, no zlib header or checksum (TCP checks the bytes), and no content type (``""``).
     """
-    raw = payload.encode()
+    text = payload.encode()
+    if raw:
+        deflater = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=DICTIONARY)
+        packed = RAW_MARK + deflater.compress(text) + deflater.flush()
+        return (packed, "") if len(packed) < len(text) else (text, JSON)
     if dictionary:
         deflater = zlib.compressobj(LEVEL, zdict=DICTIONARY)
-        packed = deflater.compress(raw) + deflater.flush()
+        packed = deflater.compress(text) + deflater.flush()
     else:
-        packed = zlib.compress(raw, LEVEL)
-    if len(packed) >= len(raw):
-        return raw, JSON
+        packed = zlib.compress(text, LEVEL)
+    if len(packed) >= len(text):
+        return text, JSON
     return packed, ZLIB_SHORT if dictionary else ZLIB
 
 
@@ -115,6 +127,8 @@ def decode(payload: bytes, content_type: str | None) -> str:
     Raises:
         WireError: The content type is unknown, the data does not inflate, or it inflates past the limit.
     """
+    if content_type in (None, "") and payload[:1] == RAW_MARK:
+        return _inflate(zlib.decompressobj(-zlib.MAX_WBITS, zdict=DICTIONARY), payload[1:], "raw DEFLATE")
     if content_type in (None, "", JSON):
         try:
             return payload.decode()
@@ -127,15 +141,19 @@ def decode(payload: bytes, content_type: str | None) -> str:
     named = _dictionary_of(payload)
     if named is not None and named != DICTIONARY_ID:
         raise WireError(f"malformed: unknown zlib dictionary {named:08x} (this hub knows {DICTIONARY_ID:08x})")
-    inflater = zlib.decompressobj(zdict=DICTIONARY) if named is not None else zlib.decompressobj()
+    return _inflate(zlib.decompressobj(zdict=DICTIONARY) if named is not None else zlib.decompressobj(), payload)
+
+
+def _inflate(inflater: zlib._Decompress, payload: bytes, what: str = "zlib") -> str:
+    """The UTF-8 text ``payload`` inflates to, at most :data:`MAX_PAYLOAD` bytes (raises :class:`WireError`)."""
     try:
         text = inflater.decompress(payload, MAX_PAYLOAD + 1)
     except zlib.error:
-        raise WireError("malformed: not zlib data") from None
+        raise WireError(f"malformed: not {what} data") from None
     if len(text) > MAX_PAYLOAD or inflater.unconsumed_tail:
         raise WireError(f"too large: it inflates past {MAX_PAYLOAD} bytes")
     if not inflater.eof:
-        raise WireError("malformed: truncated zlib data")
+        raise WireError(f"malformed: truncated {what} data")
     try:
         return text.decode()
     except UnicodeDecodeError:

@@ -184,9 +184,83 @@ def test_the_forms_of_the_release_before_read_unchanged(rows: list[tuple[int, st
     assert _event("camsight/north/events/gate", form_1).snapshot is None
 
 
-def test_a_hub_says_it_reads_both_compact_forms() -> None:
-    assert compact.HUB_READS == (("reads", "compact-1"), ("reads", "compact-2"))
-    assert compact.READS == ("reads", "compact-2")  # what an edge of this release needs of every hub present
+def test_a_hub_says_it_reads_every_compact_form() -> None:
+    assert compact.HUB_READS == (("reads", "compact-1"), ("reads", "compact-2"), ("reads", "compact-3"))
+    assert compact.READS == ("reads", "compact-2")  # what an edge needs of every hub present for form 2
+    assert compact.READS_3 == ("reads", "compact-3")  # and for form 3
+
+
+def _held(rows: list[tuple[int, str, str]]) -> dict[tuple[str, str], str]:
+    """``(site, source id) -> uri`` of every source of the rows: what a hub that stored them all holds."""
+    held: dict[tuple[str, str], str] = {}
+    for _, _topic, payload in rows:
+        data = json.loads(payload)
+        data = data.get("record", data)
+        held[(data["site"], data["source_id"])] = data["source"]
+    return held
+
+
+def test_form_3_names_a_source_the_hub_holds_by_its_id_and_every_real_row_reads_back_exactly(
+    rows: list[tuple[int, str, str]],
+) -> None:
+    held = _held(rows)
+    known = {source for _, source in held}
+    for _, topic, payload in rows:
+        site, kind, camera = topics.parse(topic)
+        small = compact.compact(topic, payload, form=3, known=known)
+        data = json.loads(small)
+        item = data.get("record", data)
+        assert "source" not in item
+        assert item["source_id"] in known
+        back = compact.expand(kind, site, camera, data, sources=lambda s, i: held.get((s, i)))
+        if kind == "events":
+            assert EVENT_ADAPTER.validate_python(back) == EVENT_ADAPTER.validate_json(payload)
+        else:
+            full = TrackMessage.model_validate_json(payload)
+            assert TrackMessage.model_validate(back).full_record() == full.record
+        with pytest.raises(compact.UnknownSource, match="unknown source"):  # a hub that holds nothing of it
+            compact.expand(kind, site, camera, data, sources=lambda _s, _i: None)
+        # a source the hub does not hold goes whole, as in form 2
+        assert compact.compact(topic, payload, form=3) == compact.compact(topic, payload, form=2) or "/tracks/" in topic
+
+
+def test_form_3_sends_a_path_on_the_grid_of_thousandths_in_thousandths(rows: list[tuple[int, str, str]]) -> None:
+    topic, payload = next((t, p) for _, t, p in rows if "/tracks/" in t)
+    sent = TrackMessage.model_validate_json(payload)
+    start = sent.record.start_s
+    coarse = ((start, 0.512, 0.9), (start + 0.2, 0.515, 0.897), (start + 0.4, 0.519, 0.893))
+    fine = ((start, 0.5123, 0.9), (start + 0.2, 0.515, 0.897))
+    for path, place in ((coarse, 3), (fine, None)):
+        message = sent.model_copy(update={"record": sent.record.model_copy(update={"path": path})})
+        small = json.loads(compact.compact(topic, message.model_dump_json(), form=3))
+        assert small["path"].get("p") == place
+        if place == 3:
+            assert small["path"]["x"] == [512, 3, 4]
+            assert small["path"]["y"] == [900, -3, -4]
+        assert _track(topic, json.dumps(small)).full_record().path == path
+        assert "p" not in json.loads(compact.compact(topic, message.model_dump_json(), form=2))["path"]
+
+
+def test_raw_deflate_goes_without_a_content_type_and_a_hub_tells_it_from_json_text(
+    rows: list[tuple[int, str, str]],
+) -> None:
+    topic, payload = next((t, p) for _, t, p in rows if "/events/" in t)
+    small = compact.compact(topic, payload, form=3)
+    raw, kind = wire.encode(small, raw=True)
+    zlibbed, _ = wire.encode(small, dictionary=True)
+    assert kind == ""
+    assert raw[:1] == wire.RAW_MARK
+    assert len(raw) == len(zlibbed) - 9  # no zlib header, dictionary id or checksum; one byte of mark
+    assert wire.decode(raw, None) == wire.decode(raw, "") == small
+    assert wire.decode(small.encode(), None) == small  # JSON text without a content type, as older edges send
+    with pytest.raises(wire.WireError, match="malformed: truncated raw DEFLATE data"):
+        wire.decode(raw[:-3], None)
+    with pytest.raises(wire.WireError, match="malformed: not raw DEFLATE data"):
+        wire.decode(wire.RAW_MARK + b"\xff\xff\xff\xff", None)
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=wire.DICTIONARY)
+    bomb = wire.RAW_MARK + deflater.compress(b"{" + b" " * (2 * 256 * 1024) + b"}") + deflater.flush()
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.decode(bomb, None)
 
 
 def test_a_paths_times_in_form_2_are_a_step_when_constant_else_relative_to_the_start(
