@@ -14,7 +14,7 @@ Example:
     ...                       events=(), appearance=None)
     >>> record = track.record(thumbnail=None)
     >>> record.id, record.object_class, record.path[0]
-    ('src1:7', 'person', (1.0, 0.1875, 0.625))
+    ('src1:7', 'person', (1.0, 0.188, 0.625))
 """
 
 from __future__ import annotations
