@@ -204,7 +204,8 @@ def get_standing_query(conn: sa.Connection, *, ref: str | int) -> StandingQueryR
     """The standing query with that id (a number) or name, or None."""
     t = standing_queries
     text = str(ref)
-    cond = t.c.id == int(text) if text.isdigit() else t.c.name == text
+    is_id = text.isascii() and text.isdigit() and len(text) < 19  # '¹' is a digit to isdigit(), not to int()
+    cond = t.c.id == int(text) if is_id else t.c.name == text
     found = conn.execute(sa.select(t).where(cond)).first()
     return None if found is None else _query_row(found)
 

@@ -158,7 +158,7 @@ def _refuse(found: State, revision: str | None, version: int | None, name: str) 
 
 def _feature_version(conn: sa.Connection) -> int | None:
     value = get_meta(conn, "search_features_version")
-    return None if value is None or not value.isdigit() else int(value)
+    return None if value is None or not (value.isascii() and value.isdigit()) else int(value)
 
 
 def _upgrade_locked(conn: sa.Connection, *, site: str, name: str, backup: bool) -> Upgraded | None:

@@ -129,7 +129,7 @@ def parse_ids(value: str) -> list[int] | None:
     ids: list[int] = []
     for part in value.split(","):
         first, _, last = part.partition("-")
-        if not first.isdigit() or not (last.isdigit() or part == first):
+        if not part.isascii() or not first.isdigit() or not (last.isdigit() or part == first):
             return None
         low, high = int(first), int(last or first)
         if high < low or len(ids) + high - low >= most:

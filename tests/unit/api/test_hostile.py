@@ -63,6 +63,14 @@ def test_a_chunked_body_without_a_length_is_refused(site: Site) -> None:
     assert answer.status_code == 411
 
 
+@pytest.mark.parametrize("ref", ["¹", "²³", "99999999999999999999999"])
+def test_a_digit_int_cannot_read_in_a_query_ref_is_a_name_not_a_server_error(site: Site, ref: str) -> None:
+    """'¹' is a digit to str.isdigit() but not to int(); a number past 64 bits is no row id either."""
+    headers = {**site.auth("admin"), CSRF_HEADER: "1"}
+    answer = site.client.post(f"/api/queries/{ref}/enable", headers=headers)
+    assert answer.status_code in (403, 404), answer.text
+
+
 SCRIPT = "<script>alert(document.cookie)</script>"
 
 

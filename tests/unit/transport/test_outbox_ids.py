@@ -24,7 +24,10 @@ def test_runs_make_the_property_short() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", ",", "1,", "-3", "3-", "1--2", "a", "1-b", "1.5", "9-3", "0-999999999", "1-1000,2000-3000", " 1", "1,-2"],
+    [
+        *("", ",", "1,", "-3", "3-", "1--2", "a", "1-b", "1.5", "9-3", "0-999999999", "1-1000,2000-3000", " 1", "1,-2"),
+        *("¹", "1-²"),  # digits to str.isdigit(), not to int()
+    ],
 )
 def test_a_malformed_or_huge_property_is_refused(value: str) -> None:
     assert batch.parse_ids(value) is None
