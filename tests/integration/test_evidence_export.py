@@ -196,6 +196,7 @@ def test_the_audit_log_holds_the_export_with_the_manifest_hash(package: Path, an
         "blurred": True,
         "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
         "key_fingerprint": json.loads(manifest)["public_key_fingerprint"],
+        "site": "vm",
     }
     rows = json.loads((package / "audit.json").read_text())["rows"]
     assert [(r["action"], r["detail"]["output"]) for r in rows] == [("clip.export", str(package / "clip.mp4"))]

@@ -27,9 +27,13 @@ from camsight.store import audit as audit_repo
 from camsight.store.audit import AuditEntry, ChainCheck
 
 
-def record(conn: sa.Connection, *, actor: Actor, action: str, detail: dict[str, Any]) -> None:
-    """Append one row (``action`` such as ``search``, ``clip.export``; ``detail`` as JSON)."""
-    audit_repo.record(conn, action=action, detail=detail, actor=actor.name)
+def record(conn: sa.Connection, *, actor: Actor, action: str, detail: dict[str, Any], site: str | None = None) -> None:
+    """Append one row (``action`` such as ``search``, ``clip.export``; ``detail`` as JSON).
+
+    ``site``: the site whose pictures, clips, tracks or alerts the action was about, written in the
+    detail (``site``): an admin limited to some sites reads the rows of those sites (and its own).
+    """
+    audit_repo.record(conn, action=action, detail={**detail, "site": site} if site else detail, actor=actor.name)
 
 
 def entries(
@@ -45,6 +49,10 @@ def entries(
 ) -> list[AuditEntry]:
     """Rows, newest first, optionally of one action, of one actor and within ``[since, until)`` (admins only).
 
+    An admin limited to some sites (a hub's account) reads the rows about those sites' cameras (their
+    ``detail.site``) and the rows of its own actions; the others (another site's, or about no one site:
+    sign-ins, accounts, searches of other people) are not shown to it.
+
     Args:
         conn: Connection.
         actor: Who reads the log.
@@ -59,7 +67,18 @@ def entries(
         Forbidden: The actor is not an admin.
     """
     actor.require("admin", "read the audit log")
-    return audit_repo.list_audit(conn, action=action, actor=by, since=since, until=until, limit=limit, offset=offset)
+    scope = actor.site_scope()
+    return audit_repo.list_audit(
+        conn,
+        action=action,
+        actor=by,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+        sites=scope,
+        own=None if scope is None else actor.name,
+    )
 
 
 def verify(conn: sa.Connection, *, actor: Actor) -> ChainCheck:

@@ -239,4 +239,4 @@ def _audit(conn: sa.Connection, actor: Actor, result: ClipResult, *, reason: str
     }
     if reason is not None:
         detail["reason"] = reason
-    audit.record(conn, actor=actor, action=action, detail=detail)
+    audit.record(conn, actor=actor, action=action, detail=detail, site=result.event.site)

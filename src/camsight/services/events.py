@@ -201,7 +201,8 @@ def get_track(conn: sa.Connection, *, actor: Actor, track_id: str) -> TrackRecor
     if record is None or not actor.may_see(record.camera, record.site):
         raise TrackNotFound(f"no track {track_id!r}")
     actor.require("operator", "look at track records")
-    audit.record(conn, actor=actor, action="view.track", detail={"track_id": record.id, "camera": record.camera})
+    detail = {"track_id": record.id, "camera": record.camera}
+    audit.record(conn, actor=actor, action="view.track", detail=detail, site=record.site)
     return record
 
 

@@ -219,7 +219,7 @@ def export(
                 "manifest_sha256": result.manifest_sha256,
                 "key_fingerprint": key.public.fingerprint,
             }
-            audit.record(conn, actor=actor, action="evidence.export", detail=detail)
+            audit.record(conn, actor=actor, action="evidence.export", detail=detail, site=clip.event.site)
     except BaseException:
         _undo(written, folder if made else None)
         raise

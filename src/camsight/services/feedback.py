@@ -64,9 +64,8 @@ def give_verdict(
     actor.require("operator", "give feedback on alerts")
     event = find_event(conn, actor=actor, ref=ref)
     set_feedback(conn, event_id=event.id, verdict=verdict, note=note, now=now)
-    audit.record(
-        conn, actor=actor, action="alert.feedback", detail={"event_id": event.id, "verdict": verdict, "note": note}
-    )
+    detail = {"event_id": event.id, "verdict": verdict, "note": note}
+    audit.record(conn, actor=actor, action="alert.feedback", detail=detail, site=event.site)
     return event.id
 
 
@@ -208,5 +207,6 @@ def release_alert(
         actor=actor,
         action="alert.release",
         detail={"event_id": row.event.id, "suppression_id": row.suppression_id},
+        site=row.event.site,
     )
     return row

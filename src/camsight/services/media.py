@@ -83,13 +83,13 @@ def _hand_out(
     missing = PictureNotFound(f"no {wanted.noun} for {wanted.of} {wanted.id!r}")
     if found is None or not actor.may_see(found[0], found[1]):
         raise missing
-    camera, _site, relpath = found
+    camera, site, relpath = found
     actor.require(wanted.role, f"see {wanted.noun}s")
     data = _read(media, relpath)
     if data is None:
         raise missing
     detail = {f"{wanted.of}_id": wanted.id, "camera": camera}
-    audit.record(conn, actor=actor, action=f"view.{wanted.noun}", detail=detail)
+    audit.record(conn, actor=actor, action=f"view.{wanted.noun}", detail=detail, site=site)
     return Picture(data, camera)
 
 

@@ -248,5 +248,5 @@ def moment(
     data = cached.read_bytes()
     with writing(store.engine) as conn:
         detail = {"track_id": track.id, "camera": track.camera, "at_s": at}
-        audit.record(conn, actor=actor, action="view.thumbnail", detail=detail)
+        audit.record(conn, actor=actor, action="view.thumbnail", detail=detail, site=track.site)
     return Moment(Picture(data, track.camera), at, box)

@@ -247,9 +247,9 @@ def _blurrer(config: Config, detector: DetectorFactory | None) -> HeadBlurrer:
     return HeadBlurrer(detector() if detector else OnnxDetector(privacy_detector_config(config.detector)))
 
 
-def _record(store: Store, actor: Actor, action: str, detail: dict[str, Any]) -> None:
+def _record(store: Store, actor: Actor, action: str, detail: dict[str, Any], site: str | None = None) -> None:
     with writing(store.engine) as conn:
-        audit.record(conn, actor=actor, action=action, detail=detail)
+        audit.record(conn, actor=actor, action=action, detail=detail, site=site)
 
 
 # -- clips ---------------------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def event_clip(
             if not path.exists():
                 raise
         _prune(path)
-    _record(store, actor, "view.clip", {"event_id": event.id, "blurred": blur, "range": request_range})
+    _record(store, actor, "view.clip", {"event_id": event.id, "blurred": blur, "range": request_range}, event.site)
     return path
 
 
@@ -357,8 +357,8 @@ def track_clip(
 
     if _fill(path, write, empty=f"no frame of track {track.id} could be read"):
         detail = {"track_id": track.id, "output": str(path), "blurred": True, "duration_s": round(made[0], 2)}
-        _record(store, actor, "clip.export", detail)
-    _record(store, actor, "view.clip", {"track_id": track.id, "blurred": True, "range": request_range})
+        _record(store, actor, "clip.export", detail, track.site)
+    _record(store, actor, "view.clip", {"track_id": track.id, "blurred": True, "range": request_range}, track.site)
     return path
 
 

@@ -175,9 +175,9 @@ def clip(
     if fetched:
         size = _fetch(link, f"{base}/api/{kind}s/{quote(item_id, safe='')}/clip.mp4", target)
         log.info("fetched the clip of %s %s from the edge of site %s (%d bytes)", kind, item_id, site, size)
-    detail: dict[str, Any] = {f"{kind}_id": item_id, "site": site, "camera": camera, "from_edge": fetched}
+    detail: dict[str, Any] = {f"{kind}_id": item_id, "camera": camera, "from_edge": fetched}
     with writing(store.engine) as conn:
-        audit.record(conn, actor=actor, action="view.clip", detail=detail)
+        audit.record(conn, actor=actor, action="view.clip", detail=detail, site=site)
     return target
 
 

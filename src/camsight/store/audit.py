@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -96,11 +97,19 @@ def list_audit(
     until: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    sites: Sequence[str] | None = None,
+    own: str | None = None,
 ) -> list[AuditEntry]:
-    """Entries, newest first, optionally of one action or actor and within ``[since, until)``."""
+    """Entries, newest first, optionally of one action or actor and within ``[since, until)``.
+
+    ``sites``: only rows whose ``detail.site`` is one of them, or (``own``) whose actor is that one.
+    """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must be >= 0")
     query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
+    if sites is not None:
+        about = audit_log.c.detail["site"].as_string().in_(list(sites))
+        query = query.where(sa.or_(about, audit_log.c.actor == own) if own is not None else about)
     for column, value in ((audit_log.c.action, action), (audit_log.c.actor, actor)):
         if value is not None:
             query = query.where(column == value)

@@ -181,7 +181,7 @@ def test_a_moment_is_cached_and_every_view_audited_with_it(room: Room) -> None:
     assert again.box is None  # from the cache
     rows = room.views()
     assert len(rows) == before + 2
-    assert rows[0].detail == {"track_id": room.track.id, "camera": "room", "at_s": at}
+    assert rows[0].detail == {"track_id": room.track.id, "camera": "room", "at_s": at, "site": "care"}
 
 
 def test_a_moment_outside_the_track_is_clamped_to_it(room: Room) -> None:

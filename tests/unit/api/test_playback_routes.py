@@ -182,7 +182,7 @@ def test_an_event_clip_plays_with_heads_blurred_and_its_views_are_audited(
     assert len(site.entries("view.clip")) == views + 2
     assert (latest.actor, latest.detail) == (
         "user:op",
-        {"event_id": site.event_id, "blurred": True, "range": "bytes=100-299"},
+        {"event_id": site.event_id, "blurred": True, "range": "bytes=100-299", "site": "depot"},
     )
     assert earlier.detail["range"] is None
 
@@ -216,7 +216,8 @@ def test_a_track_clip_is_its_span_masked_and_blurred(site: Site, tmp_path: Path)
     assert max(int(f[MASKED].max()) for f in frames) <= 24  # the console's mask
     (export,) = [e for e in site.entries("clip.export") if "track_id" in e.detail]
     assert export.detail["track_id"] == site.track_id
-    assert site.entries("view.clip")[0].detail == {"track_id": site.track_id, "blurred": True, "range": None}
+    detail = {"track_id": site.track_id, "blurred": True, "range": None, "site": "depot"}
+    assert site.entries("view.clip")[0].detail == detail
 
 
 def test_a_recorded_segment_plays_with_the_mask_black_in_every_frame(

@@ -78,7 +78,7 @@ def test_held_alerts_are_listed_and_released(db: str) -> None:
     store = open_store(Config(), db)
     with store.engine.connect() as conn:
         (entry,) = audit.entries(conn, actor=os_actor(), action="alert.release")
-    assert entry.detail == {"event_id": "alert0009", "suppression_id": 1}
+    assert entry.detail == {"event_id": "alert0009", "suppression_id": 1, "site": "test"}
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,7 @@ def test_the_export_is_audited_with_the_manifest_hash(stocked: tuple[Store, str]
         "blurred": False,
         "manifest_sha256": done.manifest_sha256,
         "key_fingerprint": done.manifest.public_key_fingerprint,
+        "site": "test",  # whose event: an admin limited to sites reads the rows of its own
     }
     assert made.detail["fingerprint"] == done.manifest.public_key_fingerprint
 

@@ -124,7 +124,7 @@ def test_a_verdict_is_recorded_and_audited(stocked: sa.Engine) -> None:
         (row,) = audit.entries(conn, actor=ADMIN, action="alert.feedback")
         report = feedback.rule_report(conn, actor=ADMIN, now=NOW)
     assert full == "gate-01"
-    assert row.detail == {"event_id": "gate-01", "verdict": "false", "note": "a shadow"}
+    assert row.detail == {"event_id": "gate-01", "verdict": "false", "note": "a shadow", "site": "test"}
     assert sum(s.false for s in report.stats) == 1
 
 
@@ -231,3 +231,28 @@ def test_names_an_unknown_one_is_answered_with_are_the_actors_sites_only(two_sit
         assert "dock" not in str(searched.value)
         assert search.known_names(conn, actor=NORTH) == (["gate"], ["north gate"])
         assert search.known_names(conn, actor=ADMIN) == (["dock", "gate"], ["loading bay", "north gate"])
+
+
+def test_an_admin_limited_to_sites_reads_the_audit_rows_of_its_sites_and_its_own(two_sites: sa.Engine) -> None:
+    north_admin = Actor("user:nadia", role="admin", sites=frozenset({"north"}))
+    south = Actor("user:sam", role="operator", sites=frozenset({"south"}))
+    with two_sites.begin() as conn:
+        feedback.give_verdict(conn, actor=south, ref="south-gate-0", verdict="false", note=None, now=NOW)
+        feedback.give_verdict(conn, actor=NORTH, ref="north-gate-0", verdict="confirmed", note=None, now=NOW)
+        events.get_track(conn, actor=ADMIN, track_id="south-src:2")  # a view of south's track
+        search.search(conn, actor=ADMIN, text="person", now=NOW)  # about no one site
+        audit.record(conn, actor=north_admin, action="logout", detail={})  # its own, about no site
+    with two_sites.connect() as conn:
+        everything = audit.entries(conn, actor=ADMIN)
+        norths = audit.entries(conn, actor=north_admin)
+        by_sam = audit.entries(conn, actor=north_admin, by="user:sam")
+    assert [(e.actor, e.action) for e in everything] == [
+        ("user:nadia", "logout"),
+        (ADMIN.name, "search"),
+        (ADMIN.name, "view.track"),
+        ("user:bo", "alert.feedback"),
+        ("user:sam", "alert.feedback"),
+    ]
+    assert [e.detail.get("site") for e in everything] == [None, None, "south", "north", "south"]
+    assert [(e.actor, e.action) for e in norths] == [("user:nadia", "logout"), ("user:bo", "alert.feedback")]
+    assert by_sam == []  # south's verdict stays out of sight, asked for by name too
