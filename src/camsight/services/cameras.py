@@ -315,8 +315,9 @@ def _with_geometry(
     return CameraConfig.model_validate(data)
 
 
-def _snapshot(conn: sa.Connection, camera: str) -> str | None:
-    for event in repo.list_events(conn, camera=camera, limit=SNAPSHOT_LOOKBACK):
+def _snapshot(conn: sa.Connection, camera: str, sites: list[str] | None) -> str | None:
+    """The URL of the newest snapshot of the camera's events at ``sites`` (None: any site's)."""
+    for event in repo.list_events(conn, camera=camera, limit=SNAPSHOT_LOOKBACK, sites=sites):
         if event.snapshot:
             return SNAPSHOT_URL.format(event_id=event.id)
     return None
@@ -345,8 +346,9 @@ def list_cameras(
     A camera only the config names is its site's (an account limited to other sites does not see it);
     a config that names no cameras (a hub's) adds none. A camera of other sites (at a hub) gives as its
     site those of them that have a camera of that id and the actor may see, comma-separated. Each comes
-    with its source (credentials removed), its geometry in effect, the newest snapshot of its events (as
-    the URL the console fetches it from) and, when ``status_file`` has it, its live state.
+    with its source (credentials removed), its geometry in effect, the newest snapshot of its events at
+    the sites the actor may see (as the URL the console fetches it from) and, when ``status_file`` has
+    it, its live state.
     """
     stored = repo.list_cameras(conn)
     sites = repo.camera_sites(conn)
@@ -358,10 +360,9 @@ def list_cameras(
         owners = _owners(sites, camera_id, config)
         if not actor.may_see_any(camera_id, owners):
             continue
-        if config.site_name() not in owners:  # at a hub: the edges' sites in the actor's scope
-            site = ", ".join(s for s in sorted(owners) if actor.may_see(camera_id, s))
-        else:
-            site = config.site_name()
+        visible = sorted(s for s in owners if actor.may_see(camera_id, s))
+        at_hub = config.site_name() not in owners  # then its site is the edges' sites in the actor's scope
+        site = ", ".join(visible) if at_hub else config.site_name()
         configured = _config_camera(config, camera_id)
         source = configured.source if configured is not None else stored.get(camera_id)
         camera = configured or CameraConfig(id=camera_id)
@@ -372,7 +373,7 @@ def list_cameras(
                 source=None if source is None else redact_url(source),
                 configured=configured is not None,
                 geometry=_current(conn, config, camera),
-                snapshot=_snapshot(conn, camera_id),
+                snapshot=_snapshot(conn, camera_id, None if actor.sites is None else visible),
                 live=live.get(camera_id),
             )
         )

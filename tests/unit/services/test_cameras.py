@@ -269,6 +269,36 @@ def test_an_account_limited_to_sites_lists_only_their_cameras(tmp_path: Path) ->
     assert norths == {"gate": "north", "yard": "north"}
 
 
+def test_a_cameras_snapshot_is_of_the_sites_the_account_may_see(tmp_path: Path) -> None:
+    hub = parse_config("site: hub\n")
+    store = open_store(hub, str(tmp_path / "hub.db"))
+    with store.engine.begin() as conn:
+        for n, site in enumerate(("north", "south")):  # south's gate event is the newer
+            upsert_camera(conn, camera_id="gate", source=None, site=site)
+            event = ZoneIntrusionEvent(
+                id=f"{site}-ev",
+                site=site,
+                rule="r",
+                camera="gate",
+                source=f"rtsp://{site}/gate",
+                start_s=0,
+                end_s=1,
+                started_at=NOW + timedelta(minutes=n),
+                score=0.9,
+                object_class="person",
+                snapshot=f"gate/s/{site}-ev.jpg",
+            )
+            upsert_event(conn, event=event, source_id=f"{site}-s", run_id="r")
+    north = Actor("user:bo", role="operator", sites=frozenset({"north"}))
+    with store.engine.connect() as conn:
+        (everyones,) = cameras.list_cameras(conn, actor=ADMIN, config=hub)
+        (norths,) = cameras.list_cameras(conn, actor=north, config=hub)
+    assert everyones.snapshot is not None
+    assert "south-ev" in everyones.snapshot
+    assert norths.snapshot is not None
+    assert "north-ev" in norths.snapshot  # not south's newer one, which it may not see
+
+
 def test_at_a_hub_another_sites_camera_and_the_implicit_default_are_not_found(tmp_path: Path) -> None:
     hub = parse_config("site: hub\n")
     store = open_store(hub, str(tmp_path / "hub.db"))
