@@ -171,7 +171,7 @@ def _changed_rows(
     sites: list[str] | None = None,
 ) -> Sequence[sa.Row[Any, Any, Any, Any, Any]]:
     # Belongs in store/events_repo.py beside list_event_rows (a repository function); kept here until
-    # that module's owner moves it. Without an index on events.updated_at this scans the table.
+    # that module's owner moves it. Read by ix_events_updated_at_id (revision 0009).
     t = event_table
     later = sa.or_(t.c.updated_at > after, sa.and_(t.c.updated_at == after, t.c.id > after_id))
     scope = [] if cameras is None else [t.c.camera.in_(cameras)]

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from camsight.search.columns import NUMERIC_COLUMNS
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Version of this table layout, also stored in the ``meta`` table under ``schema_version``.
 
 1: the layout of camsight 0.1 (no migrations); 2: sites, one migrated schema (Alembic revision 0002);
@@ -40,7 +40,8 @@ SCHEMA_VERSION = 8
 5: suppressions of four kinds, the subject of each alert, alerts held back by a suppression (revision 0005);
 6: the search index keyed by end time too, for searches limited in time (revision 0006);
 7: search columns for body parts from pose: pattern per garment, lightness per region, sleeves (revision 0007);
-8: search columns for motion and posture per moment: seconds in each motion and posture (revision 0008)."""
+8: search columns for motion and posture per moment: seconds in each motion and posture (revision 0008);
+9: the events table keyed by when each row was last written, for the live alert feeds (revision 0009)."""
 
 FEATURE_VERSION = 7
 """Version of how ``search_features`` rows are computed; a store whose rows are older rebuilds them on upgrade."""
@@ -182,6 +183,7 @@ events = sa.Table(
     sa.Index("ix_events_camera_started_at", "camera", "started_at"),
     sa.Index("ix_events_source_id", "source_id"),
     sa.Index("ix_events_site_started_at", "site", "started_at"),
+    sa.Index("ix_events_updated_at_id", "updated_at", "id"),
 )
 
 standing_queries = sa.Table(
