@@ -55,7 +55,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool = False, se
         "Log in with POST /api/auth/login (a session cookie; send its CSRF token in X-CSRF-Token on "
         "every POST) or send Authorization: Bearer <token>.",
     )
-    app.state.camsight = ApiContext(config=config, store=store, secure_cookies=secure_cookies)
+    app.state.camsight = ApiContext(config=config, store=store, secure_cookies=secure_cookies, semantic=semantic)
     errors.install(app)
     searching = SearchSetup(
         cache=FeatureCache(), embedder=clip_embedder.load(config.search.clip_model), semantic=semantic

@@ -31,11 +31,16 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 @dataclass(frozen=True)
 class ApiContext:
-    """What the routes work with: the configuration, the store, and whether cookies need HTTPS."""
+    """What the routes work with: the configuration, the store, whether cookies need HTTPS, and more.
+
+    ``semantic``: whether words the lexicon lacks go to the sentence embedder (searches and standing
+    queries alike).
+    """
 
     config: Config
     store: Store
     secure_cookies: bool = False
+    semantic: bool = True
 
 
 def _context(request: Request) -> ApiContext:

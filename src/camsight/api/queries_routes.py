@@ -128,6 +128,7 @@ def add_query(body: StandingQueryIn, actor: Writer, conn: Conn, ctx: Context) ->
         schedule=body.schedule,
         known_cameras=[c.id for c in ctx.config.cameras],
         known_zones=[z.name for c in ctx.config.cameras for z in c.zones],
+        semantic=ctx.semantic,
     )
     return AddedQuery(**dict(_out(row, _stats(conn, actor))), describe=parsed.describe())
 

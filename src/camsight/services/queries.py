@@ -82,6 +82,7 @@ def add(
     known_cameras: Sequence[str] = (),
     known_zones: Sequence[str] = (),
     notify: Sequence[str] = (),
+    semantic: bool = True,
 ) -> tuple[StandingQueryRow, Query]:
     """Save a standing query as version 1; returns it and how its text was understood.
 
@@ -98,6 +99,7 @@ def add(
         known_cameras: Camera ids of the config, beside those in the store.
         known_zones: Zone names of the config, beside those in the store.
         notify: Apprise URLs each of its alerts is sent to (see ``camsight.events.notify``).
+        semantic: Give words the lexicon lacks a meaning with the sentence embedder (as a search does).
 
     Raises:
         Forbidden: The actor is not an admin.
@@ -113,7 +115,7 @@ def add(
         check_name(camera, all_cameras, what="camera")
     for zone in zones:
         check_name(zone, all_zones, what="zone")
-    query = parse(text, now=now, cameras=all_cameras, zones=all_zones)
+    query = parse(text, now=now, cameras=all_cameras, zones=all_zones, semantic=semantic)
     window = Schedule.parse(schedule).as_json() if schedule else None
     row = alerts_repo.add_standing_query(
         conn,
