@@ -413,5 +413,5 @@ def recording_video(
 
     _fill(path, write, empty=f"no frame of segment {seg.id} could be read")
     detail = {"segment_id": seg.id, "camera": seg.camera, "start_at": seg.start_at.isoformat(), "range": request_range}
-    _record(store, actor, "view.recording", detail)
+    _record(store, actor, "view.recording", detail, store.site)  # recordings are kept where they were made
     return path

@@ -240,6 +240,7 @@ def test_a_recorded_segment_plays_with_the_mask_black_in_every_frame(
     assert [e.detail["range"] for e in viewed[:2]] == ["bytes=0-9", None]
     assert viewed[0].detail["segment_id"] == site.segment_id
     assert viewed[0].detail["camera"] == "floor"
+    assert viewed[0].detail["site"] == "depot"  # the store's own: recordings are kept where they were made
 
 
 def test_the_recordings_timeline_lists_segments_and_events_in_the_window(site: Site) -> None:
