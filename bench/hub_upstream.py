@@ -287,7 +287,7 @@ def batched_kinds(
 
 
 def compact_source(row: outbox.OutboxRow) -> str | None:
-    """The source id of an outbox row's event or record."""
+    """The source id of an outbox row's event or record (in :func:`batched_kinds` ``compact`` is its argument)."""
     return compact.source_of(row.topic, row.payload)
 
 

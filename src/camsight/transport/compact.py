@@ -179,7 +179,7 @@ def expand(
     if kind == "tracks" and isinstance(record, dict) and "site" not in record:
         out = {**data, "record": _restore(record, site, camera, track=True, sources=sources)}
         with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):  # else the model says what is wrong
-            out["path"] = _times_back(data["path"], float(record["start_s"]))
+            out["path"] = _path_back(data["path"], float(record["start_s"]))
         return out
     return data
 
@@ -193,7 +193,7 @@ COARSE = 10
 """Form 3: x and y of a path all on the grid of thousandths go in thousandths (``"p": 3``), this many units each."""
 
 
-def _times(path: dict[str, Any], start_s: float, form: int) -> dict[str, Any]:
+def _small_path(path: dict[str, Any], start_s: float, form: int) -> dict[str, Any]:
     """A packed path in form 2: the first time relative to the record's start, a constant step as ``dt``.
 
     Form 3 also: x and y in thousandths (``"p": 3``) when every value is a whole number of them.
@@ -209,8 +209,8 @@ def _times(path: dict[str, Any], start_s: float, form: int) -> dict[str, Any]:
     return out
 
 
-def _times_back(path: dict[str, Any], start_s: float) -> dict[str, Any]:
-    """The packed path of form 1 from that of form 2 or 3 (:func:`_times`)."""
+def _path_back(path: dict[str, Any], start_s: float) -> dict[str, Any]:
+    """The packed path of form 1 from that of form 2 or 3 (:func:`_small_path`)."""
     if path.get("p") == 3:
         path = {k: v for k, v in path.items() if k != "p"}
         path.update(x=[v * COARSE for v in path["x"]], y=[v * COARSE for v in path["y"]])
@@ -302,7 +302,7 @@ def _track(topic: str, payload: str, form: int, known: Collection[str]) -> str:
     if form >= 2:
         data["record"] = _small(topic, data["record"], full, _record_derived, known if form >= 3 else ())
         if "path" in data:
-            data["path"] = _times(data["path"], record.start_s, form)
+            data["path"] = _small_path(data["path"], record.start_s, form)
     text = _dumps({"schema_version": 2, **data})
     site, kind, camera = topics.parse(topic)
     back = TrackMessage.model_validate(expand(kind, site, camera, json.loads(text), sources=_lookup(full)))

@@ -102,16 +102,13 @@ def encode(payload: str, *, dictionary: bool = False, raw: bool = False) -> tupl
     text = payload.encode()
     if raw:
         deflater = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=DICTIONARY)
-        packed = RAW_MARK + deflater.compress(text) + deflater.flush()
-        return (packed, "") if len(packed) < len(text) else (text, JSON)
-    if dictionary:
+        packed, kind = RAW_MARK + deflater.compress(text) + deflater.flush(), ""
+    elif dictionary:
         deflater = zlib.compressobj(LEVEL, zdict=DICTIONARY)
-        packed = deflater.compress(text) + deflater.flush()
+        packed, kind = deflater.compress(text) + deflater.flush(), ZLIB_SHORT
     else:
-        packed = zlib.compress(text, LEVEL)
-    if len(packed) >= len(text):
-        return text, JSON
-    return packed, ZLIB_SHORT if dictionary else ZLIB
+        packed, kind = zlib.compress(text, LEVEL), ZLIB
+    return (text, JSON) if len(packed) >= len(text) else (packed, kind)
 
 
 def _dictionary_of(payload: bytes) -> int | None:
